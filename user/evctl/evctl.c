@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * evctl: control tool of the evstream module.
+ *
+ *	evctl [OPTIONS] OBJECT [VERB] [ARGS]
+ *
+ * The grammar follows ip(8).  Objects and verbs may be shortened to any
+ * unique prefix.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "evctl.h"
+
+/* Has no verbs: `evctl help OBJECT` is help on OBJECT. */
+static const struct evctl_object evctl_obj_help = {
+	.name	= "help",
+};
+
+/* Listed in this order by `evctl help`; the order has no other meaning. */
+static const struct evctl_object *const objects[] = {
+	&evctl_obj_version,
+	&evctl_obj_stats,
+	&evctl_obj_help,
+	NULL,
+};
+
+static void verr(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fputs("evctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int evctl_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(fmt, ap);
+	va_end(ap);
+	return EVCTL_ERR;
+}
+
+int evctl_usage_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(fmt, ap);
+	va_end(ap);
+	fputs("Try 'evctl help'.\n", stderr);
+	return EVCTL_USAGE;
+}
+
+int evctl_no_args(int argc, char **argv)
+{
+	if (argc)
+		return evctl_usage_err("unexpected argument '%s'", argv[0]);
+	return EVCTL_OK;
+}
+
+int evctl_nl(struct evctl *ctx, struct evs_nl **nl)
+{
+	int err;
+
+	if (!ctx->nl.sock) {
+		err = evs_nl_open(&ctx->nl);
+		if (err == -ENOENT)
+			return evctl_err("evstream module not loaded");
+		if (err)
+			return evctl_err("cannot talk to the kernel: %s",
+					 strerror(-err));
+	}
+	*nl = &ctx->nl;
+	return EVCTL_OK;
+}
+
+int evctl_talk(struct evctl *ctx, struct nlmsghdr *req, mnl_cb_t cb,
+	       void *data)
+{
+	const char *msg = ctx->nl.errmsg;
+	const char *hint = "";
+	int err;
+
+	err = evs_nl_talk(&ctx->nl, req, cb, data);
+	if (!err)
+		return EVCTL_OK;
+	/* Policy, not a bug: say what would make it work. */
+	if (err == -EPERM)
+		hint = " (need CAP_NET_ADMIN)";
+	return evctl_err("%s%s%s%s", strerror(-err), hint, *msg ? ": " : "",
+			 msg);
+}
+
+void evctl_json_begin(struct evctl *ctx, struct json *j)
+{
+	json_init(j, stdout, ctx->pretty);
+}
+
+int evctl_json_end(struct json *j)
+{
+	if (json_finish(j))
+		return evctl_err("internal error: malformed JSON output");
+	return EVCTL_OK;
+}
+
+/* Unique-prefix lookup; an exact match wins over longer names. */
+struct match {
+	const char *word;
+	const void *hit;
+	unsigned int nr;	/* prefix matches seen */
+	bool exact;
+};
+
+static void match_try(struct match *m, const char *name, const void *item)
+{
+	if (m->exact)
+		return;
+	if (!strcmp(m->word, name)) {
+		m->exact = true;
+		m->hit = item;
+	} else if (*m->word && !strncmp(m->word, name, strlen(m->word))) {
+		m->nr++;
+		m->hit = item;
+	}
+}
+
+/* Returns the match, or NULL after printing why there is none. */
+static const void *match_result(const struct match *m, const char *what)
+{
+	if (m->exact || m->nr == 1)
+		return m->hit;
+	if (m->nr)
+		evctl_usage_err("ambiguous %s '%s'", what, m->word);
+	else
+		evctl_usage_err("unknown %s '%s'", what, m->word);
+	return NULL;
+}
+
+static const struct evctl_object *find_object(const char *word)
+{
+	struct match m = { .word = word };
+	unsigned int i;
+
+	for (i = 0; objects[i]; i++)
+		match_try(&m, objects[i]->name, objects[i]);
+	return match_result(&m, "object");
+}
+
+/* Every object also takes "help", so it is matched like a verb. */
+static const struct evctl_verb verb_help = { .name = "help" };
+
+static const struct evctl_verb *find_verb(const struct evctl_object *obj,
+					  const char *word)
+{
+	struct match m = { .word = word };
+	const struct evctl_verb *v;
+
+	for (v = obj->verbs; v->name; v++)
+		match_try(&m, v->name, v);
+	match_try(&m, verb_help.name, &verb_help);
+	return match_result(&m, "verb");
+}
+
+static int synopsis(const struct evctl_object *obj, const struct evctl_verb *v,
+		    char *buf, size_t size)
+{
+	bool dflt = v == obj->verbs;
+
+	return snprintf(buf, size, "evctl %s %s%s%s%s%s", obj->name,
+			dflt ? "[" : "", v->name, dflt ? "]" : "",
+			v->args ? " " : "", v->args ? v->args : "");
+}
+
+static int synopsis_width(const struct evctl_object *obj)
+{
+	const struct evctl_verb *v;
+	int width = 0;
+
+	for (v = obj->verbs; v && v->name; v++) {
+		int n = synopsis(obj, v, NULL, 0);
+
+		if (n > width)
+			width = n;
+	}
+	return width;
+}
+
+static void print_verbs(const struct evctl_object *obj, int width)
+{
+	const struct evctl_verb *v;
+	char buf[128];
+
+	for (v = obj->verbs; v && v->name; v++) {
+		synopsis(obj, v, buf, sizeof(buf));
+		printf("  %-*s  %s\n", width, buf, v->help);
+	}
+}
+
+static int help_object(const struct evctl_object *obj)
+{
+	printf("Usage: evctl [OPTIONS] %s [VERB] [ARGS]\n\n", obj->name);
+	print_verbs(obj, synopsis_width(obj));
+	return EVCTL_OK;
+}
+
+static int help_all(void)
+{
+	static const char help_syn[] = "evctl help [OBJECT]";
+	int width = sizeof(help_syn) - 1;
+	unsigned int i;
+
+	for (i = 0; objects[i]; i++) {
+		int n = synopsis_width(objects[i]);
+
+		if (n > width)
+			width = n;
+	}
+
+	printf("Usage: evctl [OPTIONS] OBJECT [VERB] [ARGS]\n\n");
+	for (i = 0; objects[i]; i++)
+		print_verbs(objects[i], width);
+	printf("  %-*s  %s\n", width, help_syn,
+	       "this help, or the verbs of OBJECT");
+	printf("  %-*s  %s\n", width, "evctl OBJECT help",
+	       "the verbs of OBJECT");
+	printf("\nOptions:\n"
+	       "  -j, --json     JSON output\n"
+	       "  -p, --pretty   pretty-printed JSON output (implies -j)\n"
+	       "  -V, --version  same as 'evctl version'\n"
+	       "  -h, --help     this help\n"
+	       "\nObjects and verbs may be abbreviated to a unique prefix.\n"
+	       "Exit status: 0 success, 1 kernel error, 2 usage error.\n");
+	return EVCTL_OK;
+}
+
+static int do_help(struct evctl *ctx, int argc, char **argv)
+{
+	const struct evctl_object *obj;
+
+	(void)ctx;
+	if (!argc)
+		return help_all();
+	obj = find_object(argv[0]);
+	if (!obj)
+		return EVCTL_USAGE;
+	if (argc > 1)
+		return evctl_usage_err("unexpected argument '%s'", argv[1]);
+	return obj == &evctl_obj_help ? help_all() : help_object(obj);
+}
+
+static int run_object(struct evctl *ctx, const struct evctl_object *obj,
+		      int argc, char **argv)
+{
+	const struct evctl_verb *v = obj->verbs;
+
+	if (!v)
+		return do_help(ctx, argc, argv);
+
+	if (argc) {
+		v = find_verb(obj, argv[0]);
+		if (!v)
+			return EVCTL_USAGE;
+		argc--;
+		argv++;
+		if (v == &verb_help) {
+			if (argc)
+				return evctl_no_args(argc, argv);
+			return help_object(obj);
+		}
+	}
+	return v->run(ctx, argc, argv);
+}
+
+static const struct option long_options[] = {
+	{ "json",	no_argument,	NULL, 'j' },
+	{ "pretty",	no_argument,	NULL, 'p' },
+	{ "version",	no_argument,	NULL, 'V' },
+	{ "help",	no_argument,	NULL, 'h' },
+	{ NULL }
+};
+
+int main(int argc, char **argv)
+{
+	const struct evctl_object *obj;
+	struct evctl ctx = { 0 };
+	bool version = false, help = false;
+	int ret, c;
+
+	/* Our own messages, in the same format as every other usage error. */
+	opterr = 0;
+	/* "+": options end at the object; what follows belongs to it. */
+	for (;;) {
+		/* getopt moves optind past the argument it failed on. */
+		const char *arg = argv[optind];
+
+		c = getopt_long(argc, argv, "+jpVh", long_options, NULL);
+		if (c == -1)
+			break;
+		switch (c) {
+		case 'j':
+			ctx.json = true;
+			break;
+		case 'p':
+			ctx.json = true;
+			ctx.pretty = true;
+			break;
+		case 'V':
+			version = true;
+			break;
+		case 'h':
+			help = true;
+			break;
+		default:
+			if (!strncmp(arg, "--", 2))
+				return evctl_usage_err("unknown option '%s'",
+						       arg);
+			return evctl_usage_err("unknown option '-%c'",
+					       optopt);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (help) {
+		ret = help_all();
+	} else if (version) {
+		ret = evctl_no_args(argc, argv);
+		if (!ret)
+			ret = run_object(&ctx, &evctl_obj_version, 0, argv);
+	} else if (!argc) {
+		ret = evctl_usage_err("missing object");
+	} else {
+		obj = find_object(argv[0]);
+		ret = obj ? run_object(&ctx, obj, argc - 1, argv + 1) :
+			    EVCTL_USAGE;
+	}
+
+	evs_nl_close(&ctx.nl);
+	/* A full disk or closed pipe must not pass for success. */
+	if (fflush(stdout) || ferror(stdout)) {
+		if (!ret)
+			ret = evctl_err("write error: %s", strerror(errno));
+	}
+	return ret;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A tiny streaming JSON writer: no allocation, strings escaped and made
+ * valid UTF-8, compact or pretty (two-space indent) output.
+ *
+ *	struct json j;
+ *
+ *	json_init(&j, stdout, pretty);
+ *	json_object_start(&j);
+ *	json_kv_string(&j, "version", "0.1.0");
+ *	json_object_end(&j);
+ *	if (json_finish(&j))
+ *		... misuse (unbalanced, value without key) ...
+ *
+ * Misuse does not abort: it is remembered and reported by json_finish(),
+ * so that tests can check for it.
+ */
+#ifndef _EVCTL_JSON_H
+#define _EVCTL_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JSON_MAX_DEPTH	32
+
+struct json {
+	FILE *f;
+	bool pretty;
+	bool after_key;		/* a key is out, its value comes next */
+	bool misuse;
+	bool have_root;		/* the one top-level value has begun */
+	unsigned int depth;
+	/* Per open container: its closing bracket and whether it is empty. */
+	char close[JSON_MAX_DEPTH];
+	bool empty[JSON_MAX_DEPTH];
+};
+
+void json_init(struct json *j, FILE *f, bool pretty);
+
+void json_object_start(struct json *j);
+void json_object_end(struct json *j);
+void json_array_start(struct json *j);
+void json_array_end(struct json *j);
+
+/* The key of the next value; only inside an object. */
+void json_key(struct json *j, const char *key);
+
+void json_string(struct json *j, const char *s);
+void json_u64(struct json *j, uint64_t v);
+void json_s64(struct json *j, int64_t v);
+void json_bool(struct json *j, bool v);
+void json_null(struct json *j);
+
+/* Key and value in one go. */
+void json_kv_string(struct json *j, const char *key, const char *s);
+void json_kv_u64(struct json *j, const char *key, uint64_t v);
+void json_kv_s64(struct json *j, const char *key, int64_t v);
+void json_kv_bool(struct json *j, const char *key, bool v);
+
+/*
+ * Ends the document with a newline.  Returns 0, or -1 when the writer was
+ * misused (containers left open, a value where a key belongs, ...).
+ */
+int json_finish(struct json *j);
+
+#endif /* _EVCTL_JSON_H */

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic netlink helpers over libmnl; see evs_nl.h for the contract.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <sys/socket.h>
+
+#include "evs_nl.h"
+
+/*
+ * Appends a note on the attribute at fault to nl->errmsg: in parentheses
+ * after the kernel's message, on its own when the kernel gave none.
+ * Truncates silently.
+ */
+static void errmsg_note(struct evs_nl *nl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void errmsg_note(struct evs_nl *nl, const char *fmt, ...)
+{
+	size_t len = strlen(nl->errmsg);
+	bool paren = len > 0;
+	va_list ap;
+
+	if (paren)
+		len += snprintf(nl->errmsg + len, sizeof(nl->errmsg) - len,
+				" (");
+	if (len >= sizeof(nl->errmsg))
+		return;
+	va_start(ap, fmt);
+	len += vsnprintf(nl->errmsg + len, sizeof(nl->errmsg) - len, fmt, ap);
+	va_end(ap);
+	if (paren && len < sizeof(nl->errmsg))
+		snprintf(nl->errmsg + len, sizeof(nl->errmsg) - len, ")");
+}
+
+static void errmsg_clear(struct evs_nl *nl)
+{
+	nl->errmsg[0] = '\0';
+	nl->err_off = 0;
+	nl->err_miss_type = 0;
+}
+
+/*
+ * Walks @len bytes of attributes at @start.  Offsets rather than pointers,
+ * so that a bogus nla_len never makes us compute a pointer past the buffer.
+ */
+static int parse_attrs(const void *start, size_t len,
+		       const struct nlattr **tb, unsigned int maxtype)
+{
+	size_t off = 0;
+
+	memset(tb, 0, (maxtype + 1) * sizeof(*tb));
+	while (len - off >= sizeof(struct nlattr)) {
+		const struct nlattr *attr =
+			(const void *)((const char *)start + off);
+		unsigned int type = attr->nla_type & NLA_TYPE_MASK;
+
+		if (attr->nla_len < sizeof(*attr) ||
+		    attr->nla_len > len - off)
+			return -EPROTO;
+		if (type <= maxtype)
+			tb[type] = attr;
+		off += NLA_ALIGN(attr->nla_len);
+		/* The last attribute's padding may be left out. */
+		if (off > len)
+			off = len;
+	}
+	return off == len ? 0 : -EPROTO;
+}
+
+int evs_nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
+		 unsigned int maxtype)
+{
+	size_t hdrlen = NLMSG_HDRLEN + GENL_HDRLEN;
+
+	if (nlh->nlmsg_len < hdrlen)
+		return -EPROTO;
+	return parse_attrs((const char *)nlh + hdrlen,
+			   nlh->nlmsg_len - hdrlen, tb, maxtype);
+}
+
+int evs_nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
+			unsigned int maxtype)
+{
+	if (nest->nla_len < NLA_HDRLEN)
+		return -EPROTO;
+	return parse_attrs(mnl_attr_get_payload(nest),
+			   mnl_attr_get_payload_len(nest), tb, maxtype);
+}
+
+/*
+ * Attribute payloads are only 4-byte aligned (a u64 lands on 8 only thanks
+ * to the kernel's PAD attribute), so copy rather than dereference.
+ */
+static int get_fixed(const struct nlattr *attr, void *val, size_t size)
+{
+	if (!attr || mnl_attr_get_payload_len(attr) != size)
+		return -EPROTO;
+	memcpy(val, mnl_attr_get_payload(attr), size);
+	return 0;
+}
+
+int evs_nl_get_u8(const struct nlattr *attr, uint8_t *val)
+{
+	return get_fixed(attr, val, sizeof(*val));
+}
+
+int evs_nl_get_u16(const struct nlattr *attr, uint16_t *val)
+{
+	return get_fixed(attr, val, sizeof(*val));
+}
+
+int evs_nl_get_u32(const struct nlattr *attr, uint32_t *val)
+{
+	return get_fixed(attr, val, sizeof(*val));
+}
+
+int evs_nl_get_u64(const struct nlattr *attr, uint64_t *val)
+{
+	return get_fixed(attr, val, sizeof(*val));
+}
+
+int evs_nl_get_str(const struct nlattr *attr, const char **val)
+{
+	const char *s;
+	size_t len;
+
+	if (!attr)
+		return -EPROTO;
+	s = mnl_attr_get_payload(attr);
+	len = mnl_attr_get_payload_len(attr);
+	if (!len || s[len - 1] != '\0')
+		return -EPROTO;
+	*val = s;
+	return 0;
+}
+
+int evs_nl_parse_stats(const struct nlattr *nest, struct evs_stats *st)
+{
+	const struct nlattr *tb[EVS_STATS_A_MAX + 1];
+	unsigned int type;
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	if (!nest)
+		return -EPROTO;
+	err = evs_nl_parse_nested(nest, tb, EVS_STATS_A_MAX);
+	if (err)
+		return err;
+	for (type = EVS_STATS_A_FIRST_COUNTER; type <= EVS_STATS_A_MAX;
+	     type++) {
+		unsigned int i = type - EVS_STATS_A_FIRST_COUNTER;
+
+		if (!tb[type])
+			continue;
+		err = evs_nl_get_u64(tb[type], &st->counters[i]);
+		if (err)
+			return err;
+		st->present[i] = true;
+	}
+	return 0;
+}
+
+/*
+ * Copies the extended ACK TLVs of an NLMSG_ERROR or NLMSG_DONE message into
+ * nl->errmsg.  @off is where the TLVs start in the message payload.  The
+ * kernel reports the offending attribute as an offset into our request, so
+ * look the attribute up there: its type is what a human can act on.
+ */
+static void parse_extack(struct evs_nl *nl, const struct nlmsghdr *nlh,
+			 size_t off, const struct nlmsghdr *req)
+{
+	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t plen = mnl_nlmsg_get_payload_len(nlh);
+	const char *msg;
+	uint32_t val;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off > plen)
+		return;
+	if (parse_attrs((const char *)mnl_nlmsg_get_payload(nlh) + off,
+			plen - off, tb, NLMSGERR_ATTR_MAX))
+		return;
+
+	if (!evs_nl_get_str(tb[NLMSGERR_ATTR_MSG], &msg))
+		snprintf(nl->errmsg, sizeof(nl->errmsg), "%s", msg);
+
+	if (!evs_nl_get_u32(tb[NLMSGERR_ATTR_OFFS], &val)) {
+		nl->err_off = val;
+		if (val >= NLMSG_HDRLEN && req->nlmsg_len >= NLA_HDRLEN &&
+		    val <= req->nlmsg_len - NLA_HDRLEN) {
+			struct nlattr attr;
+
+			memcpy(&attr, (const char *)req + val, sizeof(attr));
+			errmsg_note(nl, "attribute type %u at offset %u",
+				    attr.nla_type & NLA_TYPE_MASK, val);
+		} else {
+			errmsg_note(nl, "offset %u", val);
+		}
+	}
+
+	if (!evs_nl_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE], &val)) {
+		nl->err_miss_type = val;
+		errmsg_note(nl, "missing attribute type %u", val);
+	}
+}
+
+/* The terminal message of a request: returns its error (0 for an ACK). */
+static int parse_error(struct evs_nl *nl, const struct nlmsghdr *nlh,
+		       const struct nlmsghdr *req)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t off = sizeof(*e);
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+		return -EPROTO;
+	if (e->error > 0 || e->error < -4095)
+		return -EPROTO;
+	if (!e->error)
+		return 0;
+	/* Without NETLINK_CAP_ACK the request's payload is echoed back. */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e->msg.nlmsg_len < NLMSG_HDRLEN)
+			return e->error;
+		off += NLMSG_ALIGN(e->msg.nlmsg_len) - NLMSG_HDRLEN;
+	}
+	parse_extack(nl, nlh, off, req);
+	return e->error;
+}
+
+/* NLMSG_DONE carries the dump's error code, then its extended ACK. */
+static int parse_done(struct evs_nl *nl, const struct nlmsghdr *nlh,
+		      const struct nlmsghdr *req)
+{
+	int err;
+
+	/* Old kernels may send a bare NLMSG_DONE. */
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(err))
+		return 0;
+	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	if (err > 0 || err < -4095)
+		return -EPROTO;
+	if (err)
+		parse_extack(nl, nlh, sizeof(err), req);
+	return err;
+}
+
+/*
+ * The error a request ends with: the kernel's own, unless a callback failed
+ * first, or the dump was interrupted (the kernel's state changed while it
+ * ran, so the caller got an inconsistent picture and should retry).
+ */
+static int talk_result(int cb_err, bool intr, int kernel_err)
+{
+	if (cb_err)
+		return cb_err;
+	if (kernel_err)
+		return kernel_err;
+	return intr ? -EINTR : 0;
+}
+
+int evs_nl_talk(struct evs_nl *nl, struct nlmsghdr *req,
+		mnl_cb_t data_cb, void *data)
+{
+	/* Netlink messages are 4-byte aligned; u64 payloads get memcpy'd. */
+	char buf[EVS_NL_RX_SIZE] EVS_NL_ALIGNED;
+	uint32_t seq = req->nlmsg_seq;
+	bool calling = data_cb;
+	bool intr = false;
+	int err = 0;
+	ssize_t n;
+
+	errmsg_clear(nl);
+	if (!nl->sock)
+		return -EBADF;
+	if (!(req->nlmsg_flags & NLM_F_ACK) &&
+	    (req->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
+		return -EINVAL;
+
+	n = mnl_socket_sendto(nl->sock, req, req->nlmsg_len);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != req->nlmsg_len)
+		return -EMSGSIZE;
+
+	for (;;) {
+		const struct nlmsghdr *nlh = (const void *)buf;
+		int len;
+
+		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			/*
+			 * ENOSPC (truncated datagram) or ENOBUFS (overrun):
+			 * the end of the reply may be lost, so stop here;
+			 * the next request skips leftovers by their seq.
+			 */
+			return -errno;
+		}
+		len = n;
+
+		for (; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			int ret;
+
+			/* Leftovers of an earlier, abandoned request. */
+			if (nlh->nlmsg_seq != seq ||
+			    (nlh->nlmsg_pid && nlh->nlmsg_pid != nl->portid))
+				continue;
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr = true;
+
+			switch (nlh->nlmsg_type) {
+			case NLMSG_NOOP:
+				continue;
+			case NLMSG_OVERRUN:
+				return -ENOBUFS;
+			case NLMSG_ERROR:
+				ret = parse_error(nl, nlh, req);
+				return talk_result(err, intr, ret);
+			case NLMSG_DONE:
+				ret = parse_done(nl, nlh, req);
+				return talk_result(err, intr, ret);
+			}
+			if (nlh->nlmsg_type < NLMSG_MIN_TYPE || !calling)
+				continue;
+
+			errno = 0;
+			ret = data_cb(nlh, data);
+			if (ret == MNL_CB_STOP) {
+				calling = false;
+			} else if (ret < MNL_CB_OK) {
+				err = errno ? -errno : -EPROTO;
+				calling = false;
+			}
+		}
+		/* A partial message in a datagram: the kernel never does it. */
+		if (len > 0)
+			return err ? err : -EPROTO;
+	}
+}
+
+struct nlmsghdr *evs_nl_genl_req(struct evs_nl *nl, void *buf,
+				 uint16_t family, uint8_t cmd, uint8_t version,
+				 uint16_t nlmsg_flags)
+{
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *genl;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = family;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | nlmsg_flags;
+	nlh->nlmsg_seq = ++nl->seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = version;
+	return nlh;
+}
+
+struct nlmsghdr *evs_nl_req(struct evs_nl *nl, void *buf, uint8_t cmd,
+			    uint16_t nlmsg_flags)
+{
+	return evs_nl_genl_req(nl, buf, nl->family, cmd, EVS_GENL_VERSION,
+			       nlmsg_flags);
+}
+
+struct family_reply {
+	uint16_t id;
+	uint32_t version;
+	bool found;
+};
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	struct family_reply *r = data;
+
+	if (evs_nl_parse(nlh, tb, CTRL_ATTR_MAX) ||
+	    evs_nl_get_u16(tb[CTRL_ATTR_FAMILY_ID], &r->id)) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	/* Every kernel sends it; be lenient all the same. */
+	if (evs_nl_get_u32(tb[CTRL_ATTR_VERSION], &r->version))
+		r->version = 0;
+	r->found = true;
+	return MNL_CB_OK;
+}
+
+int evs_nl_resolve_family(struct evs_nl *nl, const char *name,
+			  uint16_t *id, uint32_t *version)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	struct family_reply r = { 0 };
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = evs_nl_genl_req(nl, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
+	if (!mnl_attr_put_strz_check(nlh, sizeof(buf), CTRL_ATTR_FAMILY_NAME,
+				     name))
+		return -ENAMETOOLONG;
+	err = evs_nl_talk(nl, nlh, family_cb, &r);
+	if (err)
+		return err;
+	if (!r.found)
+		return -EPROTO;
+	if (id)
+		*id = r.id;
+	if (version)
+		*version = r.version;
+	return 0;
+}
+
+int evs_nl_open_family(struct evs_nl *nl, const char *family)
+{
+	int one = 1;
+	int err;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->sock = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC);
+	if (!nl->sock)
+		return -errno;
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one,
+				  sizeof(one)) < 0)
+		goto fail_errno;
+	/*
+	 * Only saves echoing the request in every error; kernels without it
+	 * still work because parse_error() honours NLM_F_CAPPED.
+	 */
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto fail_errno;
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	/* Distinct per run, so a trace tells runs apart. */
+	nl->seq = (uint32_t)time(NULL);
+
+	if (family) {
+		err = evs_nl_resolve_family(nl, family, &nl->family,
+					    &nl->version);
+		if (err)
+			goto fail;
+	}
+	return 0;
+
+fail_errno:
+	err = -errno;
+fail:
+	evs_nl_close(nl);
+	return err;
+}
+
+int evs_nl_open(struct evs_nl *nl)
+{
+	return evs_nl_open_family(nl, EVS_GENL_NAME);
+}
+
+void evs_nl_close(struct evs_nl *nl)
+{
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	nl->sock = NULL;
+	nl->family = 0;
+}

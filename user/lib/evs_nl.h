@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small generic netlink helpers over libmnl, shared by evctl, the C
+ * kselftests and the other tools.  They know how to talk to any genetlink
+ * family; the only evstream-specific pieces are evs_nl_open() (which
+ * resolves "evstream") and evs_nl_parse_stats().
+ *
+ * Typical use:
+ *
+ *	struct evs_nl nl;
+ *	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+ *	struct nlmsghdr *nlh;
+ *	int err;
+ *
+ *	err = evs_nl_open(&nl);		// -ENOENT: module not loaded
+ *	nlh = evs_nl_req(&nl, buf, EVS_CMD_GET_STATS, 0);
+ *	err = evs_nl_talk(&nl, nlh, my_cb, &my_data);
+ *	if (err)
+ *		fprintf(stderr, "%s: %s\n", strerror(-err), nl.errmsg);
+ *	evs_nl_close(&nl);
+ *
+ * Not thread safe: one struct evs_nl per thread.
+ */
+#ifndef _EVS_NL_H
+#define _EVS_NL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+#include <linux/genetlink.h>
+#include <linux/evstream.h>
+#include <evstream/stats_names.h>
+
+/*
+ * Room for one request.  libmnl's MNL_SOCKET_BUFFER_SIZE is computed at run
+ * time, which would make every request buffer a VLA; requests are small.
+ */
+#define EVS_NL_REQ_SIZE		8192
+/*
+ * Room for one received datagram.  The kernel sizes dump skbs after the
+ * largest recvmsg() buffer it has seen, capped at 32 KiB, so a buffer this
+ * big never sees MSG_TRUNC.
+ */
+#define EVS_NL_RX_SIZE		32768
+/* Request buffers hold a struct nlmsghdr at offset 0. */
+#define EVS_NL_ALIGNED		__attribute__((aligned(8)))
+
+struct evs_nl {
+	struct mnl_socket *sock;
+	uint16_t family;	/* genetlink family id, 0 when unresolved */
+	uint32_t version;	/* family version the kernel reports */
+	uint32_t seq;		/* last sequence number handed out */
+	uint32_t portid;	/* our netlink port id */
+	/*
+	 * Extended ACK of the last failed request: the kernel's message plus
+	 * a note on the offending or missing attribute; empty when the
+	 * kernel gave none.
+	 */
+	char errmsg[256];
+	/* Offset of the offending attribute in the request; 0 when none. */
+	uint32_t err_off;
+	/* Type of a missing required attribute; 0 when none. */
+	uint32_t err_miss_type;
+};
+
+/*
+ * Opens a NETLINK_GENERIC socket with extended ACKs and resolves @family
+ * (NULL: resolve nothing, nl->family stays 0).  Returns 0, -ENOENT when the
+ * family does not exist, or another negative errno.  On failure nothing is
+ * left open and evs_nl_close() is still safe to call.
+ */
+int evs_nl_open_family(struct evs_nl *nl, const char *family);
+
+/* evs_nl_open_family(nl, EVS_GENL_NAME): -ENOENT means module not loaded. */
+int evs_nl_open(struct evs_nl *nl);
+
+/* Closes the socket.  Idempotent; fine on a zeroed struct. */
+void evs_nl_close(struct evs_nl *nl);
+
+/*
+ * Asks the genetlink controller for family @name.  @id and @version may be
+ * NULL.  Returns 0, -ENOENT when there is no such family, or a negative
+ * errno.
+ */
+int evs_nl_resolve_family(struct evs_nl *nl, const char *name,
+			  uint16_t *id, uint32_t *version);
+
+/*
+ * Starts a request in @buf (EVS_NL_REQ_SIZE bytes, EVS_NL_ALIGNED):
+ * nlmsghdr for @family with NLM_F_REQUEST | NLM_F_ACK | @nlmsg_flags and a
+ * fresh sequence number, then a genlmsghdr with @cmd and @version.  Add
+ * attributes with mnl_attr_put*_check(nlh, EVS_NL_REQ_SIZE, ...).
+ */
+struct nlmsghdr *evs_nl_genl_req(struct evs_nl *nl, void *buf,
+				 uint16_t family, uint8_t cmd, uint8_t version,
+				 uint16_t nlmsg_flags);
+
+/* evs_nl_genl_req() for the resolved family at EVS_GENL_VERSION. */
+struct nlmsghdr *evs_nl_req(struct evs_nl *nl, void *buf, uint8_t cmd,
+			    uint16_t nlmsg_flags);
+
+/*
+ * Sends @req and reads replies until its final ACK, NLMSG_DONE or error,
+ * calling @data_cb (may be NULL) for each data message of this request.
+ * Messages that belong to another sequence number are skipped.  @req must
+ * carry NLM_F_ACK or NLM_F_DUMP so that the end of the reply is known.
+ *
+ * @data_cb returns MNL_CB_OK to go on, MNL_CB_STOP to ignore the remaining
+ * data messages, or MNL_CB_ERROR with errno set.  Either way the replies
+ * are still read up to the end so the socket stays usable.
+ *
+ * Returns 0, the callback's -errno, the negative errno the kernel reported
+ * (with nl->errmsg, nl->err_off and nl->err_miss_type filled from the
+ * extended ACK), -EINTR when the kernel flagged a dump as interrupted
+ * (NLM_F_DUMP_INTR: the data may be inconsistent, retry), or a negative
+ * errno from the socket.
+ */
+int evs_nl_talk(struct evs_nl *nl, struct nlmsghdr *req,
+		mnl_cb_t data_cb, void *data);
+
+/*
+ * Indexes the attributes of a genetlink message: tb[type] for each type up
+ * to @maxtype (tb has @maxtype + 1 entries; a repeated type keeps the last
+ * one, types above @maxtype are ignored so that newer kernels can add
+ * attributes).  Returns 0 or -EPROTO on a malformed message.  Attribute
+ * payloads are not validated; use mnl_attr_validate() or the getters below.
+ */
+int evs_nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
+		 unsigned int maxtype);
+
+/* Same for the attributes inside the nest @nest. */
+int evs_nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
+			unsigned int maxtype);
+
+/*
+ * Checked getters: return 0 and store the value, or -EPROTO when @attr is
+ * NULL or has the wrong length (a string must be NUL-terminated).  The
+ * string points into the receive buffer: copy it before the callback
+ * returns.
+ */
+int evs_nl_get_u8(const struct nlattr *attr, uint8_t *val);
+int evs_nl_get_u16(const struct nlattr *attr, uint16_t *val);
+int evs_nl_get_u32(const struct nlattr *attr, uint32_t *val);
+int evs_nl_get_u64(const struct nlattr *attr, uint64_t *val);
+int evs_nl_get_str(const struct nlattr *attr, const char **val);
+
+/*
+ * The counters of an EVS_A_STATS nest: index i holds attribute
+ * EVS_STATS_A_FIRST_COUNTER + i, named evs_counter_name() of that.
+ */
+struct evs_stats {
+	uint64_t counters[EVS_NR_COUNTERS];
+	bool present[EVS_NR_COUNTERS];
+};
+
+/*
+ * Fills @st from an EVS_A_STATS nest.  Counters the kernel did not send
+ * stay 0 with present[i] false; attributes newer than this header and
+ * EVS_STATS_A_PAD are ignored.  Returns 0 or -EPROTO when the nest or a
+ * counter is malformed.
+ */
+int evs_nl_parse_stats(const struct nlattr *nest, struct evs_stats *st);
+
+#endif /* _EVS_NL_H */

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host test of the netlink helpers against the generic netlink controller
+ * ("nlctrl"), which every kernel has: family resolution, doit and dump
+ * replies, kernel errors with extended ACK, callback errors, and the
+ * EVS_A_STATS parser on hand-built nests.  Needs no evstream module.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/evs_nl.h"
+
+static int failures;
+
+#define CHECK(cond, ...)						\
+	do {								\
+		bool __ok = (cond);					\
+									\
+		printf(__ok ? "ok - " : "not ok - ");			\
+		printf(__VA_ARGS__);					\
+		putchar('\n');						\
+		if (!__ok) {						\
+			printf("#  %s:%d: %s\n", __FILE__, __LINE__,	\
+			       #cond);					\
+			failures++;					\
+		}							\
+	} while (0)
+
+struct dump_count {
+	unsigned int nr;
+	unsigned int fail_at;	/* fail the callback at this message */
+	bool saw_ctrl;
+	bool multi;
+};
+
+static int dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	struct dump_count *c = data;
+	const char *name;
+
+	c->nr++;
+	if (nlh->nlmsg_flags & NLM_F_MULTI)
+		c->multi = true;
+	if (c->fail_at && c->nr == c->fail_at) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (evs_nl_parse(nlh, tb, CTRL_ATTR_MAX) ||
+	    evs_nl_get_str(tb[CTRL_ATTR_FAMILY_NAME], &name)) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	if (!strcmp(name, "nlctrl"))
+		c->saw_ctrl = true;
+	return MNL_CB_OK;
+}
+
+static void test_ctrl(void)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	struct dump_count c = { 0 };
+	struct nlmsghdr *nlh;
+	struct evs_nl nl;
+	uint16_t id;
+	int err;
+
+	err = evs_nl_open_family(&nl, "nlctrl");
+	if (err == -EAFNOSUPPORT || err == -EPROTONOSUPPORT ||
+	    err == -EPERM || err == -EACCES) {
+		printf("ok - # SKIP no generic netlink here: %s\n",
+		       strerror(-err));
+		return;
+	}
+	CHECK(!err, "open nlctrl: %s", strerror(-err));
+	if (err)
+		return;
+	CHECK(nl.family == GENL_ID_CTRL && nl.version >= 1,
+	      "nlctrl is family %u version %u", nl.family, nl.version);
+	CHECK(nl.portid != 0, "bound to port %u", nl.portid);
+
+	err = evs_nl_resolve_family(&nl, "evs-nosuchfam", &id, NULL);
+	CHECK(err == -ENOENT, "unknown family: %s (%s)", strerror(-err),
+	      nl.errmsg);
+
+	/* Dump: many families, NLM_F_MULTI, ends with NLMSG_DONE. */
+	nlh = evs_nl_genl_req(&nl, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1,
+			      NLM_F_DUMP);
+	err = evs_nl_talk(&nl, nlh, dump_cb, &c);
+	CHECK(!err && c.nr > 1 && c.multi && c.saw_ctrl,
+	      "dump: %d, %u families", err, c.nr);
+
+	/* The callback fails half way: its error, and the socket stays sane. */
+	memset(&c, 0, sizeof(c));
+	c.fail_at = 1;
+	nlh = evs_nl_genl_req(&nl, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1,
+			      NLM_F_DUMP);
+	err = evs_nl_talk(&nl, nlh, dump_cb, &c);
+	CHECK(err == -EBADMSG && c.nr == 1, "callback error: %s, %u calls",
+	      strerror(-err), c.nr);
+	err = evs_nl_resolve_family(&nl, "nlctrl", &id, NULL);
+	CHECK(!err && id == GENL_ID_CTRL, "usable after callback error: %d",
+	      err);
+
+	/* A u16 attribute one byte long: policy error with extended ACK. */
+	nlh = evs_nl_genl_req(&nl, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
+	mnl_attr_put_u8(nlh, CTRL_ATTR_FAMILY_ID, 1);
+	err = evs_nl_talk(&nl, nlh, NULL, NULL);
+	CHECK(err == -EINVAL || err == -ERANGE, "bad attribute: %s",
+	      strerror(-err));
+	CHECK(nl.err_off == NLMSG_HDRLEN + GENL_HDRLEN,
+	      "offending attribute at offset %u", nl.err_off);
+	CHECK(nl.errmsg[0], "extack message: \"%s\"", nl.errmsg);
+
+	/* Without NETLINK_CAP_ACK the request is echoed before the TLVs. */
+	{
+		int zero = 0;
+
+		err = mnl_socket_setsockopt(nl.sock, NETLINK_CAP_ACK, &zero,
+					    sizeof(zero));
+		CHECK(!err, "NETLINK_CAP_ACK off");
+		nlh = evs_nl_genl_req(&nl, buf, GENL_ID_CTRL,
+				      CTRL_CMD_GETFAMILY, 1, 0);
+		mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "x");
+		mnl_attr_put_u8(nlh, CTRL_ATTR_FAMILY_ID, 1);
+		err = evs_nl_talk(&nl, nlh, NULL, NULL);
+		CHECK((err == -EINVAL || err == -ERANGE) &&
+		      nl.err_off == NLMSG_HDRLEN + GENL_HDRLEN + 8 &&
+		      strstr(nl.errmsg, "attribute type 1 at offset 28"),
+		      "uncapped error: %s: %s", strerror(-err), nl.errmsg);
+	}
+
+	/* Success clears the message of the previous failure. */
+	err = evs_nl_resolve_family(&nl, "nlctrl", NULL, NULL);
+	CHECK(!err && !nl.errmsg[0] && !nl.err_off, "errmsg cleared");
+
+	/* Neither ACK nor dump: the end of the reply could not be known. */
+	nlh = evs_nl_genl_req(&nl, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
+	nlh->nlmsg_flags &= ~NLM_F_ACK;
+	err = evs_nl_talk(&nl, nlh, NULL, NULL);
+	CHECK(err == -EINVAL, "request without ACK refused: %d", err);
+
+	evs_nl_close(&nl);
+	evs_nl_close(&nl);
+	CHECK(!nl.sock, "close is idempotent");
+
+	/* evstream itself: present in the VM, absent on a build host. */
+	err = evs_nl_open(&nl);
+	CHECK(!err || err == -ENOENT, "open evstream: %s",
+	      err ? strerror(-err) : "found");
+	CHECK(err || nl.version >= 1, "evstream family version %u",
+	      nl.version);
+	evs_nl_close(&nl);
+}
+
+/* Like the kernel's nla_put_u64_64bit(): PAD so the u64 is 8-aligned. */
+static void put_u64_64bit(struct nlmsghdr *nlh, uint16_t type, uint64_t v,
+			  uint16_t pad)
+{
+	if ((uintptr_t)mnl_nlmsg_get_payload_tail(nlh) % 8 == 0)
+		mnl_attr_put(nlh, pad, 0, NULL);
+	mnl_attr_put_u64(nlh, type, v);
+}
+
+static void test_stats_parse(void)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	const struct nlattr *tb[EVS_A_MAX + 1];
+	struct evs_nl nl = { 0 };
+	struct nlmsghdr *nlh;
+	struct evs_stats st;
+	struct nlattr *nest;
+	unsigned int i;
+	bool ok;
+	int err;
+
+	nlh = evs_nl_genl_req(&nl, buf, 42, EVS_CMD_GET_STATS, 1, 0);
+	mnl_attr_put_strz(nlh, EVS_A_VERSION, "0.1.0");
+	nest = mnl_attr_nest_start(nlh, EVS_A_STATS);
+	for (i = EVS_STATS_A_FIRST_COUNTER; i <= EVS_STATS_A_MAX; i++) {
+		if (i == EVS_STATS_A_BYTES)
+			continue;	/* an older module */
+		put_u64_64bit(nlh, i, 1000ULL * i + (1ULL << 40),
+			      EVS_STATS_A_PAD);
+	}
+	/* A counter from a newer module, then a bare pad. */
+	put_u64_64bit(nlh, EVS_STATS_A_MAX + 1, 7, EVS_STATS_A_PAD);
+	mnl_attr_put(nlh, EVS_STATS_A_PAD, 0, NULL);
+	mnl_attr_nest_end(nlh, nest);
+
+	err = evs_nl_parse(nlh, tb, EVS_A_MAX);
+	CHECK(!err && tb[EVS_A_VERSION] && tb[EVS_A_STATS],
+	      "parse message: %d", err);
+	err = evs_nl_parse_stats(tb[EVS_A_STATS], &st);
+	ok = !err;
+	for (i = 0; i < EVS_NR_COUNTERS; i++) {
+		unsigned int type = EVS_STATS_A_FIRST_COUNTER + i;
+
+		if (type == EVS_STATS_A_BYTES)
+			ok &= !st.present[i] && !st.counters[i];
+		else
+			ok &= st.present[i] &&
+			      st.counters[i] == 1000ULL * type + (1ULL << 40);
+	}
+	CHECK(ok, "parse stats nest: %d", err);
+
+	/* A counter that is not a u64. */
+	nlh = evs_nl_genl_req(&nl, buf, 42, EVS_CMD_GET_STATS, 1, 0);
+	nest = mnl_attr_nest_start(nlh, EVS_A_STATS);
+	mnl_attr_put_u32(nlh, EVS_STATS_A_FRAMES, 1);
+	mnl_attr_nest_end(nlh, nest);
+	err = evs_nl_parse(nlh, tb, EVS_A_MAX);
+	CHECK(!err && evs_nl_parse_stats(tb[EVS_A_STATS], &st) == -EPROTO,
+	      "u32 counter refused");
+
+	/* An attribute running past the end of the message. */
+	nlh = evs_nl_genl_req(&nl, buf, 42, EVS_CMD_GET_STATS, 1, 0);
+	mnl_attr_put_strz(nlh, EVS_A_VERSION, "0.1.0");
+	nlh->nlmsg_len -= 4;
+	CHECK(evs_nl_parse(nlh, tb, EVS_A_MAX) == -EPROTO,
+	      "truncated attribute refused");
+
+	/* Strings must be NUL-terminated. */
+	nlh = evs_nl_genl_req(&nl, buf, 42, EVS_CMD_GET_STATS, 1, 0);
+	mnl_attr_put(nlh, EVS_A_VERSION, 4, "0.1.");
+	err = evs_nl_parse(nlh, tb, EVS_A_MAX);
+	{
+		const char *s;
+
+		CHECK(!err && evs_nl_get_str(tb[EVS_A_VERSION], &s) == -EPROTO,
+		      "unterminated string refused");
+	}
+}
+
+int main(void)
+{
+	test_ctrl();
+	test_stats_parse();
+	printf("%s: %d failed\n", __FILE__, failures);
+	return failures ? 1 : 0;
+}
