@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * evstream control plane: the generic netlink family and /proc/net/evstream
+ * as a user sees them.  Each test runs in a network namespace of its own.
+ */
+#include "evs_test.h"
+#include <linux/capability.h>
+#include <evstream/version.h>
+#include "kselftest_harness.h"
+
+FIXTURE(ctl) {
+	struct evs_nl nl;
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+};
+
+FIXTURE_SETUP(ctl)
+{
+	ASSERT_EQ(0, evs_test_new_netns());
+	ASSERT_EQ(0, evs_nl_open(&self->nl)) {
+		TH_LOG("evstream family not found: is the module loaded?");
+	}
+}
+
+FIXTURE_TEARDOWN(ctl)
+{
+	evs_nl_close(&self->nl);
+}
+
+TEST_F(ctl, family_has_name_and_version)
+{
+	uint32_t version = 0;
+	uint16_t id = 0;
+
+	ASSERT_EQ(0, evs_nl_resolve_family(&self->nl, "evstream", &id,
+					   &version));
+	EXPECT_EQ(self->nl.family, id);
+	EXPECT_EQ(EVS_GENL_VERSION, version);
+}
+
+static int version_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[EVS_A_MAX + 1];
+	char *out = data;
+	const char *v;
+	uint8_t proto;
+
+	if (evs_nl_parse(nlh, tb, EVS_A_MAX) ||
+	    evs_nl_get_str(tb[EVS_A_VERSION], &v) ||
+	    evs_nl_get_u8(tb[EVS_A_PROTO_VERSION], &proto))
+		return MNL_CB_ERROR;
+	snprintf(out, 64, "%s/%u", v, proto);
+	return MNL_CB_OK;
+}
+
+TEST_F(ctl, version_reports_module_and_protocol)
+{
+	char got[64] = "", want[64];
+	struct nlmsghdr *nlh;
+
+	nlh = evs_nl_req(&self->nl, self->buf, EVS_CMD_GET_VERSION, 0);
+	ASSERT_EQ(0, evs_nl_talk(&self->nl, nlh, version_cb, got));
+	snprintf(want, sizeof(want), "%s/%u", EVS_VERSION, EVS_WIRE_VERSION);
+	EXPECT_STREQ(want, got);
+}
+
+TEST_F(ctl, stats_start_at_zero_in_a_new_namespace)
+{
+	struct evs_stats st;
+	int i;
+
+	ASSERT_EQ(0, evs_test_get_stats(&self->nl, &st));
+	for (i = 0; i < EVS_NR_COUNTERS; i++) {
+		const char *name = evs_counter_name(EVS_STATS_A_FIRST_COUNTER + i);
+
+		EXPECT_TRUE(st.present[i]) TH_LOG("%s missing", name);
+		EXPECT_EQ(0, st.counters[i]) TH_LOG("%s not zero", name);
+	}
+}
+
+TEST_F(ctl, proc_and_netlink_agree)
+{
+	struct evs_stats nl, proc;
+	int i;
+
+	ASSERT_EQ(0, evs_test_get_stats(&self->nl, &nl));
+	ASSERT_EQ(EVS_NR_COUNTERS, evs_test_proc_stats(&proc));
+	for (i = 0; i < EVS_NR_COUNTERS; i++) {
+		EXPECT_TRUE(proc.present[i]);
+		EXPECT_EQ(nl.counters[i], proc.counters[i]);
+	}
+}
+
+TEST_F(ctl, unknown_attribute_is_refused)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = evs_nl_req(&self->nl, self->buf, EVS_CMD_GET_STATS, 0);
+	mnl_attr_put_u32(nlh, EVS_A_MAX + 1, 1);
+	EXPECT_EQ(-EINVAL, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+	EXPECT_NE(0, self->nl.errmsg[0]) TH_LOG("no extack message");
+}
+
+TEST_F(ctl, reply_attribute_in_request_is_refused)
+{
+	struct nlmsghdr *nlh;
+
+	/* EVS_A_VERSION exists, but no command takes it as input. */
+	nlh = evs_nl_req(&self->nl, self->buf, EVS_CMD_GET_STATS, 0);
+	mnl_attr_put_strz(nlh, EVS_A_VERSION, "9.9.9");
+	EXPECT_EQ(-EINVAL, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+	EXPECT_NE(0, self->nl.errmsg[0]) TH_LOG("no extack message");
+}
+
+TEST_F(ctl, unknown_command_is_refused)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = evs_nl_req(&self->nl, self->buf, EVS_CMD_MAX + 1, 0);
+	EXPECT_EQ(-EOPNOTSUPP, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+	nlh = evs_nl_req(&self->nl, self->buf, EVS_CMD_UNSPEC, 0);
+	EXPECT_EQ(-EOPNOTSUPP, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+}
+
+TEST_F(ctl, dump_of_a_do_only_command_is_refused)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = evs_nl_req(&self->nl, self->buf, EVS_CMD_GET_STATS, NLM_F_DUMP);
+	EXPECT_EQ(-EOPNOTSUPP, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+}
+
+TEST_F(ctl, reserved_header_byte_is_refused)
+{
+	struct genlmsghdr *genl;
+	struct nlmsghdr *nlh;
+
+	nlh = evs_nl_req(&self->nl, self->buf, EVS_CMD_GET_STATS, 0);
+	genl = mnl_nlmsg_get_payload(nlh);
+	genl->reserved = 1;
+	EXPECT_EQ(-EINVAL, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+}
+
+TEST_F(ctl, truncated_header_is_refused)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = evs_nl_req(&self->nl, self->buf, EVS_CMD_GET_STATS, 0);
+	nlh->nlmsg_len = sizeof(*nlh) + 2;	/* half a genlmsghdr */
+	EXPECT_EQ(-EINVAL, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+}
+
+TEST_F(ctl, socket_still_works_after_errors)
+{
+	struct evs_stats st;
+	struct nlmsghdr *nlh;
+
+	nlh = evs_nl_req(&self->nl, self->buf, EVS_CMD_MAX + 1, 0);
+	EXPECT_EQ(-EOPNOTSUPP, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+	EXPECT_EQ(0, evs_test_get_stats(&self->nl, &st));
+}
+
+TEST_F(ctl, stats_reset_as_admin)
+{
+	struct nlmsghdr *nlh;
+	struct evs_stats st;
+	int i;
+
+	nlh = evs_nl_req(&self->nl, self->buf, EVS_CMD_STATS_RESET, 0);
+	ASSERT_EQ(0, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+	ASSERT_EQ(0, evs_test_get_stats(&self->nl, &st));
+	for (i = 0; i < EVS_NR_COUNTERS; i++)
+		EXPECT_EQ(0, st.counters[i]);
+}
+
+TEST_F(ctl, unprivileged_can_read_but_not_reset)
+{
+	struct nlmsghdr *nlh;
+	struct evs_stats st;
+
+	ASSERT_EQ(0, evs_test_drop_privileges());
+	EXPECT_EQ(0, evs_test_get_stats(&self->nl, &st));
+	EXPECT_EQ(EVS_NR_COUNTERS, evs_test_proc_stats(&st));
+	nlh = evs_nl_req(&self->nl, self->buf, EVS_CMD_STATS_RESET, 0);
+	EXPECT_EQ(-EPERM, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+	/* A socket opened after the drop is refused the same way. */
+	evs_nl_close(&self->nl);
+	ASSERT_EQ(0, evs_nl_open(&self->nl));
+	nlh = evs_nl_req(&self->nl, self->buf, EVS_CMD_STATS_RESET, 0);
+	EXPECT_EQ(-EPERM, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+}
+
+/*
+ * CAP_NET_ADMIN counts in the user namespace that owns the network
+ * namespace: an unprivileged user who makes both may reset its own
+ * namespace's counters, but not those of a namespace it does not own.
+ */
+TEST_F(ctl, admin_of_own_user_namespace)
+{
+	struct nlmsghdr *nlh;
+	struct evs_nl own;
+	struct evs_stats st;
+
+	ASSERT_EQ(0, evs_test_drop_privileges());
+	ASSERT_EQ(0, unshare(CLONE_NEWUSER)) {
+		TH_LOG("unprivileged user namespaces disabled: %s",
+		       strerror(errno));
+	}
+	/* Still in the namespace root made, through the old socket. */
+	nlh = evs_nl_req(&self->nl, self->buf, EVS_CMD_STATS_RESET, 0);
+	EXPECT_EQ(-EPERM, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	ASSERT_EQ(0, evs_nl_open(&own));
+	nlh = evs_nl_req(&own, self->buf, EVS_CMD_STATS_RESET, 0);
+	EXPECT_EQ(0, evs_nl_talk(&own, nlh, NULL, NULL));
+	EXPECT_EQ(0, evs_test_get_stats(&own, &st));
+	evs_nl_close(&own);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * evstream load and unload, as an administrator does it: the family and
+ * /proc entries come and go with the module, in every namespace, and
+ * nothing of the module stays behind.  Runs in the VM, where the module
+ * is /lib/modules/evstream.ko and is loaded when the test starts.
+ */
+#include "evs_test.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include "kselftest_harness.h"
+
+#define EVS_KO "/lib/modules/evstream.ko"
+
+static int evs_unload(void)
+{
+	return syscall(__NR_delete_module, "evstream", O_NONBLOCK) ? -errno : 0;
+}
+
+static int evs_load(void)
+{
+	int fd = open(EVS_KO, O_RDONLY | O_CLOEXEC);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = syscall(__NR_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+static bool evs_loaded(void)
+{
+	struct stat st;
+
+	return !stat("/sys/module/evstream", &st);
+}
+
+/* Lines of /proc/slabinfo naming one of the module's caches. */
+static int evs_slab_caches(void)
+{
+	FILE *f = fopen("/proc/slabinfo", "r");
+	char line[512];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "evs_", 4))
+			n++;
+	fclose(f);
+	return n;
+}
+
+static bool proc_dir_exists(void)
+{
+	struct stat st;
+
+	return !stat("/proc/net/evstream", &st);
+}
+
+FIXTURE(mod) {
+	int dummy;
+};
+
+FIXTURE_SETUP(mod)
+{
+	ASSERT_EQ(0, evs_test_new_netns());
+	if (!evs_loaded())
+		ASSERT_EQ(0, evs_load());
+}
+
+FIXTURE_TEARDOWN(mod)
+{
+	if (!evs_loaded())
+		evs_load();
+}
+
+TEST_F(mod, unload_removes_family_and_proc)
+{
+	struct evs_nl nl;
+
+	ASSERT_TRUE(proc_dir_exists());
+	ASSERT_EQ(0, evs_unload());
+	EXPECT_FALSE(evs_loaded());
+	EXPECT_FALSE(proc_dir_exists());
+	EXPECT_EQ(-ENOENT, evs_nl_open(&nl));
+	evs_nl_close(&nl);
+	EXPECT_EQ(0, evs_slab_caches());
+}
+
+TEST_F(mod, reload_gives_fresh_state)
+{
+	struct evs_stats st;
+	struct evs_nl nl;
+	int i;
+
+	ASSERT_EQ(0, evs_unload());
+	ASSERT_EQ(0, evs_load());
+	ASSERT_TRUE(proc_dir_exists());
+	ASSERT_EQ(0, evs_nl_open(&nl));
+	ASSERT_EQ(0, evs_test_get_stats(&nl, &st));
+	for (i = 0; i < EVS_NR_COUNTERS; i++)
+		EXPECT_EQ(0, st.counters[i]);
+	evs_nl_close(&nl);
+}
+
+TEST_F(mod, socket_of_unloaded_family_gets_an_error)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	struct nlmsghdr *nlh;
+	struct evs_nl nl;
+
+	ASSERT_EQ(0, evs_nl_open(&nl));
+	ASSERT_EQ(0, evs_unload());
+	nlh = evs_nl_req(&nl, buf, EVS_CMD_GET_STATS, 0);
+	EXPECT_EQ(-ENOENT, evs_nl_talk(&nl, nlh, NULL, NULL));
+	evs_nl_close(&nl);
+}
+
+/*
+ * Namespaces that exist across an unload get their state back on the
+ * next load; namespaces that die while loaded take theirs with them.
+ */
+TEST_F(mod, namespaces_across_unload)
+{
+	int to_child[2], to_parent[2];
+	char c = 0;
+	pid_t pid;
+	int status;
+
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* Keeps a namespace of its own alive across the reload. */
+		if (evs_test_new_netns() || !proc_dir_exists())
+			_exit(1);
+		if (write(to_parent[1], "r", 1) != 1 ||
+		    read(to_child[0], &c, 1) != 1)
+			_exit(2);
+		_exit(proc_dir_exists() ? 0 : 3);
+	}
+	ASSERT_EQ(1, read(to_parent[0], &c, 1));
+	ASSERT_EQ(0, evs_unload());
+	ASSERT_EQ(0, evs_load());
+	ASSERT_EQ(1, write(to_child[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_F(mod, load_unload_cycles)
+{
+	struct evs_nl nl;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(0, evs_unload());
+		ASSERT_EQ(0, evs_load());
+		ASSERT_EQ(0, evs_nl_open(&nl));
+		evs_nl_close(&nl);
+	}
+}
+
+TEST_F(mod, double_load_is_refused)
+{
+	EXPECT_EQ(-EEXIST, evs_load());
+	EXPECT_TRUE(evs_loaded());
+}
+
+TEST_HARNESS_MAIN

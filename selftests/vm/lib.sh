@@ -1,0 +1,38 @@
+#!/bin/sh
+# Shared by the VM's check and demo scripts.
+
+vm_insmod()
+{
+	insmod /lib/modules/evstream.ko "$@"
+}
+
+# Unloads the module and reports, as TAP, anything it left behind.
+vm_unload_checks()
+{
+	if rmmod evstream; then
+		echo "ok - rmmod evstream"
+	else
+		echo "not ok - rmmod evstream"
+	fi
+	if grep -q '^evs_' /proc/slabinfo; then
+		echo "not ok - no evstream slab caches after unload"
+		grep '^evs_' /proc/slabinfo | sed 's/^/# /'
+	else
+		echo "ok - no evstream slab caches after unload"
+	fi
+	# Kernel log lines that mean something went wrong somewhere.
+	bad='WARNING:|BUG[: ]|Oops|general protection|Call Trace|still has objects|refcount_t:|list_add corruption|list_del corruption|UBSAN|KASAN|INFO: task .* blocked'
+	if dmesg | grep -E "$bad" >/tmp/bad.log; then
+		echo "not ok - kernel log is clean"
+		sed 's/^/# /' /tmp/bad.log
+	else
+		echo "ok - kernel log is clean"
+	fi
+	# Taint other than O (out-of-tree, 4096) and E (unsigned, 8192).
+	taint=$(cat /proc/sys/kernel/tainted)
+	if [ $((taint & ~(4096 | 8192))) -ne 0 ]; then
+		echo "not ok - kernel not tainted (tainted=$taint)"
+	else
+		echo "ok - kernel not tainted"
+	fi
+}

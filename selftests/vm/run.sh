@@ -1,0 +1,70 @@
+#!/bin/sh
+# Boots Debian's kernel under QEMU with an evstream initramfs and runs one
+# mode in it (check, demo or shell).  The guest writes its results to the
+# second serial port; this script prints them and decides the exit status:
+# 0 only when the guest reached its end marker.  A guest that panics (a
+# WARN is a panic here) or hangs past the timeout fails the run, with the
+# tail of the kernel console shown.
+#
+# usage: run.sh KREL INITRAMFS MODE OUTDIR
+set -u
+krel=$1
+initrd=$2
+mode=$3
+outdir=$4
+kernel=${VMLINUZ:-/boot/vmlinuz-$krel}
+timeout=${EVS_VM_TIMEOUT:-900}
+mem=${EVS_VM_MEM:-2048}
+cpus=${EVS_VM_CPUS:-2}
+
+if [ ! -r "$kernel" ]; then
+	echo "vm: no kernel image $kernel: install linux-image-amd64 (scripts/deps.sh)" >&2
+	exit 1
+fi
+mkdir -p "$outdir"
+console="$outdir/console.log"
+results="$outdir/results.txt"
+rm -f "$console" "$results"
+
+# Software emulation by default: on these machines /dev/kvm can exist and
+# open and yet never run a guest (nested virtualisation), which would hang
+# the run.  EVS_VM_KVM=1 opts in where KVM is known to work.
+accel="-accel tcg,thread=multi -cpu max"
+if [ -n "${EVS_VM_KVM:-}" ]; then
+	accel="-accel kvm -cpu host"
+fi
+# A WARN or an oops panics the guest, and panic=-1 turns that into a
+# reboot that -no-reboot turns into QEMU's exit: a crash ends the run
+# at once instead of waiting for the timeout.
+append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic"
+append="$append slub_debug=FZPU loglevel=4 evs.mode=$mode ${EVS_VM_APPEND:-}"
+
+if [ "$mode" = shell ]; then
+	# shellcheck disable=SC2086
+	exec qemu-system-x86_64 -machine q35 $accel -smp "$cpus" -m "$mem" \
+		-nographic -no-reboot -nic none -kernel "$kernel" \
+		-initrd "$initrd" -append "$append" \
+		-serial mon:stdio -serial "file:$results"
+fi
+
+# shellcheck disable=SC2086
+timeout -s KILL "$timeout" qemu-system-x86_64 -machine q35 $accel \
+	-smp "$cpus" -m "$mem" -display none -no-reboot -nic none \
+	-monitor none -kernel "$kernel" -initrd "$initrd" -append "$append" \
+	-serial "file:$console" -serial "file:$results" </dev/null
+rc=$?
+
+# The guest's output, without the serial port's carriage returns.
+[ -f "$results" ] && tr -d '\r' <"$results" | grep -v '^EVS-VM-DONE$'
+if [ -f "$results" ] && tr -d '\r' <"$results" | grep -q '^EVS-VM-DONE$'; then
+	exit 0
+fi
+if [ "$rc" -eq 137 ]; then
+	why="timed out after ${timeout}s"
+else
+	why="stopped before its end (qemu status $rc): panic or crash"
+fi
+echo "not ok - vm: guest $why"
+echo "# last kernel console lines ($console):"
+tail -n 60 "$console" 2>/dev/null | tr -d '\r' | sed 's/^/# /'
+exit 1
