@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# evstream top-level make targets.  `make` builds the module (kmod/) and
+# the tools (user/); `make check` runs every test; `make demo` shows it
+# working in a VM.  Kernel build options (W=1, C=1, V=1) pass through to
+# kbuild.
+
+KDIR	?= $(shell scripts/kdir.sh)
+KREL	 = $(shell scripts/krelease.sh $(KDIR))
+BUILD	:= build
+KSRC	:= $(BUILD)/ksrc
+VMDIR	:= $(BUILD)/vm
+
+# Host compiler flags for the tests (the tools set their own in user/).
+HOST_CFLAGS := -O1 -g -Wall -Wextra -Werror -std=gnu11 \
+	-Iinclude/uapi -Iinclude -Iuser/lib -isystem $(KSRC)/tools/testing/selftests
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+
+UNIT_TESTS	:= $(patsubst selftests/unit/%.c,$(BUILD)/unit/%, \
+			$(wildcard selftests/unit/*_test.c))
+# Run in this order in the VM; module_test unloads and reloads the module.
+KSELFTESTS	:= $(BUILD)/kselftest/control_test selftests/kernel/evctl_test.sh \
+		   selftests/kernel/tap.sh $(BUILD)/kselftest/module_test
+KSELFTEST_BINS	:= $(filter $(BUILD)/%,$(KSELFTESTS))
+# jq lets the guest's tests check evctl's JSON with a real parser.
+TOOLS		:= user/bin/evctl
+VM_TOOLS	:= $(TOOLS) $(shell command -v jq)
+
+.PHONY: FORCE all module user deps lint unit kselftests initramfs vm-check check \
+	demo vm-shell clean help
+
+all: module user
+
+help:
+	@echo "make          build kmod/evstream.ko and the tools in user/bin/"
+	@echo "make check    every test: lint, host unit tests, VM kselftests"
+	@echo "make demo     boot a VM, load the module, show it working"
+	@echo "make lint     checkpatch --strict over the C sources"
+	@echo "make vm-shell boot the test VM with a shell on the console"
+	@echo "KDIR=...      kernel build dir (now $(KDIR))"
+
+deps:
+	@scripts/deps.sh
+
+# kbuild and user/Makefile know their own dependencies: always ask them.
+module kmod/evstream.ko: FORCE
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+user user/lib/libevs.a $(TOOLS): FORCE
+	$(MAKE) -C user
+
+$(KSRC)/.stamp: scripts/ksrc.sh
+	scripts/ksrc.sh $(KSRC)
+	@touch $@
+
+lint: $(KSRC)/.stamp
+	@scripts/lint.sh $(KSRC)
+
+$(BUILD)/unit/%: selftests/unit/%.c $(KSRC)/.stamp $(wildcard include/evstream/*.h) \
+		include/uapi/linux/evstream.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $< -lpthread
+
+unit: $(UNIT_TESTS)
+	@scripts/run-unit.sh $(UNIT_TESTS)
+
+$(BUILD)/kselftest/%: selftests/kernel/%.c selftests/kernel/evs_test.h \
+		$(KSRC)/.stamp user/lib/libevs.a include/uapi/linux/evstream.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $< user/lib/libevs.a -lmnl -lpthread
+
+kselftests: $(KSELFTEST_BINS)
+
+initramfs: kmod/evstream.ko $(TOOLS) kselftests
+	@mkdir -p $(VMDIR)
+	selftests/vm/mkinitramfs.sh $(VMDIR)/initramfs.cpio.gz \
+		kmod/evstream.ko $(VM_TOOLS) -- $(KSELFTESTS)
+
+vm-check: initramfs
+	@selftests/vm/run.sh $(KREL) $(VMDIR)/initramfs.cpio.gz check $(VMDIR)/check
+
+vm-shell: initramfs
+	selftests/vm/run.sh $(KREL) $(VMDIR)/initramfs.cpio.gz shell $(VMDIR)/shell
+
+check: deps
+	@scripts/check.sh
+
+demo: deps
+	@$(MAKE) -s initramfs >/dev/null
+	@echo "== evstream demo: Debian $(KREL) under QEMU =="
+	@selftests/vm/run.sh $(KREL) $(VMDIR)/initramfs.cpio.gz demo $(VMDIR)/demo
+
+FORCE:
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C user clean
+	rm -rf $(BUILD)

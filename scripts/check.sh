@@ -1,0 +1,58 @@
+#!/bin/sh
+# `make check`: every stage a change must pass, as one TAP stream, ending
+# with "N passed, N failed".  Stages run even after an earlier one failed
+# (when they can), so one run shows everything that is wrong.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+mkdir -p build
+tap=build/check.tap
+: >"$tap"
+MAKE=${MAKE:-make}
+
+# stage NAME COMMAND...: runs a command whose output is TAP.
+stage()
+{
+	name=$1
+	shift
+	echo "# == $name =="
+	"$@" 2>&1 | tee -a "$tap"
+}
+
+# step NAME COMMAND...: one TAP line for a command that is not TAP itself;
+# its output is shown only when it fails.
+step()
+{
+	name=$1
+	shift
+	if out=$("$@" 2>&1); then
+		echo "ok - $name" | tee -a "$tap"
+	else
+		echo "not ok - $name" | tee -a "$tap"
+		echo "$out" | tail -n 40 | sed 's/^/# /'
+	fi
+}
+
+# A build whose output shows any compiler or sparse warning fails.
+warning_free()
+{
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$out"
+	[ $rc -eq 0 ] || return 1
+	! echo "$out" | grep -E 'warning:|error:|sparse: '
+}
+
+echo "TAP version 13"
+step "module builds with W=1 and sparse (C=1), no warnings" \
+	warning_free $MAKE -s module W=1 C=1
+step "tools build with -Wall -Wextra -Werror" $MAKE -s user
+stage lint $MAKE -s lint
+stage "host unit tests (ASan+UBSan)" $MAKE -s unit
+stage "userspace tests (ASan+UBSan)" $MAKE -s -C user SANITIZE=1 check
+stage "VM kselftests" $MAKE -s vm-check
+
+pass=$(grep -cE '^(# )*ok ' "$tap")
+fail=$(grep -cE '^(# )*not ok ' "$tap")
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
