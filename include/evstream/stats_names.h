@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Names of the EVS_STATS_A_* counters: the keys of /proc/net/evstream/stats
- * and of `evctl -j stats`, kept in one place so the two never disagree.
+ * Names of counters, gauges, priorities and states: the keys and words of
+ * /proc/net/evstream/ and of evctl, kept in one place so they never
+ * disagree.
  */
 #ifndef _EVSTREAM_STATS_NAMES_H
 #define _EVSTREAM_STATS_NAMES_H
@@ -35,7 +36,49 @@ static inline const char *evs_counter_name(int attr)
 	case EVS_STATS_A_PAUSES:	return "pauses";
 	case EVS_STATS_A_RESUMES:	return "resumes";
 	case EVS_STATS_A_ACKS:		return "acks";
+	case EVS_STATS_A_POOL_FAILS:	return "pool_fails";
+	case EVS_STATS_A_TRUNCATED:	return "truncated";
 	default:			return NULL;
+	}
+}
+
+#define EVS_NR_GAUGES (EVS_GAUGE_A_MAX - EVS_GAUGE_A_FIRST + 1)
+
+/* @attr is an EVS_GAUGE_A_* value; NULL for anything else. */
+static inline const char *evs_gauge_name(int attr)
+{
+	switch (attr) {
+	case EVS_GAUGE_A_LISTENERS:	return "listeners";
+	case EVS_GAUGE_A_CONNS:		return "conns";
+	case EVS_GAUGE_A_PAUSED:	return "paused";
+	case EVS_GAUGE_A_INFLIGHT:	return "inflight";
+	case EVS_GAUGE_A_INFLIGHT_HIGH:	return "inflight_high";
+	case EVS_GAUGE_A_STORE_EVENTS:	return "store_events";
+	case EVS_GAUGE_A_STORE_BYTES:	return "store_bytes";
+	default:			return NULL;
+	}
+}
+
+/* Priority names, as evctl and /proc spell them. */
+static inline const char *evs_prio_name(int prio)
+{
+	switch (prio) {
+	case EVS_PRIO_RT:	return "realtime";
+	case EVS_PRIO_TX:	return "transactional";
+	case EVS_PRIO_BATCH:	return "batch";
+	case EVS_PRIO_AUTO:	return "auto";
+	default:		return NULL;
+	}
+}
+
+/* Names of enum evs_conn_state. */
+static inline const char *evs_conn_state_name(int state)
+{
+	switch (state) {
+	case EVS_CONN_OPEN:	return "open";
+	case EVS_CONN_DRAINING:	return "draining";
+	case EVS_CONN_CLOSING:	return "closing";
+	default:		return NULL;
 	}
 }
 

@@ -56,11 +56,35 @@ struct evs_wire_hdr {
 
 /* ---- Generic netlink family "evstream" ---- */
 
+/*
+ * Commands.  "admin" needs CAP_NET_ADMIN in the user namespace that owns
+ * the network namespace; everything else is open to anyone in it.
+ */
 enum evs_cmd {
 	EVS_CMD_UNSPEC,
 	EVS_CMD_GET_VERSION,	/* reply: EVS_A_VERSION, EVS_A_PROTO_VERSION */
-	EVS_CMD_GET_STATS,	/* reply: EVS_A_VERSION, EVS_A_STATS */
-	EVS_CMD_STATS_RESET,	/* admin: zero the counters of this netns */
+	EVS_CMD_GET_STATS,	/* reply: EVS_A_VERSION, EVS_A_STATS,
+				 * EVS_A_GAUGES, EVS_A_LATENCY
+				 */
+	EVS_CMD_STATS_RESET,	/* admin: zero counters and histograms */
+	EVS_CMD_LISTEN_ADD,	/* admin: ADDR_IN|ADDR_IN6, PORT (0: any);
+				 * reply: the listener as LISTEN_GET shows it
+				 */
+	EVS_CMD_LISTEN_DEL,	/* admin: ADDR_IN|ADDR_IN6, PORT; closes the
+				 * listener and its connections
+				 */
+	EVS_CMD_LISTEN_GET,	/* dump: one message per listener */
+	EVS_CMD_ROUTE_ADD,	/* admin: TOPIC, PRIO; replaces a rule */
+	EVS_CMD_ROUTE_DEL,	/* admin: TOPIC */
+	EVS_CMD_ROUTE_GET,	/* dump: one message per rule (TOPIC, PRIO) */
+	EVS_CMD_CONN_GET,	/* dump: one message per connection */
+	EVS_CMD_READ,		/* admin, dump: TOPIC, [FROM], [COUNT];
+				 * stored events, see EVS_A_EVENT_*
+				 */
+	EVS_CMD_CONFIG_GET,	/* reply: EVS_A_CONFIG */
+	EVS_CMD_CONFIG_SET,	/* admin: EVS_A_CONFIG with what changes;
+				 * all or nothing
+				 */
 
 	__EVS_CMD_MAX,
 };
@@ -72,7 +96,52 @@ enum evs_attr {
 	EVS_A_PAD,
 	EVS_A_VERSION,		/* string: module version, "MAJOR.MINOR.PATCH" */
 	EVS_A_PROTO_VERSION,	/* u8: wire protocol version spoken */
-	EVS_A_STATS,		/* nest: EVS_STATS_A_* */
+	EVS_A_STATS,		/* nest: EVS_STATS_A_* counters */
+	EVS_A_GAUGES,		/* nest: EVS_GAUGE_A_* current values */
+	EVS_A_LATENCY,		/* nest: EVS_A_LAT_PRIO, one per priority */
+	EVS_A_LAT_PRIO,		/* nest: EVS_LAT_A_* */
+
+	/* Addresses: listeners (local), connections (peer). */
+	EVS_A_ADDR_IN,		/* binary, 4 bytes: IPv4 address, network order */
+	EVS_A_ADDR_IN6,		/* binary, 16 bytes: IPv6 address */
+	EVS_A_PORT,		/* u16: TCP port, host order */
+	EVS_A_LOCAL_PORT,	/* u16: connection's local (listener) port */
+
+	EVS_A_TOPIC,		/* u16 */
+	EVS_A_PRIO,		/* u8: enum evs_prio, never AUTO */
+
+	/* Listener (LISTEN_GET) */
+	EVS_A_LISTEN_ACCEPTED,	/* u64: connections accepted by it */
+	EVS_A_LISTEN_CONNS,	/* u32: its connections open now */
+
+	/* Connection (CONN_GET) */
+	EVS_A_CONN_ID,		/* u64: unique in the namespace, never reused */
+	EVS_A_CONN_STATE,	/* u8: enum evs_conn_state */
+	EVS_A_CONN_EVENTS,	/* u64: events accepted */
+	EVS_A_CONN_BYTES,	/* u64: payload bytes accepted */
+	EVS_A_CONN_PAUSED,	/* u8: 1 while reading is paused */
+	EVS_A_CONN_ACKED,	/* u32: seq of the last ACK sent */
+	EVS_A_CONN_INFLIGHT,	/* u32: events accepted, not yet stored */
+
+	/* READ request */
+	EVS_A_FROM,		/* u64: first store sequence number wanted */
+	EVS_A_COUNT,		/* u32: at most this many events */
+
+	/*
+	 * READ reply: one message per event, or several for a payload too
+	 * big for one message (same EVENT_SEQ, increasing EVENT_OFFSET).
+	 */
+	EVS_A_EVENT_SEQ,	/* u64: store sequence number within the topic */
+	EVS_A_EVENT_CONN,	/* u64: EVS_A_CONN_ID of the sender */
+	EVS_A_EVENT_CLIENT_SEQ,	/* u32: seq from the frame header */
+	EVS_A_EVENT_TS_INGEST,	/* u64: ns, CLOCK_MONOTONIC: frame parsed */
+	EVS_A_EVENT_TS_DEQUEUE,	/* u64: ns: taken off its ring */
+	EVS_A_EVENT_TS_DONE,	/* u64: ns: stored */
+	EVS_A_EVENT_LEN,	/* u32: whole payload length */
+	EVS_A_EVENT_OFFSET,	/* u32: where EVENT_DATA starts in the payload */
+	EVS_A_EVENT_DATA,	/* binary: payload bytes from EVENT_OFFSET */
+
+	EVS_A_CONFIG,		/* nest: EVS_CFG_A_* */
 
 	__EVS_A_MAX,
 };
@@ -108,11 +177,77 @@ enum evs_stats_attr {
 	EVS_STATS_A_PAUSES,		/* reads paused by backpressure */
 	EVS_STATS_A_RESUMES,		/* paused reads resumed */
 	EVS_STATS_A_ACKS,		/* ACK frames sent */
+	EVS_STATS_A_POOL_FAILS,		/* event allocations refused: pool
+					 * limit reached or out of memory
+					 */
+	EVS_STATS_A_TRUNCATED,		/* connections that ended mid-frame */
 
 	__EVS_STATS_A_MAX,
 };
 
 #define EVS_STATS_A_MAX (__EVS_STATS_A_MAX - 1)
 #define EVS_STATS_A_FIRST_COUNTER EVS_STATS_A_FRAMES
+
+/* Current values of one network namespace, all u64; never reset. */
+enum evs_gauge_attr {
+	EVS_GAUGE_A_UNSPEC,
+	EVS_GAUGE_A_PAD,
+	EVS_GAUGE_A_LISTENERS,		/* listeners open */
+	EVS_GAUGE_A_CONNS,		/* connections open */
+	EVS_GAUGE_A_PAUSED,		/* connections paused by backpressure */
+	EVS_GAUGE_A_INFLIGHT,		/* events accepted, not yet stored */
+	EVS_GAUGE_A_INFLIGHT_HIGH,	/* highest INFLIGHT since load */
+	EVS_GAUGE_A_STORE_EVENTS,	/* events in the topic stores */
+	EVS_GAUGE_A_STORE_BYTES,	/* bytes charged to the store limit */
+
+	__EVS_GAUGE_A_MAX,
+};
+
+#define EVS_GAUGE_A_MAX (__EVS_GAUGE_A_MAX - 1)
+#define EVS_GAUGE_A_FIRST EVS_GAUGE_A_LISTENERS
+
+/*
+ * Latency from frame parsed to event stored, per priority: a log2
+ * histogram.  Bucket 0 counts latencies below 2 ns, bucket i (i > 0)
+ * those in [2^i, 2^(i+1)) ns, and the last bucket everything above.
+ */
+#define EVS_LAT_BUCKETS 40
+
+enum evs_lat_attr {
+	EVS_LAT_A_UNSPEC,
+	EVS_LAT_A_PRIO,			/* u8: enum evs_prio */
+	EVS_LAT_A_BUCKETS,		/* binary: u64[EVS_LAT_BUCKETS] */
+
+	__EVS_LAT_A_MAX,
+};
+
+#define EVS_LAT_A_MAX (__EVS_LAT_A_MAX - 1)
+
+/* Settings of one network namespace (CONFIG_GET, CONFIG_SET). */
+enum evs_cfg_attr {
+	EVS_CFG_A_UNSPEC,
+	EVS_CFG_A_PAD,
+	EVS_CFG_A_MAX_PAYLOAD,		/* u32: 0..65536 bytes per frame */
+	EVS_CFG_A_POOL_LIMIT,		/* u32: events in flight, 1.. */
+	EVS_CFG_A_PRESSURE,		/* u8: percent of POOL_LIMIT above which
+					 * AUTO traffic goes to batch, 1..100
+					 */
+	EVS_CFG_A_RING_SIZE,		/* u32: slots per ring, power of two,
+					 * 64..65536; only while no listener
+					 */
+	EVS_CFG_A_STORE_LIMIT,		/* u64: bytes the stores may hold */
+	EVS_CFG_A_CONN_LIMIT,		/* u32: connections open at once, 1.. */
+	EVS_CFG_A_BATCH,		/* u32: events a consumer takes per run */
+
+	__EVS_CFG_A_MAX,
+};
+
+#define EVS_CFG_A_MAX (__EVS_CFG_A_MAX - 1)
+
+enum evs_conn_state {
+	EVS_CONN_OPEN,			/* reading frames */
+	EVS_CONN_DRAINING,		/* peer closed: storing what it sent */
+	EVS_CONN_CLOSING,		/* being torn down */
+};
 
 #endif /* _UAPI_LINUX_EVSTREAM_H */
