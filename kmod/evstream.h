@@ -1,50 +1,316 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Internal declarations shared by the stages of evstream.ko.
+ *
+ * Who may touch what, in one place:
+ * - struct evs_net: per network namespace, from net_generic().  @lock
+ *   (a mutex) serialises the control plane: config, listeners, routes.
+ * - struct evs_conn: the reader fields (parser, @cur, @ready, pend_tail,
+ *   ring_cpu, counters) belong to whoever holds the socket lock: the
+ *   softirq rx hook or the rx work item.  The tx work item owns
+ *   pend_head and the ack state.  @lock guards the flags that decide
+ *   whether work may still be queued for the connection.
+ * - rings: one producer (the rx path on the ring's CPU, bottom halves
+ *   off) and one consumer (the ring's work item).
+ * - store: @lock, process context only.
  */
 #ifndef _EVS_EVSTREAM_H
 #define _EVS_EVSTREAM_H
 
+#include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/net.h>
 #include <linux/percpu.h>
+#include <linux/refcount.h>
+#include <linux/socket.h>
+#include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <linux/evstream.h>
+#include <evstream/parser.h>
+#include <evstream/ring.h>
 #include <evstream/stats_names.h>
 #include <evstream/version.h>
 
 struct proc_dir_entry;
+struct netlink_ext_ack;
+struct evs_conn;
+struct evs_net;
 
-/* One CPU's share of a namespace's counters; see stats.c. */
-struct evs_pcpu_stats {
-	u64_stats_t ctr[EVS_NR_COUNTERS];
-	struct u64_stats_sync syncp;
+/* ---- configuration (netlink.c, main.c) ---- */
+
+/* Settings of a namespace.  Written under evs_net.lock, read anywhere. */
+struct evs_config {
+	u32 max_payload;
+	u32 pool_limit;
+	u32 pressure;		/* percent of pool_limit */
+	u32 ring_size;
+	u64 store_limit;
+	u32 conn_limit;
+	u32 batch;
 };
 
-/* Everything evstream keeps for one network namespace. */
+/* The module parameters: defaults for new namespaces. */
+extern struct evs_config evs_default_config;
+
+/* ---- events and pools (pool.c) ---- */
+
+struct evs_event {
+	struct list_head fifo;		/* store: namespace-wide age order */
+	struct evs_conn *conn;		/* sender, holds a reference, until
+					 * processed
+					 */
+	u64 conn_id;
+	u64 t_ingest;			/* ns: header parsed */
+	u64 t_dequeue;			/* ns: off the ring */
+	u64 t_done;			/* ns: stored */
+	u64 seq;			/* store sequence in its topic */
+	u32 len;
+	u32 client_seq;
+	u32 pend_idx;			/* its slot in conn->pend */
+	u16 topic;
+	u8 prio;
+	u8 flags;			/* wire flags */
+	u8 cls;				/* pool size class */
+	u8 data[] __aligned(8);
+};
+
+int evs_pool_init(void);
+void evs_pool_exit(void);
+struct evs_event *evs_event_alloc(struct evs_net *en, u32 len);
+void evs_event_free(struct evs_event *ev);
+/* The event left the in-flight count (stored, or dropped at teardown). */
+void evs_event_landed(struct evs_net *en);
+/* What an event costs in memory: the store charges this. */
+u32 evs_event_cost(const struct evs_event *ev);
+
+/* ---- rings and consumers (dispatch.c) ---- */
+
+/* One ring and its single consumer. */
+struct evs_ring_work {
+	struct work_struct work;
+	struct evs_net *en;
+	struct evs_ring *ring;
+	int cpu;
+	u8 prio;
+};
+
+struct evs_cpu_rings {
+	struct evs_ring_work rw[EVS_PRIO_NR];
+};
+
+int evs_dispatch_init(void);
+void evs_dispatch_exit(void);
+int evs_rings_alloc(struct evs_net *en);
+void evs_rings_drain(struct evs_net *en);
+void evs_rings_free(struct evs_net *en);
+/* Producer side: queue the consumers of the rings this CPU filled. */
+void evs_rings_kick(struct evs_net *en, unsigned int prio_mask);
+u8 evs_route(struct evs_net *en, const struct evs_frame *f);
+
+/* ---- connections (conn.c) ---- */
+
+/* Events of one connection accepted but not yet stored, at most. */
+#define EVS_CONN_WINDOW 1024
+
+/* One accepted frame, in accept order, until stored and acked. */
+struct evs_pend {
+	u32 seq;
+	u8 flags;
+	u8 done;
+};
+
+/* Why a connection stopped reading (bits of evs_conn.pause_why). */
+enum {
+	EVS_PAUSE_POOL,		/* namespace pool limit or no memory */
+	EVS_PAUSE_RING,		/* this CPU's ring for the priority full */
+	EVS_PAUSE_WINDOW,	/* EVS_CONN_WINDOW events in flight */
+	EVS_PAUSE_CPU,		/* rx moved CPU while events in flight */
+};
+
+/* Bits of evs_conn.flags. */
+enum {
+	EVS_CONN_DEAD,		/* closing: queue no more work for it */
+	EVS_CONN_EOF,		/* peer closed and everything was read */
+	EVS_CONN_ERROR,		/* protocol error: send ERROR, then close */
+	EVS_CONN_ERROR_SENT,
+	EVS_CONN_ACK_DUE,	/* an ACK_REQ frame was stored */
+	EVS_CONN_PAUSED_NS,	/* on evs_net.paused */
+	EVS_CONN_RESUME,	/* rx work: lift the pause */
+};
+
+struct evs_conn {
+	struct list_head node;		/* evs_net.conns */
+	struct list_head paused_node;	/* evs_net.paused */
+	refcount_t ref;
+	struct evs_net *en;
+	struct evs_listener *listener;
+	struct socket *sock;
+	u64 id;
+	struct sockaddr_storage peer;
+	u16 local_port;
+
+	/* Originals restored at close. */
+	void (*saved_data_ready)(struct sock *sk);
+	void (*saved_state_change)(struct sock *sk);
+	void (*saved_write_space)(struct sock *sk);
+
+	/* Reader side (socket lock). */
+	struct evs_parser parser;
+	struct evs_event *cur;		/* being filled */
+	struct evs_event *ready;	/* complete, waiting for ring room */
+	unsigned int pushed;		/* prio bits filled this read */
+	int ring_cpu;			/* CPU whose rings hold its events */
+	bool stop;			/* paused during this read */
+	u32 pend_tail;			/* next pend slot to fill */
+	u64 events;
+	u64 bytes;
+	unsigned long pause_why;
+
+	/* tx side (tx work). */
+	u32 pend_head;			/* oldest not yet stored */
+	u32 stored_seq;			/* highest client seq stored */
+	u32 acked_seq;			/* last ACK sent */
+	bool stored_any;
+	u8 txbuf[EVS_WIRE_HDR_LEN + 32];
+	u16 tx_len;
+	u16 tx_off;
+
+	unsigned long flags;
+	spinlock_t lock;		/* DEAD vs. queueing work */
+	struct work_struct rx_work;
+	struct work_struct tx_work;
+	struct work_struct close_work;
+	struct evs_pend *pend;		/* EVS_CONN_WINDOW slots */
+};
+
+int evs_conn_create(struct evs_listener *l, struct socket *sock);
+void evs_conn_close_sync(struct evs_conn *conn);
+void evs_conn_put(struct evs_conn *conn);
+void evs_conn_kick_tx(struct evs_conn *conn);
+void evs_conn_resume(struct evs_conn *conn);
+void evs_resume_work_fn(struct work_struct *work);
+/* Consumer side: the event is stored; let the connection ack it. */
+static inline void evs_conn_event_done(struct evs_conn *conn, u32 idx)
+{
+	/* The tx work reads the slot after seeing done (acquire). */
+	smp_store_release(&conn->pend[idx % EVS_CONN_WINDOW].done, 1);
+}
+
+/* ---- listeners (listen.c) ---- */
+
+struct evs_listener {
+	struct list_head node;		/* evs_net.listeners */
+	struct evs_net *en;
+	struct socket *sock;
+	struct sockaddr_storage addr;	/* bound address, real port */
+	void (*saved_data_ready)(struct sock *sk);
+	struct work_struct accept_work;
+	bool dead;			/* under sk_callback_lock */
+	u64 accepted;
+	u32 nconns;			/* under evs_net.conns_lock */
+};
+
+int evs_listen_add(struct evs_net *en, const struct sockaddr_storage *ss,
+		   struct evs_listener **out, struct netlink_ext_ack *extack);
+int evs_listen_del(struct evs_net *en, const struct sockaddr_storage *ss,
+		   struct netlink_ext_ack *extack);
+void evs_listen_close_all(struct evs_net *en);
+u16 evs_sockaddr_port(const struct sockaddr_storage *ss);
+
+/* ---- store (store.c) ---- */
+
+struct evs_topic {
+	u64 first_seq;			/* oldest still stored */
+	u64 next_seq;			/* the next one to store */
+	u32 cap;			/* slots, a power of two */
+	struct evs_event **slot;	/* [seq & (cap - 1)] */
+};
+
+struct evs_store {
+	spinlock_t lock;		/* everything below */
+	struct list_head fifo;		/* every stored event, oldest first */
+	u64 bytes;
+	u64 events;
+	struct xarray topics;		/* topic -> struct evs_topic */
+};
+
+void evs_store_init(struct evs_store *st);
+void evs_store_exit(struct evs_store *st);
+void evs_store_add(struct evs_net *en, struct evs_event *ev);
+
+/* ---- per-namespace state (main.c) ---- */
+
 struct evs_net {
 	struct net *net;
-	/* Serialises control-plane changes of this namespace. */
-	struct mutex lock;
+	struct mutex lock;		/* control plane: config, listeners, routes */
+	struct evs_config cfg;
+
+	struct list_head listeners;	/* under @lock */
+	unsigned int nlisteners;
+	u32 listeners_gen;		/* bumped on change, for dumps */
+
+	spinlock_t conns_lock;		/* conns, nconns, conns_gen, listener counts */
+	struct list_head conns;
+	u32 nconns;
+	u32 conns_gen;
+	atomic64_t next_conn_id;
+
+	struct xarray routes;		/* topic -> xa_mk_value(prio) */
+	u32 routes_gen;
+
+	/* Pool accounting (pool.c). */
+	atomic_t inflight;
+	atomic_t inflight_high;
+
+	/* Rings (dispatch.c); NULL until the first listener. */
+	struct evs_cpu_rings __percpu *rings;
+	u32 rings_size;
+
+	/* Connections paused on a namespace-wide resource. */
+	spinlock_t paused_lock;		/* paused, npaused writes */
+	struct list_head paused;
+	unsigned int npaused;
+	struct work_struct resume_work;
+
+	struct evs_store store;
+
 	struct evs_pcpu_stats __percpu *stats;
-	/* Counter values at the last reset, under @lock; see stats.c. */
+	/* Values at the last reset, under @lock; see stats.c. */
 	u64 stats_base[EVS_NR_COUNTERS];
+	u64 lat_base[EVS_PRIO_NR][EVS_LAT_BUCKETS];
 	struct proc_dir_entry *proc_dir;
 };
 
 extern unsigned int evs_net_id;
+extern struct workqueue_struct *evs_ctl_wq;
 
 static inline struct evs_net *evs_net(const struct net *net)
 {
 	return net_generic(net, evs_net_id);
 }
 
-/* stats.c */
+void evs_maybe_resume(struct evs_net *en);
+
+/* ---- counters (stats.c) ---- */
+
+/* One CPU's share of a namespace's counters and histograms. */
+struct evs_pcpu_stats {
+	u64_stats_t ctr[EVS_NR_COUNTERS];
+	u64_stats_t lat[EVS_PRIO_NR][EVS_LAT_BUCKETS];
+	struct u64_stats_sync syncp;
+};
+
 int evs_stats_init(struct evs_net *en);
 void evs_stats_exit(struct evs_net *en);
 void evs_stats_read(struct evs_net *en, u64 out[EVS_NR_COUNTERS]);
+void evs_stats_read_latency(struct evs_net *en,
+			    u64 out[EVS_PRIO_NR][EVS_LAT_BUCKETS]);
 void evs_stats_reset(struct evs_net *en);
+void evs_gauges_read(struct evs_net *en, u64 out[EVS_NR_GAUGES]);
 
 /*
  * Adds @n to counter @attr (an EVS_STATS_A_* counter) of this CPU.  Safe
@@ -61,11 +327,17 @@ static inline void evs_stats_add(struct evs_net *en, int attr, u64 n)
 	put_cpu_ptr(en->stats);
 }
 
-/* netlink.c */
+static inline void evs_stats_inc(struct evs_net *en, int attr)
+{
+	evs_stats_add(en, attr, 1);
+}
+
+void evs_stats_latency(struct evs_net *en, u8 prio, u64 ns);
+
+/* ---- netlink.c, proc.c ---- */
+
 int evs_netlink_init(void);
 void evs_netlink_exit(void);
-
-/* proc.c */
 int evs_proc_init_net(struct evs_net *en);
 void evs_proc_exit_net(struct evs_net *en);
 

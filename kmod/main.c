@@ -2,16 +2,60 @@
 /*
  * evstream: in-kernel event ingest pipeline.
  *
- * Module entry and exit, and the per-network-namespace state that every
+ * Module entry and exit, the module parameters (defaults of every
+ * namespace's settings), and the per-network-namespace state that every
  * other stage hangs off.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <net/genetlink.h>
 #include "evstream.h"
 
 unsigned int evs_net_id __read_mostly;
+/* Accept, per-connection rx/tx/close and resume work. */
+struct workqueue_struct *evs_ctl_wq;
+
+struct evs_config evs_default_config = {
+	.max_payload = EVS_WIRE_PAYLOAD_DEFAULT,
+	.pool_limit = 65536,
+	.pressure = 75,
+	.ring_size = 4096,
+	.store_limit = 64ULL << 20,
+	.conn_limit = 1024,
+	.batch = 64,
+};
+
+module_param_named(max_payload, evs_default_config.max_payload, uint, 0444);
+MODULE_PARM_DESC(max_payload, "default payload limit per frame, bytes (4096, at most 65536)");
+module_param_named(pool_limit, evs_default_config.pool_limit, uint, 0444);
+MODULE_PARM_DESC(pool_limit, "default events in flight per namespace (65536)");
+module_param_named(pressure, evs_default_config.pressure, uint, 0444);
+MODULE_PARM_DESC(pressure, "percent of pool_limit above which auto traffic goes to batch (75)");
+module_param_named(ring_size, evs_default_config.ring_size, uint, 0444);
+MODULE_PARM_DESC(ring_size, "slots per CPU and priority ring, a power of two (4096)");
+module_param_named(store_limit, evs_default_config.store_limit, ullong, 0444);
+MODULE_PARM_DESC(store_limit, "default bytes the topic stores of a namespace may hold (64 MiB)");
+module_param_named(conn_limit, evs_default_config.conn_limit, uint, 0444);
+MODULE_PARM_DESC(conn_limit, "default connections open per namespace (1024)");
+module_param_named(batch, evs_default_config.batch, uint, 0444);
+MODULE_PARM_DESC(batch, "events a consumer takes per run (64)");
+
+/* Module parameters are not range-checked by the core: refuse to load. */
+static int __init evs_check_params(void)
+{
+	const struct evs_config *c = &evs_default_config;
+
+	if (c->max_payload > EVS_WIRE_PAYLOAD_CAP || !c->pool_limit ||
+	    !c->pressure || c->pressure > 100 || c->ring_size < 64 ||
+	    c->ring_size > 65536 || !evs_ring_size_ok(c->ring_size) ||
+	    !c->conn_limit || !c->batch || c->batch > 65536) {
+		pr_err("module parameter out of range\n");
+		return -EINVAL;
+	}
+	return 0;
+}
 
 static int __net_init evs_net_init(struct net *net)
 {
@@ -20,6 +64,20 @@ static int __net_init evs_net_init(struct net *net)
 
 	en->net = net;
 	mutex_init(&en->lock);
+	en->cfg = evs_default_config;
+	INIT_LIST_HEAD(&en->listeners);
+	spin_lock_init(&en->conns_lock);
+	INIT_LIST_HEAD(&en->conns);
+	xa_init(&en->routes);
+	spin_lock_init(&en->paused_lock);
+	INIT_LIST_HEAD(&en->paused);
+	INIT_WORK(&en->resume_work, evs_resume_work_fn);
+	evs_store_init(&en->store);
+	/* Generation 0 would mean "unknown" to dump consistency checks. */
+	en->listeners_gen = 1;
+	en->conns_gen = 1;
+	en->routes_gen = 1;
+
 	err = evs_stats_init(en);
 	if (err)
 		return err;
@@ -33,17 +91,37 @@ err_stats:
 	return err;
 }
 
+/*
+ * Before any namespace exit runs: kernel sockets hold no reference on
+ * their namespace, so they must all be gone while TCP still knows it.
+ * Closing the listeners closes their connections; then no producer is
+ * left and the rings can be emptied.
+ */
+static void __net_exit evs_net_pre_exit(struct net *net)
+{
+	struct evs_net *en = evs_net(net);
+
+	evs_listen_close_all(en);
+	evs_rings_drain(en);
+	cancel_work_sync(&en->resume_work);
+}
+
 static void __net_exit evs_net_exit(struct net *net)
 {
 	struct evs_net *en = evs_net(net);
 
 	evs_proc_exit_net(en);
+	evs_rings_free(en);
+	evs_store_exit(&en->store);
+	xa_destroy(&en->routes);
+	WARN_ON_ONCE(atomic_read(&en->inflight));
 	evs_stats_exit(en);
 	mutex_destroy(&en->lock);
 }
 
 static struct pernet_operations evs_net_ops = {
 	.init = evs_net_init,
+	.pre_exit = evs_net_pre_exit,
 	.exit = evs_net_exit,
 	.id = &evs_net_id,
 	.size = sizeof(struct evs_net),
@@ -53,9 +131,22 @@ static int __init evs_init(void)
 {
 	int err;
 
-	err = register_pernet_subsys(&evs_net_ops);
+	err = evs_check_params();
 	if (err)
 		return err;
+	err = evs_pool_init();
+	if (err)
+		return err;
+	err = evs_dispatch_init();
+	if (err)
+		goto err_pool;
+	err = -ENOMEM;
+	evs_ctl_wq = alloc_workqueue("evs_ctl", 0, 0);
+	if (!evs_ctl_wq)
+		goto err_dispatch;
+	err = register_pernet_subsys(&evs_net_ops);
+	if (err)
+		goto err_wq;
 	/* Last: once the family exists, requests can arrive. */
 	err = evs_netlink_init();
 	if (err)
@@ -65,6 +156,12 @@ static int __init evs_init(void)
 
 err_pernet:
 	unregister_pernet_subsys(&evs_net_ops);
+err_wq:
+	destroy_workqueue(evs_ctl_wq);
+err_dispatch:
+	evs_dispatch_exit();
+err_pool:
+	evs_pool_exit();
 	return err;
 }
 
@@ -73,6 +170,9 @@ static void __exit evs_exit(void)
 	/* First: no request may run while the namespaces' state goes. */
 	evs_netlink_exit();
 	unregister_pernet_subsys(&evs_net_ops);
+	destroy_workqueue(evs_ctl_wq);
+	evs_dispatch_exit();
+	evs_pool_exit();
 	pr_info("unloaded\n");
 }
 

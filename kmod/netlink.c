@@ -4,12 +4,79 @@
  *
  * Every command works on the namespace of the caller's netlink socket.
  * resv_start_op is left at 0, so the core validates the reserved header
- * byte and rejects attributes a command has no policy for.
+ * byte and applies strict validation everywhere.  Each command has a
+ * policy of its own listing only the attributes it takes: anything else
+ * is refused with an extended ack that points at it.
  */
+#include <linux/in.h>
+#include <linux/in6.h>
 #include <net/genetlink.h>
+#include <net/sock.h>
 #include "evstream.h"
 
 static struct genl_family evs_family;
+
+/* ---- policies ---- */
+
+static struct netlink_range_validation evs_range_payload = {
+	.min = 0, .max = EVS_WIRE_PAYLOAD_CAP,
+};
+
+static struct netlink_range_validation evs_range_pool = {
+	.min = 1, .max = 1U << 24,
+};
+
+static struct netlink_range_validation evs_range_ring = {
+	.min = 64, .max = 65536,
+};
+
+static struct netlink_range_validation evs_range_conns = {
+	.min = 1, .max = 1U << 20,
+};
+
+static struct netlink_range_validation evs_range_batch = {
+	.min = 1, .max = 65536,
+};
+
+static struct netlink_range_validation evs_range_store = {
+	.min = 0, .max = 1ULL << 40,
+};
+
+static const struct nla_policy evs_cfg_policy[EVS_CFG_A_MAX + 1] = {
+	[EVS_CFG_A_MAX_PAYLOAD] = NLA_POLICY_FULL_RANGE(NLA_U32, &evs_range_payload),
+	[EVS_CFG_A_POOL_LIMIT]	= NLA_POLICY_FULL_RANGE(NLA_U32, &evs_range_pool),
+	[EVS_CFG_A_PRESSURE]	= NLA_POLICY_RANGE(NLA_U8, 1, 100),
+	[EVS_CFG_A_RING_SIZE]	= NLA_POLICY_FULL_RANGE(NLA_U32, &evs_range_ring),
+	[EVS_CFG_A_STORE_LIMIT]	= NLA_POLICY_FULL_RANGE(NLA_U64, &evs_range_store),
+	[EVS_CFG_A_CONN_LIMIT]	= NLA_POLICY_FULL_RANGE(NLA_U32, &evs_range_conns),
+	[EVS_CFG_A_BATCH]	= NLA_POLICY_FULL_RANGE(NLA_U32, &evs_range_batch),
+};
+
+/* Commands without attributes still get a policy: it refuses them all. */
+static const struct nla_policy evs_none_policy[EVS_A_MAX + 1];
+
+static const struct nla_policy evs_addr_policy[EVS_A_MAX + 1] = {
+	[EVS_A_ADDR_IN]		= NLA_POLICY_EXACT_LEN(4),
+	[EVS_A_ADDR_IN6]	= NLA_POLICY_EXACT_LEN(16),
+	[EVS_A_PORT]		= { .type = NLA_U16 },
+};
+
+static const struct nla_policy evs_route_policy[EVS_A_MAX + 1] = {
+	[EVS_A_TOPIC]		= { .type = NLA_U16 },
+	[EVS_A_PRIO]		= NLA_POLICY_MAX(NLA_U8, EVS_PRIO_NR - 1),
+};
+
+static const struct nla_policy evs_read_policy[EVS_A_MAX + 1] = {
+	[EVS_A_TOPIC]		= { .type = NLA_U16 },
+	[EVS_A_FROM]		= { .type = NLA_U64 },
+	[EVS_A_COUNT]		= NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy evs_config_policy[EVS_A_MAX + 1] = {
+	[EVS_A_CONFIG]		= NLA_POLICY_NESTED(evs_cfg_policy),
+};
+
+/* ---- helpers ---- */
 
 /* Starts a reply to @info for @cmd; NULL when out of memory. */
 static struct sk_buff *evs_reply_new(struct genl_info *info, u8 cmd,
@@ -35,6 +102,77 @@ static int evs_reply_send(struct sk_buff *msg, void *hdr,
 	return genlmsg_reply(msg, info);
 }
 
+/* Starts one message of a dump. */
+static void *evs_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
+			  u8 cmd)
+{
+	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				cb->nlh->nlmsg_seq, &evs_family, NLM_F_MULTI,
+				cmd);
+
+	if (hdr)
+		genl_dump_check_consistent(cb, hdr);
+	return hdr;
+}
+
+static struct evs_net *evs_dump_net(struct netlink_callback *cb)
+{
+	return evs_net(sock_net(cb->skb->sk));
+}
+
+static int evs_put_addr(struct sk_buff *msg, const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		return nla_put_in6_addr(msg, EVS_A_ADDR_IN6, &s6->sin6_addr) ?:
+		       nla_put_u16(msg, EVS_A_PORT, ntohs(s6->sin6_port));
+	}
+	return nla_put_in_addr(msg, EVS_A_ADDR_IN,
+			       ((const struct sockaddr_in *)ss)->sin_addr.s_addr) ?:
+	       nla_put_u16(msg, EVS_A_PORT, evs_sockaddr_port(ss));
+}
+
+/* The address a listener command names: one of ADDR_IN/ADDR_IN6, a port. */
+static int evs_get_addr(struct genl_info *info, struct sockaddr_storage *ss)
+{
+	struct nlattr *in = info->attrs[EVS_A_ADDR_IN];
+	struct nlattr *in6 = info->attrs[EVS_A_ADDR_IN6];
+	u16 port;
+
+	if (!in && !in6) {
+		NL_SET_ERR_MSG(info->extack, "missing address (ADDR_IN or ADDR_IN6)");
+		return -EINVAL;
+	}
+	if (in && in6) {
+		NL_SET_ERR_MSG_ATTR(info->extack, in6,
+				    "give one address, IPv4 or IPv6");
+		return -EINVAL;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, EVS_A_PORT)) {
+		NL_SET_ERR_MSG(info->extack, "missing port");
+		return -EINVAL;
+	}
+	port = nla_get_u16(info->attrs[EVS_A_PORT]);
+	memset(ss, 0, sizeof(*ss));
+	if (in6) {
+		struct sockaddr_in6 *s6 = (void *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = nla_get_in6_addr(in6);
+		s6->sin6_port = htons(port);
+	} else {
+		struct sockaddr_in *s4 = (void *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = nla_get_in_addr(in);
+		s4->sin_port = htons(port);
+	}
+	return 0;
+}
+
+/* ---- version, stats ---- */
+
 static int evs_nl_get_version(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;
@@ -51,19 +189,18 @@ static int evs_nl_get_version(struct sk_buff *skb, struct genl_info *info)
 	return evs_reply_send(msg, hdr, info);
 }
 
-static int evs_put_counters(struct sk_buff *msg, struct evs_net *en)
+/* @n u64 values as attributes @first.. of a nest @type. */
+static int evs_put_u64_nest(struct sk_buff *msg, int type, int first,
+			    int pad, const u64 *val, int n)
 {
-	u64 ctr[EVS_NR_COUNTERS];
 	struct nlattr *nest;
 	int i;
 
-	evs_stats_read(en, ctr);
-	nest = nla_nest_start(msg, EVS_A_STATS);
+	nest = nla_nest_start(msg, type);
 	if (!nest)
 		return -EMSGSIZE;
-	for (i = 0; i < EVS_NR_COUNTERS; i++) {
-		if (nla_put_u64_64bit(msg, EVS_STATS_A_FIRST_COUNTER + i,
-				      ctr[i], EVS_STATS_A_PAD)) {
+	for (i = 0; i < n; i++) {
+		if (nla_put_u64_64bit(msg, first + i, val[i], pad)) {
 			nla_nest_cancel(msg, nest);
 			return -EMSGSIZE;
 		}
@@ -72,9 +209,39 @@ static int evs_put_counters(struct sk_buff *msg, struct evs_net *en)
 	return 0;
 }
 
+static int evs_put_latency(struct sk_buff *msg, struct evs_net *en)
+{
+	u64 (*lat)[EVS_LAT_BUCKETS];
+	struct nlattr *nest, *pn;
+	int p, err = -EMSGSIZE;
+
+	lat = kmalloc_array(EVS_PRIO_NR, sizeof(*lat), GFP_KERNEL);
+	if (!lat)
+		return -ENOMEM;
+	evs_stats_read_latency(en, lat);
+	nest = nla_nest_start(msg, EVS_A_LATENCY);
+	if (!nest)
+		goto out;
+	for (p = 0; p < EVS_PRIO_NR; p++) {
+		pn = nla_nest_start(msg, EVS_A_LAT_PRIO);
+		if (!pn || nla_put_u8(msg, EVS_LAT_A_PRIO, p) ||
+		    nla_put(msg, EVS_LAT_A_BUCKETS, sizeof(lat[p]), lat[p])) {
+			nla_nest_cancel(msg, nest);
+			goto out;
+		}
+		nla_nest_end(msg, pn);
+	}
+	nla_nest_end(msg, nest);
+	err = 0;
+out:
+	kfree(lat);
+	return err;
+}
+
 static int evs_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 {
 	struct evs_net *en = evs_net(genl_info_net(info));
+	u64 ctr[EVS_NR_COUNTERS], gauge[EVS_NR_GAUGES];
 	struct sk_buff *msg;
 	void *hdr;
 	int err;
@@ -82,10 +249,16 @@ static int evs_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	msg = evs_reply_new(info, EVS_CMD_GET_STATS, &hdr);
 	if (!msg)
 		return -ENOMEM;
+	evs_stats_read(en, ctr);
+	evs_gauges_read(en, gauge);
 	err = -EMSGSIZE;
 	if (nla_put_string(msg, EVS_A_VERSION, EVS_VERSION))
 		goto err_free;
-	err = evs_put_counters(msg, en);
+	err = evs_put_u64_nest(msg, EVS_A_STATS, EVS_STATS_A_FIRST_COUNTER,
+			       EVS_STATS_A_PAD, ctr, EVS_NR_COUNTERS) ?:
+	      evs_put_u64_nest(msg, EVS_A_GAUGES, EVS_GAUGE_A_FIRST,
+			       EVS_GAUGE_A_PAD, gauge, EVS_NR_GAUGES) ?:
+	      evs_put_latency(msg, en);
 	if (err)
 		goto err_free;
 	return evs_reply_send(msg, hdr, info);
@@ -101,24 +274,479 @@ static int evs_nl_stats_reset(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/* ---- listeners ---- */
+
+static int evs_put_listener(struct sk_buff *msg, struct evs_net *en,
+			    const struct evs_listener *l)
+{
+	u64 accepted;
+	u32 nconns;
+
+	spin_lock(&en->conns_lock);
+	accepted = l->accepted;
+	nconns = l->nconns;
+	spin_unlock(&en->conns_lock);
+	return evs_put_addr(msg, &l->addr) ?:
+	       nla_put_u64_64bit(msg, EVS_A_LISTEN_ACCEPTED, accepted,
+				 EVS_A_PAD) ?:
+	       nla_put_u32(msg, EVS_A_LISTEN_CONNS, nconns);
+}
+
+static int evs_nl_listen_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct evs_net *en = evs_net(genl_info_net(info));
+	struct sockaddr_storage ss;
+	struct evs_listener *l;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	err = evs_get_addr(info, &ss);
+	if (err)
+		return err;
+	msg = evs_reply_new(info, EVS_CMD_LISTEN_ADD, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&en->lock);
+	err = evs_listen_add(en, &ss, &l, info->extack);
+	if (!err && evs_put_listener(msg, en, l))
+		err = -EMSGSIZE;	/* cannot happen: the reply is tiny */
+	mutex_unlock(&en->lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return evs_reply_send(msg, hdr, info);
+}
+
+static int evs_nl_listen_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct evs_net *en = evs_net(genl_info_net(info));
+	struct sockaddr_storage ss;
+	int err;
+
+	err = evs_get_addr(info, &ss);
+	if (err)
+		return err;
+	mutex_lock(&en->lock);
+	err = evs_listen_del(en, &ss, info->extack);
+	mutex_unlock(&en->lock);
+	return err;
+}
+
+static int evs_nl_listen_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct evs_net *en = evs_dump_net(cb);
+	struct evs_listener *l;
+	long idx = 0;
+	void *hdr;
+
+	mutex_lock(&en->lock);
+	cb->seq = en->listeners_gen;
+	list_for_each_entry(l, &en->listeners, node) {
+		if (idx++ < cb->args[0])
+			continue;
+		hdr = evs_dump_put(skb, cb, EVS_CMD_LISTEN_GET);
+		if (!hdr)
+			break;
+		if (evs_put_listener(skb, en, l)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = idx;
+	}
+	mutex_unlock(&en->lock);
+	return skb->len;
+}
+
+/* ---- routes ---- */
+
+static int evs_nl_route_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct evs_net *en = evs_net(genl_info_net(info));
+	u16 topic;
+	u8 prio;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, EVS_A_TOPIC) ||
+	    GENL_REQ_ATTR_CHECK(info, EVS_A_PRIO)) {
+		NL_SET_ERR_MSG(info->extack, "need a topic and a priority");
+		return -EINVAL;
+	}
+	topic = nla_get_u16(info->attrs[EVS_A_TOPIC]);
+	prio = nla_get_u8(info->attrs[EVS_A_PRIO]);
+	mutex_lock(&en->lock);
+	err = xa_err(xa_store(&en->routes, topic, xa_mk_value(prio),
+			      GFP_KERNEL));
+	if (!err)
+		en->routes_gen++;
+	mutex_unlock(&en->lock);
+	return err;
+}
+
+static int evs_nl_route_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct evs_net *en = evs_net(genl_info_net(info));
+	int err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, EVS_A_TOPIC)) {
+		NL_SET_ERR_MSG(info->extack, "need a topic");
+		return -EINVAL;
+	}
+	mutex_lock(&en->lock);
+	if (xa_erase(&en->routes, nla_get_u16(info->attrs[EVS_A_TOPIC]))) {
+		en->routes_gen++;
+	} else {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[EVS_A_TOPIC],
+				    "no route for that topic");
+		err = -ENOENT;
+	}
+	mutex_unlock(&en->lock);
+	return err;
+}
+
+static int evs_nl_route_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct evs_net *en = evs_dump_net(cb);
+	unsigned long topic;
+	void *rule, *hdr;
+
+	mutex_lock(&en->lock);
+	cb->seq = en->routes_gen;
+	xa_for_each_start(&en->routes, topic, rule, cb->args[0]) {
+		hdr = evs_dump_put(skb, cb, EVS_CMD_ROUTE_GET);
+		if (!hdr)
+			break;
+		if (nla_put_u16(skb, EVS_A_TOPIC, topic) ||
+		    nla_put_u8(skb, EVS_A_PRIO, xa_to_value(rule))) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = topic + 1;
+	}
+	mutex_unlock(&en->lock);
+	return skb->len;
+}
+
+/* ---- connections ---- */
+
+static int evs_put_conn(struct sk_buff *msg, const struct evs_conn *conn)
+{
+	u32 inflight = READ_ONCE(conn->pend_tail) - READ_ONCE(conn->pend_head);
+	u8 state = EVS_CONN_OPEN;
+
+	if (test_bit(EVS_CONN_DEAD, &conn->flags))
+		state = EVS_CONN_CLOSING;
+	else if (test_bit(EVS_CONN_EOF, &conn->flags) ||
+		 test_bit(EVS_CONN_ERROR, &conn->flags))
+		state = EVS_CONN_DRAINING;
+	return nla_put_u64_64bit(msg, EVS_A_CONN_ID, conn->id, EVS_A_PAD) ?:
+	       evs_put_addr(msg, &conn->peer) ?:
+	       nla_put_u16(msg, EVS_A_LOCAL_PORT, conn->local_port) ?:
+	       nla_put_u8(msg, EVS_A_CONN_STATE, state) ?:
+	       nla_put_u64_64bit(msg, EVS_A_CONN_EVENTS, READ_ONCE(conn->events),
+				 EVS_A_PAD) ?:
+	       nla_put_u64_64bit(msg, EVS_A_CONN_BYTES, READ_ONCE(conn->bytes),
+				 EVS_A_PAD) ?:
+	       nla_put_u8(msg, EVS_A_CONN_PAUSED, !!READ_ONCE(conn->pause_why)) ?:
+	       nla_put_u32(msg, EVS_A_CONN_ACKED, READ_ONCE(conn->acked_seq)) ?:
+	       nla_put_u32(msg, EVS_A_CONN_INFLIGHT, inflight);
+}
+
+static int evs_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct evs_net *en = evs_dump_net(cb);
+	struct evs_conn *conn;
+	void *hdr;
+
+	/* Ids grow along the list: resume after the last one sent. */
+	spin_lock(&en->conns_lock);
+	cb->seq = en->conns_gen;
+	list_for_each_entry(conn, &en->conns, node) {
+		if (conn->id <= (u64)cb->args[0])
+			continue;
+		hdr = evs_dump_put(skb, cb, EVS_CMD_CONN_GET);
+		if (!hdr)
+			break;
+		if (evs_put_conn(skb, conn)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = conn->id;
+	}
+	spin_unlock(&en->conns_lock);
+	return skb->len;
+}
+
+/* ---- reading the store ---- */
+
+/* cb->args of a READ dump. */
+enum {
+	EVS_RD_TOPIC,
+	EVS_RD_SEQ,		/* next event to send */
+	EVS_RD_OFF,		/* payload offset within it */
+	EVS_RD_LEFT,		/* events still wanted */
+	EVS_RD_GAPS,		/* evictions noticed mid-dump */
+	EVS_RD_STARTED,		/* a part of the dump went out */
+};
+
+static int evs_nl_read_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
+	struct nlattr **tb = di->attrs;
+
+	if (!tb[EVS_A_TOPIC]) {
+		NL_SET_ERR_MSG(cb->extack, "need a topic");
+		NL_SET_ERR_ATTR_MISS(cb->extack, NULL, EVS_A_TOPIC);
+		return -EINVAL;
+	}
+	cb->args[EVS_RD_TOPIC] = nla_get_u16(tb[EVS_A_TOPIC]);
+	cb->args[EVS_RD_SEQ] = tb[EVS_A_FROM] ? nla_get_u64(tb[EVS_A_FROM]) : 0;
+	cb->args[EVS_RD_OFF] = 0;
+	cb->args[EVS_RD_LEFT] = tb[EVS_A_COUNT] ? nla_get_u32(tb[EVS_A_COUNT]) :
+					      LONG_MAX;
+	cb->args[EVS_RD_GAPS] = 0;
+	cb->args[EVS_RD_STARTED] = 0;
+	return 0;
+}
+
+/* Room a message needs besides its payload chunk, generously. */
+#define EVS_READ_OVERHEAD 256
+
+/* One message for @ev from payload offset @off; returns bytes sent or < 0. */
+static int evs_put_event(struct sk_buff *skb, struct netlink_callback *cb,
+			 const struct evs_event *ev, u32 off)
+{
+	int room = skb_tailroom(skb) - EVS_READ_OVERHEAD;
+	u32 chunk = ev->len - off;
+	void *hdr;
+
+	if (room <= 0 || (chunk && room < 64))
+		return -EMSGSIZE;
+	chunk = min_t(u32, chunk, room);
+	hdr = evs_dump_put(skb, cb, EVS_CMD_READ);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u16(skb, EVS_A_TOPIC, ev->topic) ||
+	    nla_put_u64_64bit(skb, EVS_A_EVENT_SEQ, ev->seq, EVS_A_PAD) ||
+	    nla_put_u64_64bit(skb, EVS_A_EVENT_CONN, ev->conn_id, EVS_A_PAD) ||
+	    nla_put_u32(skb, EVS_A_EVENT_CLIENT_SEQ, ev->client_seq) ||
+	    nla_put_u8(skb, EVS_A_PRIO, ev->prio) ||
+	    nla_put_u64_64bit(skb, EVS_A_EVENT_TS_INGEST, ev->t_ingest,
+			      EVS_A_PAD) ||
+	    nla_put_u64_64bit(skb, EVS_A_EVENT_TS_DEQUEUE, ev->t_dequeue,
+			      EVS_A_PAD) ||
+	    nla_put_u64_64bit(skb, EVS_A_EVENT_TS_DONE, ev->t_done, EVS_A_PAD) ||
+	    nla_put_u32(skb, EVS_A_EVENT_LEN, ev->len) ||
+	    nla_put_u32(skb, EVS_A_EVENT_OFFSET, off) ||
+	    nla_put(skb, EVS_A_EVENT_DATA, chunk, ev->data + off)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return chunk;
+}
+
 /*
- * No command takes attributes yet; without a policy the core rejects any
- * attribute it is sent, which is what strict validation should do.
+ * Copies events out under the store lock, which also keeps them from
+ * being evicted meanwhile.  A payload that does not fit one message goes
+ * out in pieces.  Events evicted between two parts of the dump make a
+ * gap the reader is told of (NLM_F_DUMP_INTR).
  */
+static int evs_nl_read_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct evs_store *st = &evs_dump_net(cb)->store;
+	u64 seq = cb->args[EVS_RD_SEQ];
+	u32 off = cb->args[EVS_RD_OFF];
+	struct evs_topic *t;
+	int n;
+
+	spin_lock(&st->lock);
+	t = xa_load(&st->topics, cb->args[EVS_RD_TOPIC]);
+	if (!t)
+		goto out;
+	if (seq < t->first_seq) {
+		/*
+		 * Evicted before we got to them: normal for the first part,
+		 * a gap the reader must hear of after that.
+		 */
+		if (cb->args[EVS_RD_STARTED])
+			cb->args[EVS_RD_GAPS]++;
+		seq = t->first_seq;
+		off = 0;
+	}
+	cb->args[EVS_RD_STARTED] = 1;
+	cb->seq = 1 + cb->args[EVS_RD_GAPS];
+	while (seq < t->next_seq && cb->args[EVS_RD_LEFT]) {
+		const struct evs_event *ev = t->slot[seq & (t->cap - 1)];
+
+		n = evs_put_event(skb, cb, ev, off);
+		if (n < 0)
+			break;
+		off += n;
+		if (off < ev->len)
+			continue;
+		seq++;
+		off = 0;
+		cb->args[EVS_RD_LEFT]--;
+	}
+out:
+	spin_unlock(&st->lock);
+	cb->args[EVS_RD_SEQ] = seq;
+	cb->args[EVS_RD_OFF] = off;
+	return skb->len;
+}
+
+/* ---- configuration ---- */
+
+static int evs_put_config(struct sk_buff *msg, const struct evs_config *c)
+{
+	struct nlattr *nest = nla_nest_start(msg, EVS_A_CONFIG);
+
+	if (!nest ||
+	    nla_put_u32(msg, EVS_CFG_A_MAX_PAYLOAD, c->max_payload) ||
+	    nla_put_u32(msg, EVS_CFG_A_POOL_LIMIT, c->pool_limit) ||
+	    nla_put_u8(msg, EVS_CFG_A_PRESSURE, c->pressure) ||
+	    nla_put_u32(msg, EVS_CFG_A_RING_SIZE, c->ring_size) ||
+	    nla_put_u64_64bit(msg, EVS_CFG_A_STORE_LIMIT, c->store_limit,
+			      EVS_CFG_A_PAD) ||
+	    nla_put_u32(msg, EVS_CFG_A_CONN_LIMIT, c->conn_limit) ||
+	    nla_put_u32(msg, EVS_CFG_A_BATCH, c->batch))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int evs_nl_config_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct evs_net *en = evs_net(genl_info_net(info));
+	struct evs_config cfg;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = evs_reply_new(info, EVS_CMD_CONFIG_GET, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&en->lock);
+	cfg = en->cfg;
+	mutex_unlock(&en->lock);
+	if (evs_put_config(msg, &cfg)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return evs_reply_send(msg, hdr, info);
+}
+
+/* Checks everything first, then applies everything: never half a set. */
+static int evs_nl_config_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct evs_net *en = evs_net(genl_info_net(info));
+	struct nlattr *tb[EVS_CFG_A_MAX + 1];
+	struct evs_config c;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, EVS_A_CONFIG)) {
+		NL_SET_ERR_MSG(info->extack, "need a CONFIG nest");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, EVS_CFG_A_MAX, info->attrs[EVS_A_CONFIG],
+			       evs_cfg_policy, info->extack);
+	if (err)
+		return err;
+
+	mutex_lock(&en->lock);
+	c = en->cfg;
+	if (tb[EVS_CFG_A_MAX_PAYLOAD])
+		c.max_payload = nla_get_u32(tb[EVS_CFG_A_MAX_PAYLOAD]);
+	if (tb[EVS_CFG_A_POOL_LIMIT])
+		c.pool_limit = nla_get_u32(tb[EVS_CFG_A_POOL_LIMIT]);
+	if (tb[EVS_CFG_A_PRESSURE])
+		c.pressure = nla_get_u8(tb[EVS_CFG_A_PRESSURE]);
+	if (tb[EVS_CFG_A_STORE_LIMIT])
+		c.store_limit = nla_get_u64(tb[EVS_CFG_A_STORE_LIMIT]);
+	if (tb[EVS_CFG_A_CONN_LIMIT])
+		c.conn_limit = nla_get_u32(tb[EVS_CFG_A_CONN_LIMIT]);
+	if (tb[EVS_CFG_A_BATCH])
+		c.batch = nla_get_u32(tb[EVS_CFG_A_BATCH]);
+	if (tb[EVS_CFG_A_RING_SIZE]) {
+		c.ring_size = nla_get_u32(tb[EVS_CFG_A_RING_SIZE]);
+		if (!evs_ring_size_ok(c.ring_size)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_CFG_A_RING_SIZE],
+					    "ring size must be a power of two");
+			err = -EINVAL;
+			goto out;
+		}
+		if (c.ring_size != en->cfg.ring_size && en->nlisteners) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_CFG_A_RING_SIZE],
+					    "ring size can change only while no listener is up");
+			err = -EBUSY;
+			goto out;
+		}
+	}
+
+	if (c.ring_size != en->rings_size)
+		evs_rings_free(en);	/* the next listener allocates anew */
+	WRITE_ONCE(en->cfg.max_payload, c.max_payload);
+	WRITE_ONCE(en->cfg.pool_limit, c.pool_limit);
+	WRITE_ONCE(en->cfg.pressure, c.pressure);
+	WRITE_ONCE(en->cfg.ring_size, c.ring_size);
+	WRITE_ONCE(en->cfg.store_limit, c.store_limit);
+	WRITE_ONCE(en->cfg.conn_limit, c.conn_limit);
+	WRITE_ONCE(en->cfg.batch, c.batch);
+out:
+	mutex_unlock(&en->lock);
+	/* A larger pool may free paused readers. */
+	if (!err)
+		evs_maybe_resume(en);
+	return err;
+}
+
+/* ---- the family ---- */
+
+#define EVS_OP(_cmd, _doit, _policy, _flags) {		\
+	.cmd = _cmd,					\
+	.doit = _doit,					\
+	.policy = _policy,				\
+	.maxattr = EVS_A_MAX,				\
+	.flags = _flags,				\
+}
+
+#define EVS_DUMP_OP(_cmd, _start, _dumpit, _policy, _flags) {	\
+	.cmd = _cmd,					\
+	.start = _start,				\
+	.dumpit = _dumpit,				\
+	.policy = _policy,				\
+	.maxattr = EVS_A_MAX,				\
+	.flags = _flags,				\
+}
+
 static const struct genl_ops evs_ops[] = {
-	{
-		.cmd = EVS_CMD_GET_VERSION,
-		.doit = evs_nl_get_version,
-	},
-	{
-		.cmd = EVS_CMD_GET_STATS,
-		.doit = evs_nl_get_stats,
-	},
-	{
-		.cmd = EVS_CMD_STATS_RESET,
-		.doit = evs_nl_stats_reset,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
+	EVS_OP(EVS_CMD_GET_VERSION, evs_nl_get_version, evs_none_policy, 0),
+	EVS_OP(EVS_CMD_GET_STATS, evs_nl_get_stats, evs_none_policy, 0),
+	EVS_OP(EVS_CMD_STATS_RESET, evs_nl_stats_reset, evs_none_policy,
+	       GENL_UNS_ADMIN_PERM),
+	EVS_OP(EVS_CMD_LISTEN_ADD, evs_nl_listen_add, evs_addr_policy,
+	       GENL_UNS_ADMIN_PERM),
+	EVS_OP(EVS_CMD_LISTEN_DEL, evs_nl_listen_del, evs_addr_policy,
+	       GENL_UNS_ADMIN_PERM),
+	EVS_DUMP_OP(EVS_CMD_LISTEN_GET, NULL, evs_nl_listen_dump,
+		    evs_none_policy, 0),
+	EVS_OP(EVS_CMD_ROUTE_ADD, evs_nl_route_add, evs_route_policy,
+	       GENL_UNS_ADMIN_PERM),
+	EVS_OP(EVS_CMD_ROUTE_DEL, evs_nl_route_del, evs_route_policy,
+	       GENL_UNS_ADMIN_PERM),
+	EVS_DUMP_OP(EVS_CMD_ROUTE_GET, NULL, evs_nl_route_dump,
+		    evs_none_policy, 0),
+	EVS_DUMP_OP(EVS_CMD_CONN_GET, NULL, evs_nl_conn_dump,
+		    evs_none_policy, 0),
+	EVS_DUMP_OP(EVS_CMD_READ, evs_nl_read_start, evs_nl_read_dump,
+		    evs_read_policy, GENL_UNS_ADMIN_PERM),
+	EVS_OP(EVS_CMD_CONFIG_GET, evs_nl_config_get, evs_none_policy, 0),
+	EVS_OP(EVS_CMD_CONFIG_SET, evs_nl_config_set, evs_config_policy,
+	       GENL_UNS_ADMIN_PERM),
 };
 
 static struct genl_family evs_family __ro_after_init = {

@@ -1,23 +1,55 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /proc/net/evstream/: the namespace's figures as text, for people and
- * scripts without evctl.  The names are the ones `evctl -j stats` uses.
+ * scripts without evctl.  Names are the ones `evctl -j` uses.
  */
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/seq_file_net.h>
 #include "evstream.h"
 
+/* One "name value" line per counter, then per gauge. */
 static int evs_proc_stats_show(struct seq_file *seq, void *v)
 {
 	struct evs_net *en = evs_net(seq_file_single_net(seq));
-	u64 ctr[EVS_NR_COUNTERS];
+	u64 ctr[EVS_NR_COUNTERS], gauge[EVS_NR_GAUGES];
 	int i;
 
 	evs_stats_read(en, ctr);
+	evs_gauges_read(en, gauge);
 	for (i = 0; i < EVS_NR_COUNTERS; i++)
 		seq_printf(seq, "%-16s %llu\n",
 			   evs_counter_name(EVS_STATS_A_FIRST_COUNTER + i), ctr[i]);
+	for (i = 0; i < EVS_NR_GAUGES; i++)
+		seq_printf(seq, "%-16s %llu\n",
+			   evs_gauge_name(EVS_GAUGE_A_FIRST + i), gauge[i]);
+	return 0;
+}
+
+/* A header line, then one line per open connection. */
+static int evs_proc_conns_show(struct seq_file *seq, void *v)
+{
+	struct evs_net *en = evs_net(seq_file_single_net(seq));
+	struct evs_conn *conn;
+
+	seq_puts(seq, "id peer local_port state events bytes inflight paused acked\n");
+	spin_lock(&en->conns_lock);
+	list_for_each_entry(conn, &en->conns, node) {
+		const char *state = "open";
+
+		if (test_bit(EVS_CONN_DEAD, &conn->flags))
+			state = "closing";
+		else if (test_bit(EVS_CONN_EOF, &conn->flags) ||
+			 test_bit(EVS_CONN_ERROR, &conn->flags))
+			state = "draining";
+		seq_printf(seq, "%llu %pISpc %u %s %llu %llu %u %u %u\n",
+			   conn->id, &conn->peer, conn->local_port, state,
+			   READ_ONCE(conn->events), READ_ONCE(conn->bytes),
+			   READ_ONCE(conn->pend_tail) - READ_ONCE(conn->pend_head),
+			   !!READ_ONCE(conn->pause_why),
+			   READ_ONCE(conn->acked_seq));
+	}
+	spin_unlock(&en->conns_lock);
 	return 0;
 }
 
@@ -29,7 +61,9 @@ int evs_proc_init_net(struct evs_net *en)
 	if (!en->proc_dir)
 		return -ENOMEM;
 	if (!proc_create_net_single("stats", 0444, en->proc_dir,
-				    evs_proc_stats_show, NULL))
+				    evs_proc_stats_show, NULL) ||
+	    !proc_create_net_single("conns", 0444, en->proc_dir,
+				    evs_proc_conns_show, NULL))
 		goto err;
 	return 0;
 err:

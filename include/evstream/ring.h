@@ -54,11 +54,13 @@ static __always_inline bool evs_ring_push(struct evs_ring *r, void *p)
 	u32 head = r->head;
 
 	if (unlikely(head - r->tail_seen > r->mask)) {
+		/* The consumer is done with slots below its tail. */
 		r->tail_seen = smp_load_acquire(&r->tail);
 		if (head - r->tail_seen > r->mask)
 			return false;
 	}
 	r->slot[head & r->mask] = p;
+	/* The slot is written before the consumer can see it counted. */
 	smp_store_release(&r->head, head + 1);
 	return true;
 }
@@ -68,6 +70,7 @@ static inline bool evs_ring_has_room(struct evs_ring *r, u32 n)
 {
 	if (r->head - r->tail_seen + n <= r->mask + 1)
 		return true;
+	/* As in evs_ring_push(). */
 	r->tail_seen = smp_load_acquire(&r->tail);
 	return r->head - r->tail_seen + n <= r->mask + 1;
 }
@@ -79,11 +82,13 @@ static __always_inline void *evs_ring_pop(struct evs_ring *r)
 	void *p;
 
 	if (unlikely(tail == r->head_seen)) {
+		/* Pairs with the release in evs_ring_push(). */
 		r->head_seen = smp_load_acquire(&r->head);
 		if (tail == r->head_seen)
 			return NULL;
 	}
 	p = r->slot[tail & r->mask];
+	/* The slot is read before the producer may reuse it. */
 	smp_store_release(&r->tail, tail + 1);
 	return p;
 }

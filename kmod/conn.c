@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One accepted TCP connection: the rx hook that cuts its stream into
+ * events, backpressure, acks and errors, and its teardown.
+ *
+ * Reading happens in the socket's sk_data_ready, in softirq, whenever
+ * the socket is not owned by a task; otherwise (the callback then runs
+ * from release_sock() in process context) the rx work item reads later
+ * under lock_sock().  Either way one reader at a time, and bottom halves
+ * are off while it pushes to this CPU's rings.
+ *
+ * When an event cannot be taken (pool limit, full ring, too many of this
+ * connection's events in flight) the reader stops and leaves the bytes in
+ * the socket: TCP then closes the window and the client slows down.
+ * Nothing accepted is dropped.
+ *
+ * Events of one connection must reach the store in order within a
+ * priority, but the rx path can run on any CPU.  So a connection's
+ * events in flight all sit in one CPU's rings (ring_cpu); when rx comes
+ * in on another CPU, the reader waits (pauses) until they are stored,
+ * the way RPS avoids reordering a flow it moves.
+ *
+ * Everything that sends (acks, the ERROR frame) runs in the tx work item:
+ * sending takes the socket lock and may not run in softirq, and the
+ * consumers must never wait for a slow client.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include <linux/tcp.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include "evstream.h"
+
+static void evs_conn_queue(struct evs_conn *conn, struct work_struct *work)
+{
+	spin_lock_bh(&conn->lock);
+	if (!test_bit(EVS_CONN_DEAD, &conn->flags))
+		queue_work(evs_ctl_wq, work);
+	spin_unlock_bh(&conn->lock);
+}
+
+void evs_conn_kick_tx(struct evs_conn *conn)
+{
+	evs_conn_queue(conn, &conn->tx_work);
+}
+
+static void evs_conn_free(struct evs_conn *conn)
+{
+	kvfree(conn->pend);
+	kfree(conn);
+}
+
+void evs_conn_put(struct evs_conn *conn)
+{
+	if (refcount_dec_and_test(&conn->ref))
+		evs_conn_free(conn);
+}
+
+/* ---- rx: the reader ---- */
+
+/*
+ * Stops reading.  A connection waiting on a namespace-wide resource (the
+ * pool, or @ring) goes on the paused list, where the consumers find it
+ * once they made room; one waiting on its own events is resumed by its
+ * tx work.
+ */
+static void evs_conn_pause(struct evs_conn *conn, int why,
+			   struct evs_ring *ring)
+{
+	struct evs_net *en = conn->en;
+	bool room;
+
+	conn->stop = true;
+	if (!conn->pause_why)
+		evs_stats_inc(en, EVS_STATS_A_PAUSES);
+	__set_bit(why, &conn->pause_why);
+
+	if (why == EVS_PAUSE_WINDOW || why == EVS_PAUSE_CPU) {
+		/* The tx work rechecks after every batch of stored events. */
+		evs_conn_kick_tx(conn);
+		return;
+	}
+	spin_lock(&en->paused_lock);
+	if (!test_and_set_bit(EVS_CONN_PAUSED_NS, &conn->flags)) {
+		refcount_inc(&conn->ref);
+		list_add_tail(&conn->paused_node, &en->paused);
+		WRITE_ONCE(en->npaused, en->npaused + 1);
+	}
+	spin_unlock(&en->paused_lock);
+	/*
+	 * A consumer may have made room between our failed attempt and the
+	 * list insertion, and seen no one paused.  Both sides write, then
+	 * fence, then read the other's side: one of us sees the other.
+	 */
+	smp_mb();
+	if (ring)
+		room = evs_ring_has_room(ring, 1);
+	else
+		room = atomic_read(&en->inflight) < READ_ONCE(en->cfg.pool_limit);
+	if (room)
+		queue_work(evs_ctl_wq, &en->resume_work);
+}
+
+/* The consumers made room: let every connection waiting for it retry. */
+void evs_resume_work_fn(struct work_struct *work)
+{
+	struct evs_net *en = container_of(work, struct evs_net, resume_work);
+	struct evs_conn *conn, *tmp;
+	LIST_HEAD(list);
+
+	spin_lock_bh(&en->paused_lock);
+	list_splice_init(&en->paused, &list);
+	list_for_each_entry(conn, &list, paused_node)
+		clear_bit(EVS_CONN_PAUSED_NS, &conn->flags);
+	WRITE_ONCE(en->npaused, 0);
+	spin_unlock_bh(&en->paused_lock);
+
+	list_for_each_entry_safe(conn, tmp, &list, paused_node) {
+		list_del_init(&conn->paused_node);
+		evs_conn_resume(conn);
+		evs_conn_put(conn);
+	}
+}
+
+/* Events still in flight must all be on the rings of ring_cpu. */
+static bool evs_conn_on_cpu(struct evs_conn *conn)
+{
+	int cpu = smp_processor_id();
+
+	if (conn->ring_cpu == cpu)
+		return true;
+	/* Pairs with the release of the new head in evs_conn_advance(). */
+	if (conn->pend_tail != smp_load_acquire(&conn->pend_head))
+		return false;
+	conn->ring_cpu = cpu;
+	return true;
+}
+
+/* Hands a complete event to this CPU's ring; false when it must wait. */
+static bool evs_conn_push(struct evs_conn *conn, struct evs_event *ev)
+{
+	struct evs_net *en = conn->en;
+	struct evs_ring *ring;
+	struct evs_pend *pe;
+	u32 idx;
+
+	if (!evs_conn_on_cpu(conn)) {
+		evs_conn_pause(conn, EVS_PAUSE_CPU, NULL);
+		return false;
+	}
+	ring = per_cpu_ptr(en->rings, conn->ring_cpu)->rw[ev->prio].ring;
+	if (!evs_ring_has_room(ring, 1)) {
+		evs_conn_pause(conn, EVS_PAUSE_RING, ring);
+		return false;
+	}
+	idx = conn->pend_tail;
+	pe = &conn->pend[idx % EVS_CONN_WINDOW];
+	pe->seq = ev->client_seq;
+	pe->flags = ev->flags;
+	pe->done = 0;
+	ev->pend_idx = idx;
+	ev->conn = conn;
+	refcount_inc(&conn->ref);
+	/* Publish the slot before the event can be stored and marked. */
+	smp_store_release(&conn->pend_tail, idx + 1);
+	evs_ring_push(ring, ev);
+	conn->pushed |= BIT(ev->prio);
+	evs_stats_inc(en, EVS_STATS_A_ENQ_RT + ev->prio);
+	return true;
+}
+
+static void *evs_parse_begin(void *ctx, const struct evs_frame *f)
+{
+	struct evs_conn *conn = ctx;
+	struct evs_event *ev;
+
+	if (conn->pend_tail - READ_ONCE(conn->pend_head) >= EVS_CONN_WINDOW) {
+		evs_conn_pause(conn, EVS_PAUSE_WINDOW, NULL);
+		return NULL;
+	}
+	ev = evs_event_alloc(conn->en, f->length);
+	if (!ev) {
+		evs_conn_pause(conn, EVS_PAUSE_POOL, NULL);
+		return NULL;
+	}
+	ev->t_ingest = ktime_get_ns();
+	ev->conn_id = conn->id;
+	ev->client_seq = f->seq;
+	ev->topic = f->topic;
+	ev->flags = f->flags;
+	ev->conn = NULL;
+	conn->cur = ev;
+	return ev->data;
+}
+
+static bool evs_parse_end(void *ctx, const struct evs_frame *f, void *buf)
+{
+	struct evs_conn *conn = ctx;
+	struct evs_event *ev = conn->cur;
+	struct evs_net *en = conn->en;
+
+	conn->cur = NULL;
+	conn->events++;
+	conn->bytes += f->length;
+	evs_stats_inc(en, EVS_STATS_A_FRAMES);
+	evs_stats_add(en, EVS_STATS_A_BYTES, f->length);
+	ev->prio = evs_route(en, f);
+	if (evs_conn_push(conn, ev))
+		return true;
+	/* Accepted: it waits in @ready until the reader is resumed. */
+	conn->ready = ev;
+	return false;
+}
+
+struct evs_skb_src {
+	const struct sk_buff *skb;
+	unsigned int offset;
+};
+
+static void evs_parse_copy(void *dst, const void *src, size_t off, size_t len)
+{
+	const struct evs_skb_src *s = src;
+
+	/* Cannot fail: tcp_read_sock() hands us bytes the skb holds. */
+	WARN_ON_ONCE(skb_copy_bits(s->skb, s->offset + off, dst, len));
+}
+
+static const struct evs_parser_ops evs_skb_parser_ops = {
+	.begin = evs_parse_begin,
+	.end = evs_parse_end,
+	.copy = evs_parse_copy,
+};
+
+static int evs_recv_actor(read_descriptor_t *desc, struct sk_buff *skb,
+			  unsigned int offset, size_t len)
+{
+	struct evs_conn *conn = desc->arg.data;
+	struct evs_skb_src src = { .skb = skb, .offset = offset };
+	enum evs_parse_status status;
+	size_t used;
+
+	/* tcp_read_sock() calls again after a short count: say stop. */
+	if (conn->stop)
+		return 0;
+	status = evs_parse(&conn->parser, &evs_skb_parser_ops, conn, &src,
+			   len, &used);
+	if (status != EVS_PARSE_MORE) {
+		conn->stop = true;
+		desc->count = 0;
+	}
+	if (status == EVS_PARSE_ERROR)
+		set_bit(EVS_CONN_ERROR, &conn->flags);
+	return used;
+}
+
+/* The peer sent everything it will: what is left must be stored, then close. */
+static void evs_conn_eof(struct evs_conn *conn)
+{
+	if (!evs_parser_idle(&conn->parser)) {
+		/* A frame cut short was never accepted: nothing to keep. */
+		evs_stats_inc(conn->en, EVS_STATS_A_TRUNCATED);
+		if (conn->cur) {
+			evs_event_landed(conn->en);
+			evs_event_free(conn->cur);
+			conn->cur = NULL;
+		}
+	}
+	set_bit(EVS_CONN_EOF, &conn->flags);
+	evs_conn_kick_tx(conn);
+}
+
+/*
+ * The reader.  The caller holds the socket (softirq with the socket not
+ * owned, or lock_sock()) and has bottom halves off.
+ */
+static void evs_conn_read(struct evs_conn *conn)
+{
+	struct sock *sk = conn->sock->sk;
+	read_descriptor_t desc;
+
+	if (conn->pause_why || test_bit(EVS_CONN_EOF, &conn->flags) ||
+	    test_bit(EVS_CONN_ERROR, &conn->flags))
+		return;
+	conn->stop = false;
+	conn->pushed = 0;
+	conn->parser.max_payload = READ_ONCE(conn->en->cfg.max_payload);
+
+	if (conn->ready) {
+		if (!evs_conn_push(conn, conn->ready))
+			goto out;
+		conn->ready = NULL;
+	}
+	desc.written = 0;
+	desc.count = 1;
+	desc.arg.data = conn;
+	desc.error = 0;
+	tcp_read_sock(sk, &desc, evs_recv_actor);
+out:
+	if (conn->pushed)
+		evs_rings_kick(conn->en, conn->pushed);
+	if (test_bit(EVS_CONN_ERROR, &conn->flags)) {
+		evs_stats_inc(conn->en, EVS_STATS_A_ERR_MAGIC +
+			      conn->parser.err - EVS_FRAME_ERR_MAGIC);
+		evs_conn_kick_tx(conn);
+		return;
+	}
+	if (!conn->stop && skb_queue_empty_lockless(&sk->sk_receive_queue) &&
+	    (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN || sk->sk_err))
+		evs_conn_eof(conn);
+}
+
+static void evs_conn_data_ready(struct sock *sk)
+{
+	struct evs_conn *conn;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	conn = sk->sk_user_data;
+	if (!conn)
+		goto out;
+	/*
+	 * From release_sock(), in the task that owned the socket: read
+	 * later, in our own work item, under lock_sock().
+	 */
+	if (sock_owned_by_user_nocheck(sk))
+		evs_conn_queue(conn, &conn->rx_work);
+	else
+		evs_conn_read(conn);
+out:
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void evs_conn_rx_work(struct work_struct *work)
+{
+	struct evs_conn *conn = container_of(work, struct evs_conn, rx_work);
+	struct sock *sk = conn->sock->sk;
+
+	lock_sock(sk);
+	/* Only a resume lifts a pause: other wake-ups would just re-pause. */
+	if (test_and_clear_bit(EVS_CONN_RESUME, &conn->flags) &&
+	    conn->pause_why) {
+		conn->pause_why = 0;
+		evs_stats_inc(conn->en, EVS_STATS_A_RESUMES);
+	}
+	local_bh_disable();
+	evs_conn_read(conn);
+	local_bh_enable();
+	release_sock(sk);
+}
+
+/*
+ * The peer closed or reset.  Data may still sit in the receive queue (a
+ * segment with data and FIN signals the FIN first): let the reader drain
+ * it; it notices EOF when the queue is empty.
+ */
+static void evs_conn_state_change(struct sock *sk)
+{
+	struct evs_conn *conn;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	conn = sk->sk_user_data;
+	if (conn && sk->sk_state != TCP_ESTABLISHED)
+		evs_conn_queue(conn, &conn->rx_work);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void evs_conn_write_space(struct sock *sk)
+{
+	struct evs_conn *conn;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	conn = sk->sk_user_data;
+	if (conn && sk_stream_is_writeable(sk)) {
+		clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		evs_conn_queue(conn, &conn->tx_work);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+/* Un-pauses the reader: from the resume work or the tx work. */
+void evs_conn_resume(struct evs_conn *conn)
+{
+	set_bit(EVS_CONN_RESUME, &conn->flags);
+	evs_conn_queue(conn, &conn->rx_work);
+}
+
+/* ---- tx: acks, errors, closing ---- */
+
+/* Sends what is left of txbuf; -EAGAIN when the socket is full. */
+static int evs_conn_flush_tx(struct evs_conn *conn)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+	struct kvec iov;
+	int n;
+
+	while (conn->tx_off < conn->tx_len) {
+		iov.iov_base = conn->txbuf + conn->tx_off;
+		iov.iov_len = conn->tx_len - conn->tx_off;
+		n = kernel_sendmsg(conn->sock, &msg, &iov, 1, iov.iov_len);
+		if (n < 0)
+			return n;
+		conn->tx_off += n;
+	}
+	conn->tx_off = 0;
+	conn->tx_len = 0;
+	return 0;
+}
+
+static void evs_conn_put_frame(struct evs_conn *conn, u8 flags, u32 seq,
+			       const char *payload)
+{
+	size_t len = payload ? strlen(payload) : 0;
+	struct evs_frame f = {
+		.magic = EVS_WIRE_MAGIC,
+		.version = EVS_WIRE_VERSION,
+		.flags = flags,
+		.length = len,
+		.seq = seq,
+	};
+
+	evs_frame_encode(conn->txbuf, &f);
+	memcpy(conn->txbuf + EVS_WIRE_HDR_LEN, payload, len);
+	conn->tx_len = EVS_WIRE_HDR_LEN + len;
+	conn->tx_off = 0;
+}
+
+/*
+ * Walks the pend window from the oldest event while they are stored:
+ * the cumulative ack can only cover an unbroken run.
+ */
+static bool evs_conn_advance(struct evs_conn *conn)
+{
+	/* Pairs with the release in evs_conn_push(): slots are filled. */
+	u32 tail = smp_load_acquire(&conn->pend_tail);
+	u32 head = conn->pend_head;
+	bool moved = head != tail;
+
+	while (head != tail) {
+		struct evs_pend *pe = &conn->pend[head % EVS_CONN_WINDOW];
+
+		/* Pairs with the release in evs_conn_event_done(). */
+		if (!smp_load_acquire(&pe->done))
+			break;
+		if (!conn->stored_any ||
+		    (s32)(pe->seq - conn->stored_seq) > 0)
+			conn->stored_seq = pe->seq;
+		conn->stored_any = true;
+		if (pe->flags & EVS_WIRE_F_ACK_REQ)
+			set_bit(EVS_CONN_ACK_DUE, &conn->flags);
+		head++;
+	}
+	moved = moved && head != conn->pend_head;
+	/* The reader may reuse the slots once it sees the new head. */
+	smp_store_release(&conn->pend_head, head);
+	return moved;
+}
+
+static void evs_conn_tx_work(struct work_struct *work)
+{
+	struct evs_conn *conn = container_of(work, struct evs_conn, tx_work);
+	u32 inflight;
+	int err;
+
+	if (test_bit(EVS_CONN_DEAD, &conn->flags))
+		return;
+	err = evs_conn_flush_tx(conn);
+	if (err)
+		goto sock_err;
+
+	evs_conn_advance(conn);
+	inflight = READ_ONCE(conn->pend_tail) - conn->pend_head;
+
+	if (test_and_clear_bit(EVS_CONN_ACK_DUE, &conn->flags)) {
+		evs_conn_put_frame(conn, EVS_WIRE_F_ACK, conn->stored_seq,
+				   NULL);
+		conn->acked_seq = conn->stored_seq;
+		evs_stats_inc(conn->en, EVS_STATS_A_ACKS);
+		err = evs_conn_flush_tx(conn);
+		if (err)
+			goto sock_err;
+	}
+
+	/* Waiting on its own events: room again, or all on one CPU. */
+	if (READ_ONCE(conn->pause_why) &
+	    (BIT(EVS_PAUSE_WINDOW) | BIT(EVS_PAUSE_CPU)) &&
+	    (inflight == 0 ||
+	     (!(READ_ONCE(conn->pause_why) & BIT(EVS_PAUSE_CPU)) &&
+	      inflight < EVS_CONN_WINDOW)))
+		evs_conn_resume(conn);
+
+	if (inflight)
+		return;
+	/* Everything accepted is stored and acked: errors and EOF close. */
+	if (test_bit(EVS_CONN_ERROR, &conn->flags)) {
+		if (!test_and_set_bit(EVS_CONN_ERROR_SENT, &conn->flags))
+			evs_conn_put_frame(conn, EVS_WIRE_F_ERROR,
+					   conn->parser.frame.seq,
+					   evs_frame_strerror(conn->parser.err));
+		err = evs_conn_flush_tx(conn);
+		if (err == -EAGAIN)
+			return;
+		goto close;
+	}
+	if (test_bit(EVS_CONN_EOF, &conn->flags))
+		goto close;
+	return;
+
+sock_err:
+	if (err == -EAGAIN)
+		return;		/* write_space kicks us again */
+close:
+	evs_conn_queue(conn, &conn->close_work);
+}
+
+/*
+ * Tears the connection down; runs only in close_work, so it happens once
+ * and never under a caller's locks.  After the callbacks are restored no
+ * callback can see the connection, after the cancels no work item runs
+ * for it, and the events still on the rings hold their own references.
+ */
+static void evs_conn_close_work(struct work_struct *work)
+{
+	struct evs_conn *conn = container_of(work, struct evs_conn,
+					     close_work);
+	struct evs_net *en = conn->en;
+	struct sock *sk = conn->sock->sk;
+
+	spin_lock_bh(&conn->lock);
+	set_bit(EVS_CONN_DEAD, &conn->flags);
+	spin_unlock_bh(&conn->lock);
+
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_data_ready = conn->saved_data_ready;
+	sk->sk_state_change = conn->saved_state_change;
+	sk->sk_write_space = conn->saved_write_space;
+	sk->sk_user_data = NULL;
+	write_unlock_bh(&sk->sk_callback_lock);
+
+	cancel_work_sync(&conn->rx_work);
+	cancel_work_sync(&conn->tx_work);
+
+	spin_lock_bh(&en->paused_lock);
+	if (test_and_clear_bit(EVS_CONN_PAUSED_NS, &conn->flags)) {
+		list_del(&conn->paused_node);
+		WRITE_ONCE(en->npaused, en->npaused - 1);
+		evs_conn_put(conn);
+	}
+	spin_unlock_bh(&en->paused_lock);
+
+	/* Never pushed, so not on any ring: ours to drop. */
+	if (conn->cur || conn->ready) {
+		evs_event_landed(en);
+		evs_event_free(conn->cur ?: conn->ready);
+		conn->cur = NULL;
+		conn->ready = NULL;
+	}
+
+	spin_lock(&en->conns_lock);
+	list_del(&conn->node);
+	en->nconns--;
+	en->conns_gen++;
+	if (conn->listener)
+		conn->listener->nconns--;
+	conn->listener = NULL;
+	spin_unlock(&en->conns_lock);
+
+	sock_release(conn->sock);
+	conn->sock = NULL;
+	evs_stats_inc(en, EVS_STATS_A_CONN_CLOSED);
+	evs_conn_put(conn);
+}
+
+/*
+ * Closes @conn and returns once it is closed.  The caller holds a
+ * reference, so @conn outlives the close work.
+ */
+void evs_conn_close_sync(struct evs_conn *conn)
+{
+	queue_work(evs_ctl_wq, &conn->close_work);
+	flush_work(&conn->close_work);
+}
+
+int evs_conn_create(struct evs_listener *l, struct socket *sock)
+{
+	struct evs_net *en = l->en;
+	struct sock *sk = sock->sk;
+	struct evs_conn *conn;
+	int err;
+
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	if (!conn)
+		return -ENOMEM;
+	conn->pend = kvcalloc(EVS_CONN_WINDOW, sizeof(*conn->pend), GFP_KERNEL);
+	if (!conn->pend) {
+		kfree(conn);
+		return -ENOMEM;
+	}
+	err = kernel_getpeername(sock, (struct sockaddr *)&conn->peer);
+	if (err < 0) {
+		evs_conn_free(conn);
+		return err;
+	}
+	refcount_set(&conn->ref, 1);
+	conn->en = en;
+	conn->sock = sock;
+	conn->listener = l;
+	conn->local_port = evs_sockaddr_port(&l->addr);
+	conn->id = atomic64_inc_return(&en->next_conn_id);
+	conn->ring_cpu = -1;
+	spin_lock_init(&conn->lock);
+	INIT_LIST_HEAD(&conn->paused_node);
+	INIT_WORK(&conn->rx_work, evs_conn_rx_work);
+	INIT_WORK(&conn->tx_work, evs_conn_tx_work);
+	INIT_WORK(&conn->close_work, evs_conn_close_work);
+	evs_parser_init(&conn->parser, READ_ONCE(en->cfg.max_payload));
+	/* Acks are small and a client may wait for each: no Nagle. */
+	tcp_sock_set_nodelay(sk);
+
+	spin_lock(&en->conns_lock);
+	if (en->nconns >= READ_ONCE(en->cfg.conn_limit)) {
+		spin_unlock(&en->conns_lock);
+		evs_conn_free(conn);
+		return -EMFILE;
+	}
+	list_add_tail(&conn->node, &en->conns);
+	en->nconns++;
+	en->conns_gen++;
+	l->nconns++;
+	l->accepted++;
+	spin_unlock(&en->conns_lock);
+	evs_stats_inc(en, EVS_STATS_A_CONN_ACCEPTED);
+
+	write_lock_bh(&sk->sk_callback_lock);
+	conn->saved_data_ready = sk->sk_data_ready;
+	conn->saved_state_change = sk->sk_state_change;
+	conn->saved_write_space = sk->sk_write_space;
+	sk->sk_user_data = conn;
+	sk->sk_data_ready = evs_conn_data_ready;
+	sk->sk_state_change = evs_conn_state_change;
+	sk->sk_write_space = evs_conn_write_space;
+	write_unlock_bh(&sk->sk_callback_lock);
+
+	/* Bytes (even a FIN) may have arrived before the hook: read now. */
+	evs_conn_queue(conn, &conn->rx_work);
+	return 0;
+}

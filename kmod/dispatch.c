@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Routing and processing: per-CPU rings, one per priority, each drained
+ * by its own work item on the workqueue of that priority.
+ *
+ * wq_rt is WQ_HIGHPRI (a nice -20 worker on the producing CPU), wq_tx an
+ * ordinary per-CPU queue, wq_batch WQ_UNBOUND: batch work may run on any
+ * CPU, which keeps it off the CPUs busy with rx.  Wherever it runs, each
+ * ring has exactly one work item, and a work item never runs concurrently
+ * with itself on one workqueue, so each ring has exactly one consumer.
+ * A consumer takes at most cfg.batch events per run and queues itself
+ * again if more are left, so one busy ring cannot hog a CPU.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include "evstream.h"
+
+static struct workqueue_struct *evs_wq[EVS_PRIO_NR];
+
+int __init evs_dispatch_init(void)
+{
+	evs_wq[EVS_PRIO_RT] = alloc_workqueue("evs_rt", WQ_HIGHPRI, 0);
+	evs_wq[EVS_PRIO_TX] = alloc_workqueue("evs_tx", 0, 0);
+	evs_wq[EVS_PRIO_BATCH] = alloc_workqueue("evs_batch", WQ_UNBOUND, 0);
+	if (!evs_wq[EVS_PRIO_RT] || !evs_wq[EVS_PRIO_TX] ||
+	    !evs_wq[EVS_PRIO_BATCH]) {
+		evs_dispatch_exit();
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void evs_dispatch_exit(void)
+{
+	int p;
+
+	for (p = 0; p < EVS_PRIO_NR; p++) {
+		if (evs_wq[p])
+			destroy_workqueue(evs_wq[p]);
+		evs_wq[p] = NULL;
+	}
+}
+
+/*
+ * Header priority wins; AUTO takes the topic's rule, else transactional,
+ * but goes to batch while the pool is above the pressure mark so that
+ * explicit realtime and transactional traffic keeps its room.
+ */
+u8 evs_route(struct evs_net *en, const struct evs_frame *f)
+{
+	void *rule;
+	u64 mark;
+
+	if (f->priority != EVS_PRIO_AUTO)
+		return f->priority;
+	mark = (u64)READ_ONCE(en->cfg.pool_limit) * READ_ONCE(en->cfg.pressure);
+	if ((u64)atomic_read(&en->inflight) * 100 > mark)
+		return EVS_PRIO_BATCH;
+	rule = xa_load(&en->routes, f->topic);
+	return rule ? xa_to_value(rule) : EVS_PRIO_TX;
+}
+
+static void evs_process(struct evs_net *en, struct evs_event *ev, u8 prio)
+{
+	u64 lat;
+
+	ev->t_done = ktime_get_ns();
+	lat = ev->t_done - ev->t_ingest;
+	/* The store owns the event from here; it may even evict it. */
+	evs_store_add(en, ev);
+	evs_stats_inc(en, EVS_STATS_A_DONE_RT + prio);
+	evs_stats_latency(en, prio, lat);
+}
+
+static void evs_ring_work_fn(struct work_struct *work)
+{
+	struct evs_ring_work *rw = container_of(work, struct evs_ring_work,
+						work);
+	struct evs_net *en = rw->en;
+	u32 budget = READ_ONCE(en->cfg.batch);
+	struct evs_conn *last = NULL;
+	struct evs_event *ev;
+
+	while (budget-- && (ev = evs_ring_pop(rw->ring))) {
+		struct evs_conn *conn = ev->conn;
+		u32 idx = ev->pend_idx;
+
+		ev->t_dequeue = ktime_get_ns();
+		ev->conn = NULL;
+		evs_process(en, ev, rw->prio);
+		evs_conn_event_done(conn, idx);
+		/*
+		 * Each event holds a reference to its connection.  Keep one
+		 * across a run of events from the same connection so its tx
+		 * work (which acks and resumes) is kicked once per run.
+		 */
+		if (conn == last) {
+			evs_conn_put(conn);
+			continue;
+		}
+		if (last) {
+			evs_conn_kick_tx(last);
+			evs_conn_put(last);
+		}
+		last = conn;
+	}
+	if (last) {
+		evs_conn_kick_tx(last);
+		evs_conn_put(last);
+	}
+	if (evs_ring_count(rw->ring))
+		queue_work_on(rw->cpu, evs_wq[rw->prio], &rw->work);
+	evs_maybe_resume(en);
+}
+
+void evs_rings_kick(struct evs_net *en, unsigned int prio_mask)
+{
+	int cpu = smp_processor_id();
+	struct evs_cpu_rings *cr = per_cpu_ptr(en->rings, cpu);
+	int p;
+
+	for (p = 0; p < EVS_PRIO_NR; p++)
+		if (prio_mask & BIT(p))
+			queue_work_on(cpu, evs_wq[p], &cr->rw[p].work);
+}
+
+int evs_rings_alloc(struct evs_net *en)
+{
+	u32 size = en->cfg.ring_size;
+	int cpu, p;
+
+	en->rings = alloc_percpu(struct evs_cpu_rings);
+	if (!en->rings)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct evs_cpu_rings *cr = per_cpu_ptr(en->rings, cpu);
+
+		for (p = 0; p < EVS_PRIO_NR; p++) {
+			struct evs_ring_work *rw = &cr->rw[p];
+
+			rw->ring = kvmalloc_node(evs_ring_bytes(size),
+						 GFP_KERNEL, cpu_to_node(cpu));
+			if (!rw->ring)
+				goto err;
+			evs_ring_init(rw->ring, size);
+			rw->en = en;
+			rw->cpu = cpu;
+			rw->prio = p;
+			INIT_WORK(&rw->work, evs_ring_work_fn);
+		}
+	}
+	en->rings_size = size;
+	return 0;
+err:
+	evs_rings_free(en);
+	return -ENOMEM;
+}
+
+/*
+ * Teardown, once no producer is left: stop each consumer and drop what
+ * its ring still holds.  Used when the namespace goes away, so there is
+ * nothing to store the events for; their connections are closed.
+ */
+void evs_rings_drain(struct evs_net *en)
+{
+	struct evs_event *ev;
+	int cpu, p;
+
+	if (!en->rings)
+		return;
+	for_each_possible_cpu(cpu) {
+		struct evs_cpu_rings *cr = per_cpu_ptr(en->rings, cpu);
+
+		for (p = 0; p < EVS_PRIO_NR; p++) {
+			struct evs_ring_work *rw = &cr->rw[p];
+
+			cancel_work_sync(&rw->work);
+			while ((ev = evs_ring_pop(rw->ring))) {
+				evs_conn_put(ev->conn);
+				evs_event_landed(en);
+				evs_event_free(ev);
+			}
+		}
+	}
+}
+
+/*
+ * Lets every consumer run until the rings are empty: for a change of
+ * ring size, when the connections are gone but their events not yet
+ * stored.
+ */
+static void evs_rings_flush(struct evs_net *en)
+{
+	int cpu, p;
+	bool busy;
+
+	do {
+		busy = false;
+		for_each_possible_cpu(cpu) {
+			struct evs_cpu_rings *cr = per_cpu_ptr(en->rings, cpu);
+
+			for (p = 0; p < EVS_PRIO_NR; p++) {
+				flush_work(&cr->rw[p].work);
+				if (evs_ring_count(cr->rw[p].ring))
+					busy = true;
+			}
+		}
+	} while (busy);
+}
+
+void evs_rings_free(struct evs_net *en)
+{
+	int cpu, p;
+
+	if (!en->rings)
+		return;
+	evs_rings_flush(en);
+	for_each_possible_cpu(cpu) {
+		struct evs_cpu_rings *cr = per_cpu_ptr(en->rings, cpu);
+
+		for (p = 0; p < EVS_PRIO_NR; p++)
+			kvfree(cr->rw[p].ring);
+	}
+	free_percpu(en->rings);
+	en->rings = NULL;
+}
+
+/*
+ * Paused connections wait for room in the pool (or a ring).  A consumer
+ * that made room wakes them once the pool is back under three quarters
+ * of its limit, so they do not flap at the edge.
+ */
+void evs_maybe_resume(struct evs_net *en)
+{
+	u32 limit = READ_ONCE(en->cfg.pool_limit);
+
+	/* Pairs with the barrier in evs_conn_pause(): see there. */
+	smp_mb();
+	if (!READ_ONCE(en->npaused))
+		return;
+	if ((u64)atomic_read(&en->inflight) * 4 > (u64)limit * 3)
+		return;
+	queue_work(evs_ctl_wq, &en->resume_work);
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Event pools: one kmem_cache per payload size class.
+ *
+ * An event is its header and payload in one object, so the rx path makes
+ * one allocation per frame and the store keeps the very object the rx
+ * path filled.  Classes bound the waste to under 4x the payload for the
+ * smallest frames and under 1.3x from 512 bytes up.  The namespace limit
+ * counts events between parse and store ("in flight"): stored events are
+ * bounded by the store's byte limit instead, or a full store would stop
+ * ingest for good.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include "evstream.h"
+
+static const u32 evs_class_payload[] = { 256, 1024, 4096, EVS_WIRE_PAYLOAD_CAP };
+
+#define EVS_NR_CLASSES ARRAY_SIZE(evs_class_payload)
+
+static struct kmem_cache *evs_cache[EVS_NR_CLASSES];
+
+int __init evs_pool_init(void)
+{
+	char name[32];
+	unsigned int i;
+
+	for (i = 0; i < EVS_NR_CLASSES; i++) {
+		snprintf(name, sizeof(name), "evs_event_%u",
+			 evs_class_payload[i]);
+		evs_cache[i] = kmem_cache_create(name, sizeof(struct evs_event) +
+						 evs_class_payload[i], 0,
+						 SLAB_HWCACHE_ALIGN, NULL);
+		if (!evs_cache[i])
+			goto err;
+	}
+	return 0;
+err:
+	evs_pool_exit();
+	return -ENOMEM;
+}
+
+void evs_pool_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < EVS_NR_CLASSES; i++) {
+		kmem_cache_destroy(evs_cache[i]);
+		evs_cache[i] = NULL;
+	}
+}
+
+static unsigned int evs_class_of(u32 len)
+{
+	unsigned int i;
+
+	for (i = 0; i < EVS_NR_CLASSES - 1; i++)
+		if (len <= evs_class_payload[i])
+			break;
+	return i;
+}
+
+static void evs_note_high(struct evs_net *en, int n)
+{
+	int high = atomic_read(&en->inflight_high);
+
+	while (n > high) {
+		int seen = atomic_cmpxchg(&en->inflight_high, high, n);
+
+		if (seen == high)
+			break;
+		high = seen;
+	}
+}
+
+/*
+ * Called from the rx path in softirq: never sleeps.  NULL means "not
+ * now": the limit is reached or memory is short, and the caller pauses
+ * the connection instead of losing the frame.
+ */
+struct evs_event *evs_event_alloc(struct evs_net *en, u32 len)
+{
+	unsigned int cls = evs_class_of(len);
+	struct evs_event *ev;
+	int n;
+
+	n = atomic_inc_return(&en->inflight);
+	if (n > READ_ONCE(en->cfg.pool_limit))
+		goto fail;
+	ev = kmem_cache_alloc(evs_cache[cls], GFP_ATOMIC | __GFP_NOWARN);
+	if (!ev)
+		goto fail;
+	evs_note_high(en, n);
+	ev->cls = cls;
+	ev->len = len;
+	return ev;
+fail:
+	atomic_dec(&en->inflight);
+	evs_stats_inc(en, EVS_STATS_A_POOL_FAILS);
+	return NULL;
+}
+
+void evs_event_landed(struct evs_net *en)
+{
+	atomic_dec(&en->inflight);
+}
+
+void evs_event_free(struct evs_event *ev)
+{
+	kmem_cache_free(evs_cache[ev->cls], ev);
+}
+
+u32 evs_event_cost(const struct evs_event *ev)
+{
+	return sizeof(*ev) + evs_class_payload[ev->cls];
+}

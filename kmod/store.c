@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-topic bounded event log.
+ *
+ * Each topic keeps its events in a circular array indexed by store
+ * sequence number, so a reader finds any sequence number at once.  All
+ * topics of a namespace share one byte limit; when it is exceeded the
+ * oldest events of the namespace go first (a FIFO across topics), and
+ * each eviction is counted.  Appends come from the consumers, reads from
+ * netlink dumps: process context only, under one spinlock per namespace.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include "evstream.h"
+
+#define EVS_TOPIC_MIN_SLOTS 64
+
+void evs_store_init(struct evs_store *st)
+{
+	spin_lock_init(&st->lock);
+	INIT_LIST_HEAD(&st->fifo);
+	xa_init(&st->topics);
+}
+
+void evs_store_exit(struct evs_store *st)
+{
+	struct evs_event *ev, *tmp;
+	struct evs_topic *t;
+	unsigned long id;
+
+	list_for_each_entry_safe(ev, tmp, &st->fifo, fifo)
+		evs_event_free(ev);
+	INIT_LIST_HEAD(&st->fifo);
+	xa_for_each(&st->topics, id, t) {
+		kvfree(t->slot);
+		kfree(t);
+	}
+	xa_destroy(&st->topics);
+	st->bytes = 0;
+	st->events = 0;
+}
+
+static struct evs_topic *evs_topic_get(struct evs_store *st, u16 id)
+{
+	struct evs_topic *t, *old;
+
+	t = xa_load(&st->topics, id);
+	if (t)
+		return t;
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return NULL;
+	t->cap = EVS_TOPIC_MIN_SLOTS;
+	t->slot = kvcalloc(t->cap, sizeof(*t->slot), GFP_KERNEL);
+	if (!t->slot) {
+		kfree(t);
+		return NULL;
+	}
+	/* Another consumer may have made it meanwhile: use theirs. */
+	old = xa_cmpxchg(&st->topics, id, NULL, t, GFP_KERNEL);
+	if (old || xa_is_err(old)) {
+		kvfree(t->slot);
+		kfree(t);
+		return xa_is_err(old) ? NULL : old;
+	}
+	return t;
+}
+
+/*
+ * Doubles @t's array if it is full.  The allocation sleeps, so it runs
+ * unlocked; whoever loses a race frees their copy.  Returns false only
+ * when memory is short and the array is still full.
+ */
+static bool evs_topic_grow(struct evs_store *st, struct evs_topic *t)
+{
+	struct evs_event **slot, **old;
+	u32 cap;
+	u64 s;
+
+	spin_lock(&st->lock);
+	cap = t->cap;
+	spin_unlock(&st->lock);
+
+	slot = kvcalloc((size_t)cap * 2, sizeof(*slot), GFP_KERNEL);
+
+	spin_lock(&st->lock);
+	if (t->cap != cap || t->next_seq - t->first_seq < cap) {
+		spin_unlock(&st->lock);
+		kvfree(slot);
+		return true;
+	}
+	if (!slot) {
+		spin_unlock(&st->lock);
+		return false;
+	}
+	for (s = t->first_seq; s != t->next_seq; s++)
+		slot[s & (cap * 2 - 1)] = t->slot[s & (cap - 1)];
+	old = t->slot;
+	t->slot = slot;
+	t->cap = cap * 2;
+	spin_unlock(&st->lock);
+	kvfree(old);
+	return true;
+}
+
+/* Removes the oldest event of the namespace; store lock held. */
+static struct evs_event *evs_store_evict_one(struct evs_store *st)
+{
+	struct evs_event *ev;
+	struct evs_topic *t;
+
+	ev = list_first_entry(&st->fifo, struct evs_event, fifo);
+	list_del(&ev->fifo);
+	t = xa_load(&st->topics, ev->topic);
+	/* The namespace's oldest is also its topic's oldest. */
+	WARN_ON_ONCE(ev->seq != t->first_seq);
+	t->slot[t->first_seq & (t->cap - 1)] = NULL;
+	t->first_seq++;
+	st->bytes -= evs_event_cost(ev);
+	st->events--;
+	return ev;
+}
+
+/*
+ * Appends @ev to its topic and takes ownership: the event may be evicted
+ * (and freed) before this returns.  When no memory can be found for the
+ * topic's index, the event is counted as stored and evicted at once
+ * rather than lost silently.
+ */
+void evs_store_add(struct evs_net *en, struct evs_event *ev)
+{
+	struct evs_store *st = &en->store;
+	u64 limit = READ_ONCE(en->cfg.store_limit);
+	struct evs_event *victim, *tmp;
+	LIST_HEAD(evicted);
+	struct evs_topic *t;
+	u64 nevicted = 0;
+
+	t = evs_topic_get(st, ev->topic);
+	spin_lock(&st->lock);
+	while (t && t->next_seq - t->first_seq == t->cap) {
+		spin_unlock(&st->lock);
+		if (!evs_topic_grow(st, t))
+			t = NULL;
+		spin_lock(&st->lock);
+	}
+	if (t) {
+		ev->seq = t->next_seq++;
+		t->slot[ev->seq & (t->cap - 1)] = ev;
+		list_add_tail(&ev->fifo, &st->fifo);
+		st->bytes += evs_event_cost(ev);
+		st->events++;
+	} else {
+		list_add_tail(&ev->fifo, &evicted);
+		nevicted++;
+	}
+	while (st->bytes > limit && !list_empty(&st->fifo)) {
+		victim = evs_store_evict_one(st);
+		list_add_tail(&victim->fifo, &evicted);
+		nevicted++;
+	}
+	spin_unlock(&st->lock);
+
+	evs_event_landed(en);
+	evs_stats_inc(en, EVS_STATS_A_STORED);
+	if (nevicted)
+		evs_stats_add(en, EVS_STATS_A_EVICTED, nevicted);
+	list_for_each_entry_safe(victim, tmp, &evicted, fifo)
+		evs_event_free(victim);
+}
