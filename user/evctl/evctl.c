@@ -24,6 +24,11 @@ static const struct evctl_object evctl_obj_help = {
 static const struct evctl_object *const objects[] = {
 	&evctl_obj_version,
 	&evctl_obj_stats,
+	&evctl_obj_listen,
+	&evctl_obj_route,
+	&evctl_obj_conn,
+	&evctl_obj_read,
+	&evctl_obj_config,
 	&evctl_obj_help,
 	NULL,
 };
@@ -64,6 +69,91 @@ int evctl_no_args(int argc, char **argv)
 	return EVCTL_OK;
 }
 
+int evctl_parse_u64(const char *what, const char *s, uint64_t max,
+		    uint64_t *v)
+{
+	const char *p = s;
+	uint64_t n = 0;
+
+	/* strtoull() would take "-1", "+1", " 1" and "0x1". */
+	if (!*p)
+		goto bad;
+	for (; *p; p++) {
+		unsigned int d = (unsigned int)(*p - '0');
+
+		if (*p < '0' || *p > '9' || d > max || n > (max - d) / 10)
+			goto bad;
+		n = n * 10 + d;
+	}
+	*v = n;
+	return EVCTL_OK;
+bad:
+	return evctl_usage_err("invalid %s '%s'", what, s);
+}
+
+int evctl_parse_prio(const char *s, uint8_t *prio)
+{
+	static const struct {
+		const char *name;
+		uint8_t prio;
+	} names[] = {
+		{ "realtime", EVS_PRIO_RT }, { "rt", EVS_PRIO_RT },
+		{ "0", EVS_PRIO_RT },
+		{ "transactional", EVS_PRIO_TX }, { "tx", EVS_PRIO_TX },
+		{ "1", EVS_PRIO_TX },
+		{ "batch", EVS_PRIO_BATCH }, { "2", EVS_PRIO_BATCH },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(s, names[i].name)) {
+			*prio = names[i].prio;
+			return EVCTL_OK;
+		}
+	}
+	return evctl_usage_err("invalid priority '%s' (realtime, transactional or batch)",
+			       s);
+}
+
+const char *evctl_prio_name(unsigned int prio, char *buf, size_t size)
+{
+	const char *name = evs_prio_name((int)prio);
+
+	if (name)
+		return name;
+	snprintf(buf, size, "%u", prio);
+	return buf;
+}
+
+int evctl_keyword(const char *const *keys, const char *word, bool have_value,
+		  unsigned int *seen)
+{
+	unsigned int i;
+
+	for (i = 0; keys[i]; i++)
+		if (!strcmp(word, keys[i]))
+			break;
+	if (!keys[i]) {
+		evctl_usage_err("unexpected argument '%s'", word);
+		return -1;
+	}
+	if (*seen & (1U << i)) {
+		evctl_usage_err("'%s' given twice", word);
+		return -1;
+	}
+	if (!have_value) {
+		evctl_usage_err("'%s' needs a value", word);
+		return -1;
+	}
+	*seen |= 1U << i;
+	return (int)i;
+}
+
+int evctl_bad_reply(const char *why)
+{
+	return evctl_err("malformed reply from the kernel: %s", why);
+}
+
 int evctl_nl(struct evctl *ctx, struct evs_nl **nl)
 {
 	int err;
@@ -83,11 +173,14 @@ int evctl_nl(struct evctl *ctx, struct evs_nl **nl)
 int evctl_talk(struct evctl *ctx, struct nlmsghdr *req, mnl_cb_t cb,
 	       void *data)
 {
+	return evctl_nl_err(ctx, evs_nl_talk(&ctx->nl, req, cb, data));
+}
+
+int evctl_nl_err(struct evctl *ctx, int err)
+{
 	const char *msg = ctx->nl.errmsg;
 	const char *hint = "";
-	int err;
 
-	err = evs_nl_talk(&ctx->nl, req, cb, data);
 	if (!err)
 		return EVCTL_OK;
 	/* Policy, not a bug: say what would make it work. */
@@ -170,7 +263,7 @@ static const struct evctl_verb *find_verb(const struct evctl_object *obj,
 static int synopsis(const struct evctl_object *obj, const struct evctl_verb *v,
 		    char *buf, size_t size)
 {
-	bool dflt = v == obj->verbs;
+	bool dflt = v == obj->verbs && !obj->verb_required;
 
 	return snprintf(buf, size, "evctl %s %s%s%s%s%s", obj->name,
 			dflt ? "[" : "", v->name, dflt ? "]" : "",
@@ -206,6 +299,8 @@ static int help_object(const struct evctl_object *obj)
 {
 	printf("Usage: evctl [OPTIONS] %s [VERB] [ARGS]\n\n", obj->name);
 	print_verbs(obj, synopsis_width(obj));
+	if (obj->notes)
+		printf("\n%s", obj->notes);
 	return EVCTL_OK;
 }
 
@@ -232,9 +327,11 @@ static int help_all(void)
 	printf("\nOptions:\n"
 	       "  -j, --json     JSON output\n"
 	       "  -p, --pretty   pretty-printed JSON output (implies -j)\n"
+	       "  -r, --raw      read: payloads as raw bytes, nothing else\n"
 	       "  -V, --version  same as 'evctl version'\n"
 	       "  -h, --help     this help\n"
 	       "\nObjects and verbs may be abbreviated to a unique prefix.\n"
+	       "'evctl help OBJECT' also lists the keys of its JSON output.\n"
 	       "Exit status: 0 success, 1 kernel error, 2 usage error.\n");
 	return EVCTL_OK;
 }
@@ -262,6 +359,8 @@ static int run_object(struct evctl *ctx, const struct evctl_object *obj,
 	if (!v)
 		return do_help(ctx, argc, argv);
 
+	if (!argc && obj->verb_required)
+		return evctl_usage_err("%s: missing arguments", obj->name);
 	if (argc) {
 		v = find_verb(obj, argv[0]);
 		if (!v)
@@ -280,6 +379,7 @@ static int run_object(struct evctl *ctx, const struct evctl_object *obj,
 static const struct option long_options[] = {
 	{ "json",	no_argument,	NULL, 'j' },
 	{ "pretty",	no_argument,	NULL, 'p' },
+	{ "raw",	no_argument,	NULL, 'r' },
 	{ "version",	no_argument,	NULL, 'V' },
 	{ "help",	no_argument,	NULL, 'h' },
 	{ NULL }
@@ -299,7 +399,7 @@ int main(int argc, char **argv)
 		/* getopt moves optind past the argument it failed on. */
 		const char *arg = argv[optind];
 
-		c = getopt_long(argc, argv, "+jpVh", long_options, NULL);
+		c = getopt_long(argc, argv, "+jprVh", long_options, NULL);
 		if (c == -1)
 			break;
 		switch (c) {
@@ -309,6 +409,9 @@ int main(int argc, char **argv)
 		case 'p':
 			ctx.json = true;
 			ctx.pretty = true;
+			break;
+		case 'r':
+			ctx.raw = true;
 			break;
 		case 'V':
 			version = true;

@@ -224,6 +224,40 @@ void json_null(struct json *j)
 	fputs("null", j->f);
 }
 
+void json_hex(struct json *j, const void *data, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *p = data;
+	size_t i;
+
+	begin_item(j, false);
+	fputc('"', j->f);
+	for (i = 0; i < len; i++) {
+		fputc(digits[p[i] >> 4], j->f);
+		fputc(digits[p[i] & 0xf], j->f);
+	}
+	fputc('"', j->f);
+}
+
+void json_decimal(struct json *j, uint64_t v, unsigned int scale)
+{
+	uint64_t div = 1;
+	unsigned int i;
+
+	begin_item(j, false);
+	if (scale > 18) {
+		j->misuse = true;
+		scale = 18;
+	}
+	for (i = 0; i < scale; i++)
+		div *= 10;
+	if (scale)
+		fprintf(j->f, "%" PRIu64 ".%0*" PRIu64, v / div, (int)scale,
+			v % div);
+	else
+		fprintf(j->f, "%" PRIu64, v);
+}
+
 void json_kv_string(struct json *j, const char *key, const char *s)
 {
 	json_key(j, key);
@@ -246,6 +280,20 @@ void json_kv_bool(struct json *j, const char *key, bool v)
 {
 	json_key(j, key);
 	json_bool(j, v);
+}
+
+void json_kv_hex(struct json *j, const char *key, const void *data,
+		 size_t len)
+{
+	json_key(j, key);
+	json_hex(j, data, len);
+}
+
+void json_kv_decimal(struct json *j, const char *key, uint64_t v,
+		     unsigned int scale)
+{
+	json_key(j, key);
+	json_decimal(j, v, scale);
 }
 
 int json_finish(struct json *j)

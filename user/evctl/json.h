@@ -19,6 +19,7 @@
 #define _EVCTL_JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -51,12 +52,23 @@ void json_u64(struct json *j, uint64_t v);
 void json_s64(struct json *j, int64_t v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
+/* A string of @len bytes as lowercase hex digits, two per byte. */
+void json_hex(struct json *j, const void *data, size_t len);
+/*
+ * A fixed-point number: @v / 10^@scale with exactly @scale decimals
+ * (json_decimal(j, 1500, 3) writes 1.500).  @scale is at most 18.
+ */
+void json_decimal(struct json *j, uint64_t v, unsigned int scale);
 
 /* Key and value in one go. */
 void json_kv_string(struct json *j, const char *key, const char *s);
 void json_kv_u64(struct json *j, const char *key, uint64_t v);
 void json_kv_s64(struct json *j, const char *key, int64_t v);
 void json_kv_bool(struct json *j, const char *key, bool v);
+void json_kv_hex(struct json *j, const char *key, const void *data,
+		 size_t len);
+void json_kv_decimal(struct json *j, const char *key, uint64_t v,
+		     unsigned int scale);
 
 /*
  * Ends the document with a newline.  Returns 0, or -1 when the writer was

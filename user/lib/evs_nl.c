@@ -165,6 +165,131 @@ int evs_nl_parse_stats(const struct nlattr *nest, struct evs_stats *st)
 	return 0;
 }
 
+int evs_nl_parse_gauges(const struct nlattr *nest, struct evs_gauges *g)
+{
+	const struct nlattr *tb[EVS_GAUGE_A_MAX + 1];
+	unsigned int type;
+	int err;
+
+	memset(g, 0, sizeof(*g));
+	if (!nest)
+		return -EPROTO;
+	err = evs_nl_parse_nested(nest, tb, EVS_GAUGE_A_MAX);
+	if (err)
+		return err;
+	for (type = EVS_GAUGE_A_FIRST; type <= EVS_GAUGE_A_MAX; type++) {
+		unsigned int i = type - EVS_GAUGE_A_FIRST;
+
+		if (!tb[type])
+			continue;
+		err = evs_nl_get_u64(tb[type], &g->values[i]);
+		if (err)
+			return err;
+		g->present[i] = true;
+	}
+	return 0;
+}
+
+/* One EVS_A_LAT_PRIO nest. */
+static int parse_lat_prio(const struct nlattr *nest, struct evs_latency *lat)
+{
+	const struct nlattr *tb[EVS_LAT_A_MAX + 1];
+	const char *p;
+	size_t len, n, i;
+	uint8_t prio;
+	int err;
+
+	err = evs_nl_parse_nested(nest, tb, EVS_LAT_A_MAX);
+	if (err)
+		return err;
+	if (evs_nl_get_u8(tb[EVS_LAT_A_PRIO], &prio) || !tb[EVS_LAT_A_BUCKETS])
+		return -EPROTO;
+	len = mnl_attr_get_payload_len(tb[EVS_LAT_A_BUCKETS]);
+	if (!len || len % sizeof(uint64_t))
+		return -EPROTO;
+	/* A newer module may have more priorities: not ours to show. */
+	if (prio >= EVS_PRIO_NR)
+		return 0;
+
+	p = mnl_attr_get_payload(tb[EVS_LAT_A_BUCKETS]);
+	n = len / sizeof(uint64_t);
+	memset(lat->buckets[prio], 0, sizeof(lat->buckets[prio]));
+	for (i = 0; i < n; i++) {
+		size_t b = i < EVS_LAT_BUCKETS ? i : EVS_LAT_BUCKETS - 1;
+		uint64_t v;
+
+		/* Only 4-byte aligned inside the message. */
+		memcpy(&v, p + i * sizeof(v), sizeof(v));
+		lat->buckets[prio][b] += v;
+	}
+	lat->present[prio] = true;
+	return 0;
+}
+
+int evs_nl_parse_latency(const struct nlattr *nest, struct evs_latency *lat)
+{
+	const char *start;
+	size_t len, off = 0;
+	int err;
+
+	memset(lat, 0, sizeof(*lat));
+	if (!nest || nest->nla_len < NLA_HDRLEN)
+		return -EPROTO;
+	/*
+	 * EVS_A_LAT_PRIO repeats, so evs_nl_parse_nested() (last one wins)
+	 * does not fit; walk it by offsets like parse_attrs() does.
+	 */
+	start = mnl_attr_get_payload(nest);
+	len = mnl_attr_get_payload_len(nest);
+	while (len - off >= sizeof(struct nlattr)) {
+		const struct nlattr *attr = (const void *)(start + off);
+
+		if (attr->nla_len < sizeof(*attr) || attr->nla_len > len - off)
+			return -EPROTO;
+		if ((attr->nla_type & NLA_TYPE_MASK) == EVS_A_LAT_PRIO) {
+			err = parse_lat_prio(attr, lat);
+			if (err)
+				return err;
+		}
+		off += NLA_ALIGN(attr->nla_len);
+		if (off > len)
+			off = len;
+	}
+	return off == len ? 0 : -EPROTO;
+}
+
+uint64_t evs_lat_bucket_upper_ns(unsigned int i)
+{
+	if (i >= EVS_LAT_BUCKETS - 1)
+		return UINT64_MAX;
+	return 2ULL << i;
+}
+
+int evs_lat_quantile(const uint64_t *buckets, unsigned int permille,
+		     uint64_t *total)
+{
+	unsigned __int128 rank;
+	uint64_t sum = 0, run = 0;
+	unsigned int i;
+
+	for (i = 0; i < EVS_LAT_BUCKETS; i++)
+		sum += buckets[i];
+	if (total)
+		*total = sum;
+	if (!sum)
+		return -1;
+	/* 128 bits: sum * 999 overflows for counts a long run can reach. */
+	rank = ((unsigned __int128)sum * permille + 999) / 1000;
+	if (!rank)
+		rank = 1;
+	for (i = 0; i < EVS_LAT_BUCKETS; i++) {
+		run += buckets[i];
+		if (run >= rank)
+			return i;
+	}
+	return EVS_LAT_BUCKETS - 1;
+}
+
 /*
  * Copies the extended ACK TLVs of an NLMSG_ERROR or NLMSG_DONE message into
  * nl->errmsg.  @off is where the TLVs start in the message payload.  The

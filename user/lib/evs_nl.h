@@ -164,4 +164,49 @@ struct evs_stats {
  */
 int evs_nl_parse_stats(const struct nlattr *nest, struct evs_stats *st);
 
+/*
+ * The values of an EVS_A_GAUGES nest: index i holds attribute
+ * EVS_GAUGE_A_FIRST + i, named evs_gauge_name() of that.
+ */
+struct evs_gauges {
+	uint64_t values[EVS_NR_GAUGES];
+	bool present[EVS_NR_GAUGES];
+};
+
+/* Same contract as evs_nl_parse_stats(), for EVS_A_GAUGES. */
+int evs_nl_parse_gauges(const struct nlattr *nest, struct evs_gauges *g);
+
+/*
+ * The histograms of an EVS_A_LATENCY nest, per priority: buckets as the
+ * UAPI header defines them (bucket 0 below 2 ns, bucket i in
+ * [2^i, 2^(i+1)) ns, the last one everything above).
+ */
+struct evs_latency {
+	uint64_t buckets[EVS_PRIO_NR][EVS_LAT_BUCKETS];
+	bool present[EVS_PRIO_NR];
+};
+
+/*
+ * Fills @lat from an EVS_A_LATENCY nest.  Priorities the kernel did not
+ * send stay absent; unknown priorities are ignored.  A histogram with more
+ * buckets than this header knows has the extra ones folded into the last,
+ * which already means "everything above".  Returns 0 or -EPROTO.
+ */
+int evs_nl_parse_latency(const struct nlattr *nest, struct evs_latency *lat);
+
+/*
+ * The upper bound, in ns, of latency bucket @i: 2^(i+1).  The last bucket
+ * has none: returns UINT64_MAX for it.
+ */
+uint64_t evs_lat_bucket_upper_ns(unsigned int i);
+
+/*
+ * The bucket holding the @permille quantile (500: median, 999: p99.9) of
+ * @buckets: the first bucket whose running total reaches
+ * ceil(total * permille / 1000).  Stores the total in *@total (may be
+ * NULL).  Returns -1 when the histogram is empty.
+ */
+int evs_lat_quantile(const uint64_t *buckets, unsigned int permille,
+		     uint64_t *total);
+
 #endif /* _EVS_NL_H */

@@ -1,32 +1,54 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A stand-in for the kernel side of the evstream family, linked into a test
- * build of evctl with -Wl,--wrap=mnl_socket_sendto,--wrap=mnl_socket_recvfrom
- * so that evctl's requests and reply parsing can be checked on a host that
- * cannot load the module.  It answers the way the kernel does: reply and
- * ACK as separate datagrams, u64 counters padded with nla_put_u64_64bit()'s
- * rule, errors capped with extended-ACK TLVs.
+ * A stand-in for the kernel side of the evstream family, linked into test
+ * builds (evctl, read_test) with
+ * -Wl,--wrap=mnl_socket_sendto,--wrap=mnl_socket_recvfrom so that requests
+ * and reply parsing can be checked on a host that cannot load the module.
+ * It answers the way the kernel does: reply and ACK as separate datagrams,
+ * dumps as NLM_F_MULTI messages packed into datagrams and ended by
+ * NLMSG_DONE, u64 values padded with nla_put_u64_64bit()'s rule, errors
+ * capped with extended-ACK TLVs.  Requests are checked like a strict
+ * policy would: an attribute of the wrong size or a missing required one
+ * is refused with EINVAL and a message naming it.
  *
  * EVS_FAKE selects the behaviour: unset or "ok"; "absent" (no family);
  * "eperm" (commands fail with EPERM, no message); "einval" (commands fail
  * with EINVAL and an extended-ACK message); "partial" (stats without some
- * counters and with one this evctl does not know); "bad" (malformed
- * replies).
+ * counters, with one this evctl does not know, and without gauges and
+ * latency); "bad" (malformed replies); for READ also "intr" (the first
+ * dump from below seq 5 is interrupted in the middle of event 5),
+ * "intr-always" (every READ dump is interrupted before any event) and
+ * "cut" (event 5 stops after its first fragment, no interruption flagged).
+ *
+ * When EVS_FAKE_TRACE names a file, one line per request is appended to
+ * it: the command and each attribute with its type, e.g.
+ * "LISTEN_ADD ADDR_IN=127.0.0.1 PORT=u16:7000", so that tests can check
+ * the exact message format.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "../lib/evs_nl.h"
 
 #define FAKE_FAMILY	0x2a
-#define MAX_DGRAMS	4
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define MAX_DGRAMS	64
+/* Dump datagrams are cut at this size, smaller than the reader's buffer. */
+#define DGRAM_SIZE	8192
 
 static struct {
-	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	char buf[DGRAM_SIZE] EVS_NL_ALIGNED;
 	size_t len;
 } q[MAX_DGRAMS];
 static unsigned int q_head, q_tail;
+/* Messages are built here, then queued; dumps pack several per datagram. */
+static char msg_buf[DGRAM_SIZE] EVS_NL_ALIGNED;
+static bool packing;	/* the reply is a dump */
+static bool dgram_open;	/* the last datagram can take more of it */
 
 ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *nl,
 				 const void *req, size_t siz);
@@ -40,14 +62,17 @@ static const char *mode(void)
 	return m ? m : "ok";
 }
 
+static bool mode_is(const char *m)
+{
+	return !strcmp(mode(), m);
+}
+
 static struct nlmsghdr *new_msg(const struct nlmsghdr *req, uint32_t portid,
 				uint16_t type, uint16_t flags)
 {
 	struct nlmsghdr *nlh;
 
-	if (q_tail - q_head == MAX_DGRAMS)
-		abort();
-	nlh = mnl_nlmsg_put_header(q[q_tail % MAX_DGRAMS].buf);
+	nlh = mnl_nlmsg_put_header(msg_buf);
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = flags;
 	nlh->nlmsg_seq = req->nlmsg_seq;
@@ -57,14 +82,27 @@ static struct nlmsghdr *new_msg(const struct nlmsghdr *req, uint32_t portid,
 
 static void queue_msg(struct nlmsghdr *nlh)
 {
-	q[q_tail % MAX_DGRAMS].len = nlh->nlmsg_len;
+	size_t len = NLMSG_ALIGN(nlh->nlmsg_len);
+	unsigned int last = (q_tail - 1) % MAX_DGRAMS;
+
+	if (packing && dgram_open && q[last].len + len <= DGRAM_SIZE) {
+		memcpy(q[last].buf + q[last].len, nlh, len);
+		q[last].len += len;
+		return;
+	}
+	if (q_tail - q_head == MAX_DGRAMS)
+		abort();
+	memcpy(q[q_tail % MAX_DGRAMS].buf, nlh, len);
+	q[q_tail % MAX_DGRAMS].len = len;
 	q_tail++;
+	dgram_open = packing;
 }
 
 static struct nlmsghdr *new_genl(const struct nlmsghdr *req, uint32_t portid,
 				 uint16_t family, uint8_t cmd)
 {
-	struct nlmsghdr *nlh = new_msg(req, portid, family, 0);
+	uint16_t flags = packing ? NLM_F_MULTI : 0;
+	struct nlmsghdr *nlh = new_msg(req, portid, family, flags);
 	struct genlmsghdr *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 
 	g->cmd = cmd;
@@ -79,6 +117,7 @@ static void queue_err(const struct nlmsghdr *req, uint32_t portid, int err,
 	struct nlmsghdr *nlh;
 	struct nlmsgerr *e;
 
+	packing = false;
 	if (err && (msg || off))
 		flags |= NLM_F_ACK_TLVS;
 	nlh = new_msg(req, portid, NLMSG_ERROR, flags);
@@ -92,10 +131,25 @@ static void queue_err(const struct nlmsghdr *req, uint32_t portid, int err,
 	queue_msg(nlh);
 }
 
-static void put_u64_64bit(struct nlmsghdr *nlh, uint16_t type, uint64_t v)
+/* The end of a dump: NLMSG_DONE with its error code, appended. */
+static void queue_done(const struct nlmsghdr *req, uint32_t portid,
+		       uint16_t flags)
+{
+	struct nlmsghdr *nlh;
+	int *err;
+
+	nlh = new_msg(req, portid, NLMSG_DONE, NLM_F_MULTI | flags);
+	err = mnl_nlmsg_put_extra_header(nlh, sizeof(*err));
+	*err = 0;
+	queue_msg(nlh);
+	packing = false;
+}
+
+static void put_u64_64bit(struct nlmsghdr *nlh, uint16_t type, uint64_t v,
+			  uint16_t pad)
 {
 	if ((uintptr_t)mnl_nlmsg_get_payload_tail(nlh) % 8 == 0)
-		mnl_attr_put(nlh, EVS_STATS_A_PAD, 0, NULL);
+		mnl_attr_put(nlh, pad, 0, NULL);
 	mnl_attr_put_u64(nlh, type, v);
 }
 
@@ -108,7 +162,7 @@ static void do_ctrl(const struct nlmsghdr *req, uint32_t portid)
 	if (evs_nl_parse(req, tb, CTRL_ATTR_MAX) ||
 	    evs_nl_get_str(tb[CTRL_ATTR_FAMILY_NAME], &name))
 		abort();
-	if (strcmp(name, EVS_GENL_NAME) || !strcmp(mode(), "absent")) {
+	if (strcmp(name, EVS_GENL_NAME) || mode_is("absent")) {
 		queue_err(req, portid, -ENOENT, NULL, 0);
 		return;
 	}
@@ -120,23 +174,503 @@ static void do_ctrl(const struct nlmsghdr *req, uint32_t portid)
 	queue_err(req, portid, 0, NULL, 0);
 }
 
+/* ---- Request checking and tracing ---- */
+
+enum kind { K_U8 = 1, K_U16 = 2, K_U32 = 4, K_U64 = 8, K_IN, K_IN6, K_NEST };
+
+struct attr_desc {
+	const char *name;
+	enum kind kind;
+};
+
+static const struct attr_desc top_attrs[EVS_A_MAX + 1] = {
+	[EVS_A_ADDR_IN]	= { "ADDR_IN", K_IN },
+	[EVS_A_ADDR_IN6] = { "ADDR_IN6", K_IN6 },
+	[EVS_A_PORT]	= { "PORT", K_U16 },
+	[EVS_A_TOPIC]	= { "TOPIC", K_U16 },
+	[EVS_A_PRIO]	= { "PRIO", K_U8 },
+	[EVS_A_FROM]	= { "FROM", K_U64 },
+	[EVS_A_COUNT]	= { "COUNT", K_U32 },
+	[EVS_A_CONFIG]	= { "CONFIG", K_NEST },
+};
+
+static const struct attr_desc cfg_attrs[EVS_CFG_A_MAX + 1] = {
+	[EVS_CFG_A_MAX_PAYLOAD]	= { "MAX_PAYLOAD", K_U32 },
+	[EVS_CFG_A_POOL_LIMIT]	= { "POOL_LIMIT", K_U32 },
+	[EVS_CFG_A_PRESSURE]	= { "PRESSURE", K_U8 },
+	[EVS_CFG_A_RING_SIZE]	= { "RING_SIZE", K_U32 },
+	[EVS_CFG_A_STORE_LIMIT]	= { "STORE_LIMIT", K_U64 },
+	[EVS_CFG_A_CONN_LIMIT]	= { "CONN_LIMIT", K_U32 },
+	[EVS_CFG_A_BATCH]	= { "BATCH", K_U32 },
+};
+
+static const char *const cmd_names[EVS_CMD_MAX + 1] = {
+	[EVS_CMD_GET_VERSION]	= "GET_VERSION",
+	[EVS_CMD_GET_STATS]	= "GET_STATS",
+	[EVS_CMD_STATS_RESET]	= "STATS_RESET",
+	[EVS_CMD_LISTEN_ADD]	= "LISTEN_ADD",
+	[EVS_CMD_LISTEN_DEL]	= "LISTEN_DEL",
+	[EVS_CMD_LISTEN_GET]	= "LISTEN_GET",
+	[EVS_CMD_ROUTE_ADD]	= "ROUTE_ADD",
+	[EVS_CMD_ROUTE_DEL]	= "ROUTE_DEL",
+	[EVS_CMD_ROUTE_GET]	= "ROUTE_GET",
+	[EVS_CMD_CONN_GET]	= "CONN_GET",
+	[EVS_CMD_READ]		= "READ",
+	[EVS_CMD_CONFIG_GET]	= "CONFIG_GET",
+	[EVS_CMD_CONFIG_SET]	= "CONFIG_SET",
+};
+
+/* The request under check, and what went wrong with it. */
+struct check {
+	const struct nlmsghdr *req;
+	FILE *trace;
+	const char *why;
+	uint32_t off;
+};
+
+static void check_fail(struct check *c, const struct nlattr *attr,
+		       const char *why)
+{
+	if (c->why)
+		return;
+	c->why = why;
+	c->off = attr ? (uint32_t)((const char *)attr -
+				   (const char *)c->req) : 0;
+}
+
+/*
+ * Checks and traces the attributes of @start..@len against @descs; @tb
+ * gets them indexed.  Unknown types are refused, as a strict policy does.
+ */
+static void check_attrs(struct check *c, const void *start, size_t len,
+			const struct attr_desc *descs, unsigned int maxtype,
+			const struct nlattr **tb)
+{
+	size_t off = 0;
+
+	memset(tb, 0, (maxtype + 1) * sizeof(*tb));
+	while (len - off >= sizeof(struct nlattr)) {
+		const struct nlattr *a = (const void *)((const char *)start +
+							off);
+		unsigned int type = a->nla_type & NLA_TYPE_MASK;
+		size_t plen = mnl_attr_get_payload_len(a);
+		const unsigned char *p = mnl_attr_get_payload(a);
+		char host[INET6_ADDRSTRLEN];
+		const struct attr_desc *d;
+		uint64_t v = 0;
+
+		if (a->nla_len < sizeof(*a) || a->nla_len > len - off) {
+			check_fail(c, a, "fake: bad attribute length");
+			return;
+		}
+		off += NLA_ALIGN(a->nla_len);
+		d = type <= maxtype ? &descs[type] : NULL;
+		if (!d || !d->name) {
+			check_fail(c, a, "fake: unknown attribute");
+			continue;
+		}
+		if (tb[type])
+			check_fail(c, a, "fake: repeated attribute");
+		tb[type] = a;
+		switch (d->kind) {
+		case K_U8:
+		case K_U16:
+		case K_U32:
+		case K_U64:
+			if (plen != d->kind) {
+				check_fail(c, a, "fake: attribute of the wrong size");
+				continue;
+			}
+			memcpy(&v, p, plen);	/* little endian host */
+			if (c->trace)
+				fprintf(c->trace, " %s=u%u:%" PRIu64, d->name,
+					8 * d->kind, v);
+			break;
+		case K_IN:
+		case K_IN6:
+			if (plen != (d->kind == K_IN ? 4 : 16)) {
+				check_fail(c, a, "fake: address of the wrong size");
+				continue;
+			}
+			inet_ntop(d->kind == K_IN ? AF_INET : AF_INET6, p,
+				  host, sizeof(host));
+			if (c->trace)
+				fprintf(c->trace, " %s=%s", d->name, host);
+			break;
+		case K_NEST:
+			/* Strict validation (NL_VALIDATE_NESTED) wants it. */
+			if (!(a->nla_type & NLA_F_NESTED))
+				check_fail(c, a, "NLA_F_NESTED is missing");
+			break;
+		}
+	}
+	if (off < len)
+		check_fail(c, NULL, "fake: trailing bytes");
+}
+
+static uint64_t attr_val(const struct nlattr *a)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, mnl_attr_get_payload(a), mnl_attr_get_payload_len(a));
+	return v;
+}
+
+/* ---- Replies ---- */
+
+static void put_addr(struct nlmsghdr *nlh, const char *addr, uint16_t port)
+{
+	unsigned char buf[16];
+
+	if (strchr(addr, ':')) {
+		inet_pton(AF_INET6, addr, buf);
+		mnl_attr_put(nlh, EVS_A_ADDR_IN6, 16, buf);
+	} else {
+		inet_pton(AF_INET, addr, buf);
+		mnl_attr_put(nlh, EVS_A_ADDR_IN, 4, buf);
+	}
+	mnl_attr_put_u16(nlh, EVS_A_PORT, port);
+}
+
+static void put_listener(const struct nlmsghdr *req, uint32_t portid,
+			 const char *addr, uint16_t port, uint64_t accepted,
+			 uint32_t conns)
+{
+	struct nlmsghdr *nlh = new_genl(req, portid, FAKE_FAMILY,
+					EVS_CMD_LISTEN_GET);
+
+	put_addr(nlh, addr, port);
+	put_u64_64bit(nlh, EVS_A_LISTEN_ACCEPTED, accepted, EVS_A_PAD);
+	if (mode_is("bad"))
+		mnl_attr_put_u16(nlh, EVS_A_LISTEN_CONNS, conns);
+	else
+		mnl_attr_put_u32(nlh, EVS_A_LISTEN_CONNS, conns);
+	queue_msg(nlh);
+}
+
+static void put_route(const struct nlmsghdr *req, uint32_t portid,
+		      uint16_t topic, uint8_t prio)
+{
+	struct nlmsghdr *nlh = new_genl(req, portid, FAKE_FAMILY,
+					EVS_CMD_ROUTE_GET);
+
+	mnl_attr_put_u16(nlh, EVS_A_TOPIC, topic);
+	if (mode_is("bad"))
+		mnl_attr_put_u16(nlh, EVS_A_PRIO, prio);
+	else
+		mnl_attr_put_u8(nlh, EVS_A_PRIO, prio);
+	queue_msg(nlh);
+}
+
+struct fake_conn {
+	uint64_t id;
+	const char *peer;
+	uint16_t port, local_port;
+	uint8_t state, paused;
+	uint64_t events, bytes;
+	uint32_t acked, inflight;
+};
+
+static const struct fake_conn fake_conns[] = {
+	{ 1, "127.0.0.1", 40000, 7000, EVS_CONN_OPEN, 0, 10, 640, 9, 1 },
+	{ 1ULL << 40, "2001:db8::1", 40001, 7001, EVS_CONN_DRAINING, 1,
+	  1ULL << 40, 18446744073709551615ULL, 4294967295U, 0 },
+};
+
+static void put_conn(const struct nlmsghdr *req, uint32_t portid,
+		     const struct fake_conn *c)
+{
+	struct nlmsghdr *nlh = new_genl(req, portid, FAKE_FAMILY,
+					EVS_CMD_CONN_GET);
+
+	put_u64_64bit(nlh, EVS_A_CONN_ID, c->id, EVS_A_PAD);
+	put_addr(nlh, c->peer, c->port);
+	mnl_attr_put_u16(nlh, EVS_A_LOCAL_PORT, c->local_port);
+	mnl_attr_put_u8(nlh, EVS_A_CONN_STATE, c->state);
+	put_u64_64bit(nlh, EVS_A_CONN_EVENTS, c->events, EVS_A_PAD);
+	put_u64_64bit(nlh, EVS_A_CONN_BYTES, c->bytes, EVS_A_PAD);
+	mnl_attr_put_u8(nlh, EVS_A_CONN_PAUSED, c->paused);
+	mnl_attr_put_u32(nlh, EVS_A_CONN_ACKED, c->acked);
+	mnl_attr_put_u32(nlh, EVS_A_CONN_INFLIGHT, c->inflight);
+	queue_msg(nlh);
+}
+
+/*
+ * The store of topic 7: seqs 0..2 were evicted.  Event 5 is too big for
+ * one message and goes out in fragments of FRAG bytes.
+ */
+#define FAKE_TOPIC	7
+#define BIG_LEN		10000
+#define FRAG		3000
+
+struct fake_event {
+	uint64_t seq, conn;
+	uint32_t client_seq;
+	uint8_t prio;
+	uint32_t len;
+	const char *data;	/* NULL: the BIG_LEN pattern */
+};
+
+static const struct fake_event fake_events[] = {
+	{ 3, 1, 10, EVS_PRIO_RT, 5, "hello" },
+	{ 4, 1ULL << 40, 4294967295U, EVS_PRIO_BATCH, 0, "" },
+	{ 5, 1, 11, EVS_PRIO_TX, BIG_LEN, NULL },
+	{ 6, 1, 12, EVS_PRIO_RT, 6, "\x00\xff" "bin\n" },
+};
+
+#define NR_EVENTS ARRAY_SIZE(fake_events)
+
+/* The payload of the big event, also checked by read_test.c. */
+static unsigned char big_byte(uint32_t i)
+{
+	return (unsigned char)(i * 7 + 5);
+}
+
+/*
+ * One message of event @e: @len payload bytes from @off.  @flags go on
+ * the message (NLM_F_DUMP_INTR).
+ */
+static void put_event_msg(const struct nlmsghdr *req, uint32_t portid,
+			  const struct fake_event *e, uint32_t off,
+			  uint32_t len, uint16_t flags)
+{
+	static unsigned char big[BIG_LEN];
+	struct nlmsghdr *nlh = new_genl(req, portid, FAKE_FAMILY,
+					EVS_CMD_READ);
+	const void *data = e->data;
+	uint32_t i;
+
+	if (!data) {
+		for (i = 0; i < BIG_LEN; i++)
+			big[i] = big_byte(i);
+		data = big;
+	}
+	nlh->nlmsg_flags |= flags;
+	mnl_attr_put_u16(nlh, EVS_A_TOPIC, FAKE_TOPIC);
+	put_u64_64bit(nlh, EVS_A_EVENT_SEQ, e->seq, EVS_A_PAD);
+	put_u64_64bit(nlh, EVS_A_EVENT_CONN, e->conn, EVS_A_PAD);
+	mnl_attr_put_u32(nlh, EVS_A_EVENT_CLIENT_SEQ, e->client_seq);
+	mnl_attr_put_u8(nlh, EVS_A_PRIO, e->prio);
+	put_u64_64bit(nlh, EVS_A_EVENT_TS_INGEST, 1000 * e->seq, EVS_A_PAD);
+	put_u64_64bit(nlh, EVS_A_EVENT_TS_DEQUEUE, 1000 * e->seq + 250,
+		      EVS_A_PAD);
+	put_u64_64bit(nlh, EVS_A_EVENT_TS_DONE, 1000 * e->seq + 500,
+		      EVS_A_PAD);
+	mnl_attr_put_u32(nlh, EVS_A_EVENT_LEN, e->len);
+	mnl_attr_put_u32(nlh, EVS_A_EVENT_OFFSET, off);
+	mnl_attr_put(nlh, EVS_A_EVENT_DATA, len, (const char *)data + off);
+	queue_msg(nlh);
+}
+
+static void do_read(const struct nlmsghdr *req, uint32_t portid,
+		    const struct nlattr **tb)
+{
+	uint64_t from = tb[EVS_A_FROM] ? attr_val(tb[EVS_A_FROM]) : 0;
+	uint64_t left = tb[EVS_A_COUNT] ? attr_val(tb[EVS_A_COUNT]) :
+					  UINT64_MAX;
+	bool intr = mode_is("intr") && from < 5;
+	unsigned int i;
+	uint32_t off;
+
+	if (mode_is("intr-always")) {
+		queue_done(req, portid, NLM_F_DUMP_INTR);
+		return;
+	}
+	if (attr_val(tb[EVS_A_TOPIC]) != FAKE_TOPIC) {
+		queue_done(req, portid, 0);
+		return;
+	}
+	for (i = 0; i < NR_EVENTS && left; i++) {
+		const struct fake_event *e = &fake_events[i];
+
+		if (e->seq < from)
+			continue;
+		left--;
+		if (e->len <= FRAG) {
+			put_event_msg(req, portid, e, 0, e->len, 0);
+			continue;
+		}
+		if (intr) {
+			/* The store changed: flag it, and stop there. */
+			put_event_msg(req, portid, e, 0, FRAG,
+				      NLM_F_DUMP_INTR);
+			queue_done(req, portid, NLM_F_DUMP_INTR);
+			return;
+		}
+		for (off = 0; off < e->len; off += FRAG) {
+			uint32_t n = e->len - off < FRAG ? e->len - off : FRAG;
+
+			/* A hole in the payload. */
+			if (mode_is("bad") && off == FRAG)
+				continue;
+			put_event_msg(req, portid, e, off, n, 0);
+			if (mode_is("cut"))
+				break;
+		}
+	}
+	queue_done(req, portid, 0);
+}
+
+static void do_stats(const struct nlmsghdr *req, uint32_t portid, bool bad)
+{
+	/* rt: p50 in bucket 10, p99 in 12, p99.9 in 20; tx: empty; batch:
+	 * its one event in the open last bucket.
+	 */
+	uint64_t rt[EVS_LAT_BUCKETS] = { [10] = 500, [12] = 490, [20] = 9,
+					 [30] = 1 };
+	uint64_t tx[EVS_LAT_BUCKETS] = { 0 };
+	uint64_t batch[EVS_LAT_BUCKETS] = { [EVS_LAT_BUCKETS - 1] = 1 };
+	const uint64_t *lat[EVS_PRIO_NR] = { rt, tx, batch };
+	bool partial = mode_is("partial");
+	struct nlattr *nest, *prio;
+	struct nlmsghdr *nlh;
+	unsigned int i;
+
+	nlh = new_genl(req, portid, FAKE_FAMILY, EVS_CMD_GET_STATS);
+	mnl_attr_put_strz(nlh, EVS_A_VERSION, "0.1.0-fake");
+	nest = mnl_attr_nest_start(nlh, EVS_A_STATS);
+	for (i = EVS_STATS_A_FIRST_COUNTER; i <= EVS_STATS_A_MAX; i++) {
+		if (partial && i % 2)
+			continue;
+		if (bad && i == EVS_STATS_A_ACKS)
+			mnl_attr_put_u32(nlh, i, 1);
+		else
+			put_u64_64bit(nlh, i, i == EVS_STATS_A_BYTES ?
+				      18446744073709551615ULL : i * 3,
+				      EVS_STATS_A_PAD);
+	}
+	if (partial)
+		put_u64_64bit(nlh, EVS_STATS_A_MAX + 5, 99, EVS_STATS_A_PAD);
+	mnl_attr_nest_end(nlh, nest);
+	if (partial) {
+		queue_msg(nlh);
+		return;
+	}
+
+	nest = mnl_attr_nest_start(nlh, EVS_A_GAUGES);
+	for (i = EVS_GAUGE_A_FIRST; i <= EVS_GAUGE_A_MAX; i++)
+		put_u64_64bit(nlh, i, 100 + i, EVS_GAUGE_A_PAD);
+	mnl_attr_nest_end(nlh, nest);
+
+	nest = mnl_attr_nest_start(nlh, EVS_A_LATENCY);
+	for (i = 0; i < EVS_PRIO_NR; i++) {
+		prio = mnl_attr_nest_start(nlh, EVS_A_LAT_PRIO);
+		mnl_attr_put_u8(nlh, EVS_LAT_A_PRIO, i);
+		mnl_attr_put(nlh, EVS_LAT_A_BUCKETS,
+			     EVS_LAT_BUCKETS * sizeof(uint64_t), lat[i]);
+		mnl_attr_nest_end(nlh, prio);
+	}
+	mnl_attr_nest_end(nlh, nest);
+	queue_msg(nlh);
+}
+
+static void do_config_get(const struct nlmsghdr *req, uint32_t portid,
+			  bool bad)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+
+	nlh = new_genl(req, portid, FAKE_FAMILY, EVS_CMD_CONFIG_GET);
+	nest = mnl_attr_nest_start(nlh, EVS_A_CONFIG);
+	mnl_attr_put_u32(nlh, EVS_CFG_A_MAX_PAYLOAD, 4096);
+	mnl_attr_put_u32(nlh, EVS_CFG_A_POOL_LIMIT, 65536);
+	if (bad)
+		mnl_attr_put_u32(nlh, EVS_CFG_A_PRESSURE, 80);
+	else
+		mnl_attr_put_u8(nlh, EVS_CFG_A_PRESSURE, 80);
+	mnl_attr_put_u32(nlh, EVS_CFG_A_RING_SIZE, 1024);
+	put_u64_64bit(nlh, EVS_CFG_A_STORE_LIMIT, 1ULL << 36, EVS_CFG_A_PAD);
+	if (!mode_is("partial"))
+		mnl_attr_put_u32(nlh, EVS_CFG_A_CONN_LIMIT, 1024);
+	mnl_attr_put_u32(nlh, EVS_CFG_A_BATCH, 64);
+	mnl_attr_nest_end(nlh, nest);
+	queue_msg(nlh);
+}
+
+/* Which attributes each command requires, and whether it is a dump. */
+static bool cmd_ok(struct check *c, uint8_t cmd, const struct nlattr **tb)
+{
+	bool dump = (c->req->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+	bool want_dump = cmd == EVS_CMD_LISTEN_GET ||
+			 cmd == EVS_CMD_ROUTE_GET || cmd == EVS_CMD_CONN_GET ||
+			 cmd == EVS_CMD_READ;
+
+	if (dump != want_dump)
+		check_fail(c, NULL, "fake: NLM_F_DUMP where it does not belong");
+	switch (cmd) {
+	case EVS_CMD_LISTEN_ADD:
+	case EVS_CMD_LISTEN_DEL:
+		if (!tb[EVS_A_ADDR_IN] == !tb[EVS_A_ADDR_IN6] ||
+		    !tb[EVS_A_PORT])
+			check_fail(c, NULL, "fake: need one address and a port");
+		break;
+	case EVS_CMD_ROUTE_ADD:
+		if (!tb[EVS_A_TOPIC] || !tb[EVS_A_PRIO])
+			check_fail(c, NULL, "fake: need topic and prio");
+		break;
+	case EVS_CMD_ROUTE_DEL:
+	case EVS_CMD_READ:
+		if (!tb[EVS_A_TOPIC])
+			check_fail(c, NULL, "fake: need topic");
+		break;
+	case EVS_CMD_CONFIG_SET:
+		if (!tb[EVS_A_CONFIG])
+			check_fail(c, NULL, "fake: need config");
+		break;
+	}
+	return !c->why;
+}
+
 static void do_evs(const struct nlmsghdr *req, uint32_t portid)
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(req);
-	bool bad = !strcmp(mode(), "bad");
+	const struct nlattr *tb[EVS_A_MAX + 1];
+	const struct nlattr *cfg[EVS_CFG_A_MAX + 1];
+	struct check c = { .req = req };
+	const char *trace = getenv("EVS_FAKE_TRACE");
+	bool bad = mode_is("bad");
 	struct nlmsghdr *nlh;
-	struct nlattr *nest;
 	unsigned int i;
 
-	if (!strcmp(mode(), "eperm")) {
+	if (trace) {
+		c.trace = fopen(trace, "a");
+		if (!c.trace)
+			abort();
+		fprintf(c.trace, "%s", g->cmd <= EVS_CMD_MAX &&
+			cmd_names[g->cmd] ? cmd_names[g->cmd] : "?");
+	}
+	check_attrs(&c, (const char *)g + GENL_HDRLEN,
+		    req->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN, top_attrs,
+		    EVS_A_MAX, tb);
+	if (tb[EVS_A_CONFIG]) {
+		if (c.trace)
+			fprintf(c.trace, " CONFIG{");
+		check_attrs(&c, mnl_attr_get_payload(tb[EVS_A_CONFIG]),
+			    mnl_attr_get_payload_len(tb[EVS_A_CONFIG]),
+			    cfg_attrs, EVS_CFG_A_MAX, cfg);
+		if (c.trace)
+			fprintf(c.trace, " }");
+	}
+	if (c.trace) {
+		fputc('\n', c.trace);
+		fclose(c.trace);
+	}
+
+	if (mode_is("eperm")) {
 		queue_err(req, portid, -EPERM, NULL, 0);
 		return;
 	}
-	if (!strcmp(mode(), "einval")) {
+	if (mode_is("einval")) {
 		queue_err(req, portid, -EINVAL, "Fake \"quoted\" failure",
 			  NLMSG_HDRLEN + GENL_HDRLEN);
 		return;
 	}
+	if (!cmd_ok(&c, g->cmd, tb)) {
+		queue_err(req, portid, -EINVAL, c.why, c.off);
+		return;
+	}
+	packing = (req->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+	dgram_open = false;
 	switch (g->cmd) {
 	case EVS_CMD_GET_VERSION:
 		nlh = new_genl(req, portid, FAKE_FAMILY, g->cmd);
@@ -148,25 +682,60 @@ static void do_evs(const struct nlmsghdr *req, uint32_t portid)
 		queue_msg(nlh);
 		break;
 	case EVS_CMD_GET_STATS:
-		nlh = new_genl(req, portid, FAKE_FAMILY, g->cmd);
-		mnl_attr_put_strz(nlh, EVS_A_VERSION, "0.1.0-fake");
-		nest = mnl_attr_nest_start(nlh, EVS_A_STATS);
-		for (i = EVS_STATS_A_FIRST_COUNTER; i <= EVS_STATS_A_MAX;
-		     i++) {
-			if (!strcmp(mode(), "partial") && i % 2)
-				continue;
-			if (bad && i == EVS_STATS_A_ACKS)
-				mnl_attr_put_u32(nlh, i, 1);
-			else
-				put_u64_64bit(nlh, i, i == EVS_STATS_A_BYTES ?
-					      18446744073709551615ULL : i * 3);
-		}
-		if (!strcmp(mode(), "partial"))
-			put_u64_64bit(nlh, EVS_STATS_A_MAX + 5, 99);
-		mnl_attr_nest_end(nlh, nest);
-		queue_msg(nlh);
+		do_stats(req, portid, bad);
 		break;
 	case EVS_CMD_STATS_RESET:
+	case EVS_CMD_LISTEN_DEL:
+	case EVS_CMD_ROUTE_ADD:
+	case EVS_CMD_ROUTE_DEL:
+		break;
+	case EVS_CMD_LISTEN_ADD: {
+		char host[INET6_ADDRSTRLEN];
+		uint16_t port = (uint16_t)attr_val(tb[EVS_A_PORT]);
+
+		if (tb[EVS_A_ADDR_IN])
+			inet_ntop(AF_INET, mnl_attr_get_payload(tb[EVS_A_ADDR_IN]),
+				  host, sizeof(host));
+		else
+			inet_ntop(AF_INET6,
+				  mnl_attr_get_payload(tb[EVS_A_ADDR_IN6]),
+				  host, sizeof(host));
+		/* Port 0: the kernel picks one. */
+		put_listener(req, portid, host, port ? port : 43210, 0, 0);
+		break;
+	}
+	case EVS_CMD_LISTEN_GET:
+		put_listener(req, portid, "127.0.0.1", 7000, 3, 1);
+		put_listener(req, portid, "::1", 7001,
+			     18446744073709551615ULL, 0);
+		queue_done(req, portid, 0);
+		return;
+	case EVS_CMD_ROUTE_GET:
+		put_route(req, portid, 7, EVS_PRIO_RT);
+		put_route(req, portid, 8, EVS_PRIO_TX);
+		put_route(req, portid, 65535, EVS_PRIO_BATCH);
+		queue_done(req, portid, 0);
+		return;
+	case EVS_CMD_CONN_GET:
+		for (i = 0; i < ARRAY_SIZE(fake_conns); i++)
+			put_conn(req, portid, &fake_conns[i]);
+		queue_done(req, portid, 0);
+		return;
+	case EVS_CMD_READ:
+		do_read(req, portid, tb);
+		return;
+	case EVS_CMD_CONFIG_GET:
+		do_config_get(req, portid, bad);
+		break;
+	case EVS_CMD_CONFIG_SET:
+		/* The policy of PRESSURE is 1..100. */
+		if (cfg[EVS_CFG_A_PRESSURE] &&
+		    attr_val(cfg[EVS_CFG_A_PRESSURE]) > 100) {
+			queue_err(req, portid, -ERANGE, "integer out of range",
+				  (uint32_t)((const char *)cfg[EVS_CFG_A_PRESSURE] -
+					     (const char *)req));
+			return;
+		}
 		break;
 	default:
 		queue_err(req, portid, -EOPNOTSUPP, NULL, 0);

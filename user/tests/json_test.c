@@ -68,6 +68,23 @@ static void build_stats(struct json *j)
 	json_object_end(j);
 }
 
+static void build_numbers(struct json *j)
+{
+	json_object_start(j);
+	json_kv_hex(j, "hex", "\x00\x7f\x80\xff" "Az", 6);
+	json_kv_hex(j, "empty", "", 0);
+	json_kv_decimal(j, "ms", 1500, 3);
+	json_kv_decimal(j, "small", 7, 3);
+	json_kv_decimal(j, "int", 42, 0);
+	json_kv_decimal(j, "max", 18446744073709551615ULL, 6);
+	json_object_end(j);
+}
+
+static void misuse_decimal_scale(struct json *j)
+{
+	json_decimal(j, 1, 19);
+}
+
 static void build_escapes(struct json *j)
 {
 	json_array_start(j);
@@ -171,6 +188,11 @@ int main(void)
 	      "\\ufffd\\ufffd\\ufffdd\\ufffd\\ufffd\","
 	      "\"\"]\n", 0);
 	check("scalar", build_scalar, true, "\"x\"\n", 0);
+	check("hex and decimal", build_numbers, false,
+	      "{\"hex\":\"007f80ff417a\",\"empty\":\"\",\"ms\":1.500,"
+	      "\"small\":0.007,\"int\":42,"
+	      "\"max\":18446744073709.551615}\n", 0);
+	check("decimal scale too big", misuse_decimal_scale, false, NULL, -1);
 	check("value without key", misuse_value_without_key, false, NULL, -1);
 	check("key in array", misuse_key_in_array, false, NULL, -1);
 	check("unclosed", misuse_unclosed, false, NULL, -1);

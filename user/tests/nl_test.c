@@ -233,10 +233,106 @@ static void test_stats_parse(void)
 	}
 }
 
+static void test_latency_parse(void)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	const struct nlattr *tb[EVS_A_MAX + 1];
+	uint64_t b[EVS_LAT_BUCKETS + 2] = { 0 };
+	struct evs_nl nl = { 0 };
+	struct evs_latency lat;
+	struct evs_gauges g;
+	struct nlmsghdr *nlh;
+	struct nlattr *nest, *p;
+	uint64_t total;
+	int err;
+
+	nlh = evs_nl_genl_req(&nl, buf, 42, EVS_CMD_GET_STATS, 1, 0);
+	nest = mnl_attr_nest_start(nlh, EVS_A_GAUGES);
+	put_u64_64bit(nlh, EVS_GAUGE_A_CONNS, 5, EVS_GAUGE_A_PAD);
+	put_u64_64bit(nlh, EVS_GAUGE_A_MAX + 1, 6, EVS_GAUGE_A_PAD);
+	mnl_attr_nest_end(nlh, nest);
+	nest = mnl_attr_nest_start(nlh, EVS_A_LATENCY);
+	/* tx: 2 events below 2 ns, 1 in [2^3, 2^4); a newer module's
+	 * extra buckets fold into the last one.
+	 */
+	b[0] = 2;
+	b[3] = 1;
+	b[EVS_LAT_BUCKETS] = 4;
+	b[EVS_LAT_BUCKETS + 1] = 5;
+	p = mnl_attr_nest_start(nlh, EVS_A_LAT_PRIO);
+	mnl_attr_put_u8(nlh, EVS_LAT_A_PRIO, EVS_PRIO_TX);
+	mnl_attr_put(nlh, EVS_LAT_A_BUCKETS, sizeof(b), b);
+	mnl_attr_nest_end(nlh, p);
+	/* A priority this header does not know: ignored. */
+	p = mnl_attr_nest_start(nlh, EVS_A_LAT_PRIO);
+	mnl_attr_put_u8(nlh, EVS_LAT_A_PRIO, EVS_PRIO_NR);
+	mnl_attr_put(nlh, EVS_LAT_A_BUCKETS, 8, b);
+	mnl_attr_nest_end(nlh, p);
+	mnl_attr_nest_end(nlh, nest);
+
+	err = evs_nl_parse(nlh, tb, EVS_A_MAX);
+	CHECK(!err && !evs_nl_parse_gauges(tb[EVS_A_GAUGES], &g) &&
+	      g.present[EVS_GAUGE_A_CONNS - EVS_GAUGE_A_FIRST] &&
+	      g.values[EVS_GAUGE_A_CONNS - EVS_GAUGE_A_FIRST] == 5 &&
+	      !g.present[0], "parse gauges");
+	err = evs_nl_parse_latency(tb[EVS_A_LATENCY], &lat);
+	CHECK(!err && lat.present[EVS_PRIO_TX] && !lat.present[EVS_PRIO_RT] &&
+	      !lat.present[EVS_PRIO_BATCH] &&
+	      lat.buckets[EVS_PRIO_TX][0] == 2 &&
+	      lat.buckets[EVS_PRIO_TX][3] == 1 &&
+	      lat.buckets[EVS_PRIO_TX][EVS_LAT_BUCKETS - 1] == 9,
+	      "parse latency: %d", err);
+
+	CHECK(evs_lat_quantile(lat.buckets[EVS_PRIO_TX], 500, &total) ==
+	      EVS_LAT_BUCKETS - 1 && total == 12,
+	      "median of 12 events in the last bucket");
+	CHECK(evs_lat_quantile(lat.buckets[EVS_PRIO_TX], 166, NULL) == 0,
+	      "p16.6: rank 2 is the last in bucket 0");
+	CHECK(evs_lat_quantile(lat.buckets[EVS_PRIO_TX], 1, NULL) == 0,
+	      "lowest quantile in bucket 0");
+	CHECK(evs_lat_quantile(lat.buckets[EVS_PRIO_TX], 250, NULL) == 3,
+	      "p25: rank 3 is the first in bucket 3");
+	CHECK(evs_lat_quantile(lat.buckets[EVS_PRIO_TX], 999, NULL) ==
+	      EVS_LAT_BUCKETS - 1, "p99.9 in the last bucket");
+	CHECK(evs_lat_quantile(lat.buckets[EVS_PRIO_RT], 500, &total) == -1 &&
+	      total == 0, "empty histogram");
+	CHECK(evs_lat_bucket_upper_ns(0) == 2 &&
+	      evs_lat_bucket_upper_ns(10) == 2048 &&
+	      evs_lat_bucket_upper_ns(EVS_LAT_BUCKETS - 2) == 1ULL << 39 &&
+	      evs_lat_bucket_upper_ns(EVS_LAT_BUCKETS - 1) == UINT64_MAX,
+	      "bucket upper bounds");
+	b[0] = UINT64_MAX / 2;
+	b[1] = UINT64_MAX / 2;
+	CHECK(evs_lat_quantile(b, 999, NULL) == 1,
+	      "no overflow with huge counts");
+
+	/* Buckets not a multiple of 8 bytes, or no priority. */
+	nlh = evs_nl_genl_req(&nl, buf, 42, EVS_CMD_GET_STATS, 1, 0);
+	nest = mnl_attr_nest_start(nlh, EVS_A_LATENCY);
+	p = mnl_attr_nest_start(nlh, EVS_A_LAT_PRIO);
+	mnl_attr_put_u8(nlh, EVS_LAT_A_PRIO, EVS_PRIO_RT);
+	mnl_attr_put(nlh, EVS_LAT_A_BUCKETS, 12, b);
+	mnl_attr_nest_end(nlh, p);
+	mnl_attr_nest_end(nlh, nest);
+	err = evs_nl_parse(nlh, tb, EVS_A_MAX);
+	CHECK(!err && evs_nl_parse_latency(tb[EVS_A_LATENCY], &lat) == -EPROTO,
+	      "odd bucket array refused");
+	nlh = evs_nl_genl_req(&nl, buf, 42, EVS_CMD_GET_STATS, 1, 0);
+	nest = mnl_attr_nest_start(nlh, EVS_A_LATENCY);
+	p = mnl_attr_nest_start(nlh, EVS_A_LAT_PRIO);
+	mnl_attr_put(nlh, EVS_LAT_A_BUCKETS, 8, b);
+	mnl_attr_nest_end(nlh, p);
+	mnl_attr_nest_end(nlh, nest);
+	err = evs_nl_parse(nlh, tb, EVS_A_MAX);
+	CHECK(!err && evs_nl_parse_latency(tb[EVS_A_LATENCY], &lat) == -EPROTO,
+	      "histogram without priority refused");
+}
+
 int main(void)
 {
 	test_ctrl();
 	test_stats_parse();
+	test_latency_parse();
 	printf("%s: %d failed\n", __FILE__, failures);
 	return failures ? 1 : 0;
 }

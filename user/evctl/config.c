@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * evctl config: the settings of the caller's network namespace.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "evctl.h"
+
+struct cfg_key {
+	const char *name;	/* on the command line and in text output */
+	const char *json;	/* in JSON output */
+	uint16_t type;		/* EVS_CFG_A_* */
+	uint8_t size;		/* of the attribute: 1, 4 or 8 bytes */
+};
+
+/* In the order of the UAPI header, which is the order shown. */
+static const struct cfg_key cfg_keys[] = {
+	{ "max-payload", "max_payload", EVS_CFG_A_MAX_PAYLOAD, 4 },
+	{ "pool-limit", "pool_limit", EVS_CFG_A_POOL_LIMIT, 4 },
+	{ "pressure", "pressure", EVS_CFG_A_PRESSURE, 1 },
+	{ "ring-size", "ring_size", EVS_CFG_A_RING_SIZE, 4 },
+	{ "store-limit", "store_limit", EVS_CFG_A_STORE_LIMIT, 8 },
+	{ "conn-limit", "conn_limit", EVS_CFG_A_CONN_LIMIT, 4 },
+	{ "batch", "batch", EVS_CFG_A_BATCH, 4 },
+};
+
+#define NR_KEYS ARRAY_SIZE(cfg_keys)
+
+struct config_reply {
+	bool seen;
+	const char *bad;	/* why the reply is malformed, NULL if not */
+	uint64_t val[NR_KEYS];
+	bool present[NR_KEYS];
+};
+
+static int get_value(const struct nlattr *attr, uint8_t size, uint64_t *v)
+{
+	uint8_t v8;
+	uint32_t v32;
+
+	switch (size) {
+	case 1:
+		if (evs_nl_get_u8(attr, &v8))
+			return -1;
+		*v = v8;
+		return 0;
+	case 4:
+		if (evs_nl_get_u32(attr, &v32))
+			return -1;
+		*v = v32;
+		return 0;
+	default:
+		return evs_nl_get_u64(attr, v) ? -1 : 0;
+	}
+}
+
+static int config_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[EVS_A_MAX + 1];
+	const struct nlattr *cfg[EVS_CFG_A_MAX + 1];
+	struct config_reply *r = data;
+	unsigned int i;
+
+	r->seen = true;
+	if (evs_nl_parse(nlh, tb, EVS_A_MAX) || !tb[EVS_A_CONFIG] ||
+	    evs_nl_parse_nested(tb[EVS_A_CONFIG], cfg, EVS_CFG_A_MAX)) {
+		r->bad = "bad or missing settings";
+		return MNL_CB_OK;
+	}
+	/* Settings an older module lacks are left out, not shown as 0. */
+	for (i = 0; i < NR_KEYS; i++) {
+		const struct nlattr *attr = cfg[cfg_keys[i].type];
+
+		if (!attr)
+			continue;
+		if (get_value(attr, cfg_keys[i].size, &r->val[i])) {
+			r->bad = "bad setting";
+			return MNL_CB_OK;
+		}
+		r->present[i] = true;
+	}
+	return MNL_CB_OK;
+}
+
+static int config_show(struct evctl *ctx, int argc, char **argv)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	struct config_reply r = { 0 };
+	unsigned int i, name_w = 0;
+	struct nlmsghdr *nlh;
+	struct evs_nl *nl;
+	struct json j;
+	int ret;
+
+	ret = evctl_no_args(argc, argv);
+	if (ret)
+		return ret;
+	ret = evctl_nl(ctx, &nl);
+	if (ret)
+		return ret;
+	nlh = evs_nl_req(nl, buf, EVS_CMD_CONFIG_GET, 0);
+	ret = evctl_talk(ctx, nlh, config_cb, &r);
+	if (ret)
+		return ret;
+	if (!r.seen || r.bad)
+		return evctl_bad_reply(r.bad ? r.bad : "empty");
+
+	if (ctx->json) {
+		evctl_json_begin(ctx, &j);
+		json_object_start(&j);
+		for (i = 0; i < NR_KEYS; i++)
+			if (r.present[i])
+				json_kv_u64(&j, cfg_keys[i].json, r.val[i]);
+		json_object_end(&j);
+		return evctl_json_end(&j);
+	}
+	for (i = 0; i < NR_KEYS; i++)
+		if (r.present[i] && strlen(cfg_keys[i].name) > name_w)
+			name_w = strlen(cfg_keys[i].name);
+	for (i = 0; i < NR_KEYS; i++)
+		if (r.present[i])
+			printf("%-*s  %" PRIu64 "\n", (int)name_w,
+			       cfg_keys[i].name, r.val[i]);
+	return EVCTL_OK;
+}
+
+static const struct cfg_key *find_key(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_KEYS; i++)
+		if (!strcmp(name, cfg_keys[i].name))
+			return &cfg_keys[i];
+	return NULL;
+}
+
+/*
+ * The value is checked against the width of its attribute only: the
+ * ranges are the kernel's to enforce (they may differ between module
+ * versions), and its extended ACK says what is wrong.
+ */
+static int config_set(struct evctl *ctx, int argc, char **argv)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	/* Where each attribute sits in the request, to name a bad one. */
+	uint32_t where[NR_KEYS] = { 0 };
+	const char *given[NR_KEYS] = { NULL };
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	struct evs_nl *nl;
+	unsigned int i;
+	uint64_t v;
+	int ret, err;
+
+	if (!argc)
+		return evctl_usage_err("missing KEY VALUE");
+	for (i = 0; i < (unsigned int)argc; i += 2) {
+		const struct cfg_key *k = find_key(argv[i]);
+		uint64_t max;
+
+		if (!k)
+			return evctl_usage_err("unknown setting '%s'", argv[i]);
+		if (given[k - cfg_keys])
+			return evctl_usage_err("'%s' given twice", argv[i]);
+		if (i + 1 == (unsigned int)argc)
+			return evctl_usage_err("'%s' needs a value", argv[i]);
+		max = k->size == 8 ? UINT64_MAX :
+		      (1ULL << (8 * k->size)) - 1;
+		ret = evctl_parse_u64(k->name, argv[i + 1], max, &v);
+		if (ret)
+			return ret;
+		given[k - cfg_keys] = argv[i + 1];
+	}
+
+	ret = evctl_nl(ctx, &nl);
+	if (ret)
+		return ret;
+	nlh = evs_nl_req(nl, buf, EVS_CMD_CONFIG_SET, 0);
+	nest = mnl_attr_nest_start(nlh, EVS_A_CONFIG);
+	for (i = 0; i < NR_KEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+
+		if (!given[i])
+			continue;
+		/* Checked above; cannot fail now. */
+		evctl_parse_u64(k->name, given[i], UINT64_MAX, &v);
+		where[i] = (uint32_t)((char *)mnl_nlmsg_get_payload_tail(nlh) -
+				      (char *)nlh);
+		if (k->size == 1)
+			mnl_attr_put_u8(nlh, k->type, (uint8_t)v);
+		else if (k->size == 4)
+			mnl_attr_put_u32(nlh, k->type, (uint32_t)v);
+		else
+			mnl_attr_put_u64(nlh, k->type, v);
+	}
+	mnl_attr_nest_end(nlh, nest);
+
+	err = evs_nl_talk(nl, nlh, NULL, NULL);
+	if (!err)
+		return EVCTL_OK;
+	/* The kernel points at an attribute: say which setting it is. */
+	for (i = 0; i < NR_KEYS; i++)
+		if (given[i] && nl->err_off == where[i])
+			return evctl_err("%s %s: %s%s%s", cfg_keys[i].name,
+					 given[i], strerror(-err),
+					 nl->errmsg[0] ? ": " : "",
+					 nl->errmsg);
+	return evctl_nl_err(ctx, err);
+}
+
+static const struct evctl_verb config_verbs[] = {
+	{ "show", NULL, "the settings of this network namespace",
+	  config_show },
+	{ "set", "KEY VALUE [KEY VALUE ...]",
+	  "change settings, all or none (needs CAP_NET_ADMIN)", config_set },
+	{ NULL }
+};
+
+const struct evctl_object evctl_obj_config = {
+	.name	= "config",
+	.verbs	= config_verbs,
+	.notes	=
+	"KEY is one of:\n"
+	"  max-payload  bytes per frame, at most 65536\n"
+	"  pool-limit   events in flight\n"
+	"  pressure     percent of pool-limit above which \"auto\" events go\n"
+	"               to batch, 1..100\n"
+	"  ring-size    slots per ring, a power of two, 64..65536; only while\n"
+	"               there is no listener\n"
+	"  store-limit  bytes the topic stores may hold\n"
+	"  conn-limit   connections open at once\n"
+	"  batch        events a consumer takes per run\n"
+	"VALUE is a decimal number; the kernel checks its range.\n"
+	"JSON: show gives an object with the keys max_payload, pool_limit,\n"
+	"  pressure, ring_size, store_limit, conn_limit, batch\n",
+};

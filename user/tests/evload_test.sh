@@ -1,0 +1,62 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Command-line behaviour of evload that needs no server: usage errors
+# (exit 2) and a refused connection (exit 1).  Sending, acks and the
+# verification are exercised against the module in the VM.  Prints
+# TAP-like lines; exits 1 on any failure.
+#
+# usage: evload_test.sh EVLOAD
+
+EVLOAD=$1
+fails=0
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+# run NAME WANT_RC WANT_STDERR_LINE1 CMD...: rc and first line of stderr.
+run() {
+	name=$1 want_rc=$2 want_err=$3
+	shift 3
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	got_err=$(head -n 1 "$tmp/err")
+	if [ "$rc" -ne "$want_rc" ] || [ "$got_err" != "$want_err" ]; then
+		echo "not ok - $name"
+		echo "#  rc $rc (want $want_rc), stderr: $(cat "$tmp/err")"
+		fails=$((fails + 1))
+	else
+		echo "ok - $name"
+	fi
+}
+
+A=127.0.0.1:9
+run "--help" 0 "" "$EVLOAD" --help
+grep -q '^JSON keys: events, conns' "$tmp/out" || { echo "not ok - help documents JSON keys"; fails=$((fails + 1)); }
+run "no --addr" 2 "evload: missing --addr HOST:PORT" "$EVLOAD"
+run "bad --addr" 2 "evload: invalid address 'localhost:7000' (A.B.C.D:PORT or [IPV6]:PORT)" "$EVLOAD" --addr localhost:7000
+run "--addr without value" 2 "evload: bad option '--addr'" "$EVLOAD" --addr
+run "unknown option" 2 "evload: bad option '--bogus'" "$EVLOAD" --bogus
+run "unknown short option" 2 "evload: unknown option '-z'" "$EVLOAD" -z
+run "stray argument" 2 "evload: unexpected argument 'x'" "$EVLOAD" --addr $A x
+run "--conns 0" 2 "evload: invalid --conns '0' (1..4096)" "$EVLOAD" --addr $A --conns 0
+run "--conns too many" 2 "evload: invalid --conns '4097' (1..4096)" "$EVLOAD" --addr $A --conns 4097
+run "--events 0" 2 "evload: invalid --events '0'" "$EVLOAD" --addr $A --events 0
+run "--events -1" 2 "evload: invalid --events '-1'" "$EVLOAD" --addr $A --events -1
+run "--size too big" 2 "evload: invalid --size '65537' (0..65536)" "$EVLOAD" --addr $A --size 65537
+run "--topic too big" 2 "evload: invalid --topic '65536' (0..65535)" "$EVLOAD" --addr $A --topic 65536
+run "--prio bad" 2 "evload: invalid --prio 'realtime' (rt, tx, batch, auto or mix)" "$EVLOAD" --addr $A --prio realtime
+run "--rate 0" 2 "evload: invalid --rate '0'" "$EVLOAD" --addr $A --rate 0
+run "--rate x" 2 "evload: invalid --rate 'x'" "$EVLOAD" --addr $A --rate x
+run "--timeout -1" 2 "evload: invalid --timeout '-1'" "$EVLOAD" --addr $A --timeout -1
+run "--timeout inf" 2 "evload: invalid --timeout 'inf'" "$EVLOAD" --addr $A --timeout inf
+run "--verify small size" 2 "evload: --verify needs --size 24 or more" "$EVLOAD" --addr $A --verify --size 23
+run "--verify too many per connection" 2 "evload: --verify: at most 2^32 events per connection" "$EVLOAD" --addr $A --verify --events 4294967297
+
+# Nothing listens on the discard port of a test machine; if something
+# does, the run fails differently and this test says so.
+run "connection refused" 1 "evload: connection 0: connect to 127.0.0.1:9: Connection refused" "$EVLOAD" --addr $A --timeout 5
+run "connection refused, -j" 1 "evload: connection 0: connect to 127.0.0.1:9: Connection refused" "$EVLOAD" -j --addr $A --conns 1 --timeout 5
+[ ! -s "$tmp/out" ] || { echo "not ok - no output on failure"; fails=$((fails + 1)); }
+
+echo "$0: $fails failed"
+[ "$fails" -eq 0 ]
