@@ -20,11 +20,13 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 UNIT_TESTS	:= $(patsubst selftests/unit/%.c,$(BUILD)/unit/%, \
 			$(wildcard selftests/unit/*_test.c))
 # Run in this order in the VM; module_test unloads and reloads the module.
-KSELFTESTS	:= $(BUILD)/kselftest/control_test selftests/kernel/evctl_test.sh \
-		   selftests/kernel/tap.sh $(BUILD)/kselftest/module_test
+KSELFTESTS	:= $(BUILD)/kselftest/control_test $(BUILD)/kselftest/datapath_test \
+		   selftests/kernel/evctl_test.sh selftests/kernel/evload_test.sh \
+		   selftests/kernel/tap.sh $(BUILD)/kselftest/teardown_test \
+		   $(BUILD)/kselftest/module_test
 KSELFTEST_BINS	:= $(filter $(BUILD)/%,$(KSELFTESTS))
 # jq lets the guest's tests check evctl's JSON with a real parser.
-TOOLS		:= user/bin/evctl
+TOOLS		:= user/bin/evctl user/bin/evload
 VM_TOOLS	:= $(TOOLS) $(shell command -v jq)
 
 .PHONY: FORCE all module user deps lint unit kselftests initramfs vm-check check \

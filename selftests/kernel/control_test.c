@@ -79,14 +79,21 @@ TEST_F(ctl, stats_start_at_zero_in_a_new_namespace)
 
 TEST_F(ctl, proc_and_netlink_agree)
 {
+	struct evs_gauges gnl, gproc;
 	struct evs_stats nl, proc;
 	int i;
 
 	ASSERT_EQ(0, evs_test_get_stats(&self->nl, &nl));
-	ASSERT_EQ(EVS_NR_COUNTERS, evs_test_proc_stats(&proc));
+	ASSERT_EQ(0, evs_test_get_gauges(&self->nl, &gnl));
+	ASSERT_EQ(EVS_NR_COUNTERS + EVS_NR_GAUGES,
+		  evs_test_proc_stats(&proc, &gproc));
 	for (i = 0; i < EVS_NR_COUNTERS; i++) {
 		EXPECT_TRUE(proc.present[i]);
 		EXPECT_EQ(nl.counters[i], proc.counters[i]);
+	}
+	for (i = 0; i < EVS_NR_GAUGES; i++) {
+		EXPECT_TRUE(gproc.present[i]);
+		EXPECT_EQ(gnl.values[i], gproc.values[i]);
 	}
 }
 
@@ -175,11 +182,12 @@ TEST_F(ctl, stats_reset_as_admin)
 TEST_F(ctl, unprivileged_can_read_but_not_reset)
 {
 	struct nlmsghdr *nlh;
+	struct evs_gauges g;
 	struct evs_stats st;
 
 	ASSERT_EQ(0, evs_test_drop_privileges());
 	EXPECT_EQ(0, evs_test_get_stats(&self->nl, &st));
-	EXPECT_EQ(EVS_NR_COUNTERS, evs_test_proc_stats(&st));
+	EXPECT_EQ(EVS_NR_COUNTERS + EVS_NR_GAUGES, evs_test_proc_stats(&st, &g));
 	nlh = evs_nl_req(&self->nl, self->buf, EVS_CMD_STATS_RESET, 0);
 	EXPECT_EQ(-EPERM, evs_nl_talk(&self->nl, nlh, NULL, NULL));
 	/* A socket opened after the drop is refused the same way. */

@@ -13,11 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 
+#include <evstream/frame.h>
+#include "evs_addr.h"
 #include "evs_nl.h"
+#include "evs_read.h"
 
 #define EVS_NOBODY 65534
 
@@ -75,12 +83,33 @@ static inline int evs_test_get_stats(struct evs_nl *nl, struct evs_stats *st)
 			   evs_test_stats_cb, st);
 }
 
+/* The namespace's gauges through EVS_CMD_GET_STATS. */
+static inline int evs_test_gauges_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[EVS_A_MAX + 1];
+
+	if (evs_nl_parse(nlh, tb, EVS_A_MAX) || !tb[EVS_A_GAUGES] ||
+	    evs_nl_parse_gauges(tb[EVS_A_GAUGES], data))
+		return MNL_CB_ERROR;
+	return MNL_CB_OK;
+}
+
+static inline int evs_test_get_gauges(struct evs_nl *nl, struct evs_gauges *g)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+
+	memset(g, 0, sizeof(*g));
+	return evs_nl_talk(nl, evs_nl_req(nl, buf, EVS_CMD_GET_STATS, 0),
+			   evs_test_gauges_cb, g);
+}
+
 /*
- * The namespace's counters through /proc/net/evstream/stats.  Returns the
- * number of lines read, -errno when the file cannot be opened, or -EPROTO
- * for a line with an unknown name, or a known name twice.
+ * The namespace's counters and gauges through /proc/net/evstream/stats.
+ * Returns the number of lines read, -errno when the file cannot be
+ * opened, or -EPROTO for a line with an unknown name, or a name twice.
  */
-static inline int evs_test_proc_stats(struct evs_stats *st)
+static inline int evs_test_proc_stats(struct evs_stats *st,
+				      struct evs_gauges *g)
 {
 	FILE *f = fopen("/proc/net/evstream/stats", "r");
 	unsigned long long v;
@@ -88,25 +117,273 @@ static inline int evs_test_proc_stats(struct evs_stats *st)
 	int i, n = 0;
 
 	memset(st, 0, sizeof(*st));
+	memset(g, 0, sizeof(*g));
 	if (!f)
 		return -errno;
-	while (fscanf(f, "%63s %llu", name, &v) == 2) {
-		for (i = 0; i < EVS_NR_COUNTERS; i++)
-			if (!strcmp(name,
-				    evs_counter_name(EVS_STATS_A_FIRST_COUNTER + i)))
-				break;
-		if (i == EVS_NR_COUNTERS || st->present[i]) {
-			n = -EPROTO;
+	while (n >= 0 && fscanf(f, "%63s %llu", name, &v) == 2) {
+		n++;
+		for (i = 0; i < EVS_NR_COUNTERS; i++) {
+			if (strcmp(name, evs_counter_name(EVS_STATS_A_FIRST_COUNTER + i)))
+				continue;
+			if (st->present[i])
+				n = -EPROTO;
+			st->counters[i] = v;
+			st->present[i] = true;
 			break;
 		}
-		st->counters[i] = v;
-		st->present[i] = true;
-		n++;
+		if (i < EVS_NR_COUNTERS)
+			continue;
+		for (i = 0; i < EVS_NR_GAUGES; i++) {
+			if (strcmp(name, evs_gauge_name(EVS_GAUGE_A_FIRST + i)))
+				continue;
+			if (g->present[i])
+				n = -EPROTO;
+			g->values[i] = v;
+			g->present[i] = true;
+			break;
+		}
+		if (i == EVS_NR_GAUGES)
+			n = -EPROTO;
 	}
 	if (n >= 0 && !feof(f))
 		n = -EPROTO;
 	fclose(f);
 	return n;
+}
+
+static inline int evs_test_listen_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[EVS_A_MAX + 1];
+	struct evs_addr *a = data;
+
+	if (evs_nl_parse(nlh, tb, EVS_A_MAX) ||
+	    evs_addr_get(tb[EVS_A_ADDR_IN], tb[EVS_A_ADDR_IN6], tb[EVS_A_PORT],
+			 a))
+		return MNL_CB_ERROR;
+	return MNL_CB_OK;
+}
+
+/*
+ * LISTEN_ADD or LISTEN_DEL of @addr ("127.0.0.1:0", "[::1]:7000").  For
+ * an add, returns the port the listener got (> 0); else 0; or -errno.
+ */
+static inline int evs_test_listen(struct evs_nl *nl, uint8_t cmd,
+				  const char *addr)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	struct evs_addr a, got = { 0 };
+	struct nlmsghdr *nlh;
+	int err;
+
+	if (evs_addr_parse(addr, &a))
+		return -EINVAL;
+	nlh = evs_nl_req(nl, buf, cmd, 0);
+	if (evs_addr_put(nlh, sizeof(buf), &a))
+		return -EMSGSIZE;
+	err = evs_nl_talk(nl, nlh, evs_test_listen_cb, &got);
+	if (err)
+		return err;
+	return cmd == EVS_CMD_LISTEN_ADD ? got.port : 0;
+}
+
+/* CONFIG_SET of one u32 (or u8 for PRESSURE) setting. */
+static inline int evs_test_config(struct evs_nl *nl, int attr, uint64_t val)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+
+	nlh = evs_nl_req(nl, buf, EVS_CMD_CONFIG_SET, 0);
+	nest = mnl_attr_nest_start(nlh, EVS_A_CONFIG);
+	if (attr == EVS_CFG_A_PRESSURE)
+		mnl_attr_put_u8(nlh, attr, val);
+	else if (attr == EVS_CFG_A_STORE_LIMIT)
+		mnl_attr_put_u64(nlh, attr, val);
+	else
+		mnl_attr_put_u32(nlh, attr, val);
+	mnl_attr_nest_end(nlh, nest);
+	return evs_nl_talk(nl, nlh, NULL, NULL);
+}
+
+/* A TCP connection to the listener on @port of loopback (v4 or v6). */
+static inline int evs_test_connect(int family, uint16_t port)
+{
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(port),
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_in s4 = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int one = 1, fd;
+
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (family == AF_INET6 ?
+	    connect(fd, (struct sockaddr *)&s6, sizeof(s6)) :
+	    connect(fd, (struct sockaddr *)&s4, sizeof(s4))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Writes all of @buf, or fails. */
+static inline int evs_test_write(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Puts one frame at @buf: header then a payload of @len bytes that
+ * encode (@seq, @topic) so a reader can check them.  Returns its size.
+ */
+static inline size_t evs_test_frame(void *buf, uint8_t flags, uint16_t topic,
+				    uint8_t prio, uint32_t seq, uint32_t len)
+{
+	struct evs_frame f = {
+		.magic = EVS_WIRE_MAGIC, .version = EVS_WIRE_VERSION,
+		.flags = flags, .length = len, .topic = topic,
+		.priority = prio, .seq = seq,
+	};
+	unsigned char *p = (unsigned char *)buf + EVS_WIRE_HDR_LEN;
+	uint32_t i;
+
+	evs_frame_encode(buf, &f);
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)(seq * 31 + topic + i);
+	return EVS_WIRE_HDR_LEN + len;
+}
+
+/* True when @ev carries the payload evs_test_frame() made for it. */
+static inline bool evs_test_payload_ok(const struct evs_event *ev)
+{
+	const unsigned char *p = ev->data;
+	uint32_t i;
+
+	for (i = 0; i < ev->len; i++)
+		if (p[i] != (unsigned char)(ev->client_seq * 31 + ev->topic + i))
+			return false;
+	return true;
+}
+
+/* Reads exactly @len bytes within @ms; 1 at EOF, -ETIMEDOUT, -errno. */
+static inline int evs_test_read_full(int fd, void *buf, size_t len, int ms)
+{
+	char *p = buf;
+
+	while (len) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, ms) == 0)
+			return -ETIMEDOUT;
+		n = recv(fd, p, len, 0);
+		if (n == 0)
+			return 1;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Reads one server frame (ACK or ERROR) into @f, its payload (a reason)
+ * into @text.  0, 1 at EOF, or -errno.
+ */
+static inline int evs_test_read_frame(int fd, struct evs_frame *f,
+				      char *text, size_t size, int ms)
+{
+	unsigned char hdr[EVS_WIRE_HDR_LEN];
+	char skip[256];
+	int err;
+
+	err = evs_test_read_full(fd, hdr, sizeof(hdr), ms);
+	if (err)
+		return err;
+	evs_frame_decode(hdr, f);
+	if (f->length > sizeof(skip))
+		return -EPROTO;
+	err = evs_test_read_full(fd, skip, f->length, ms);
+	if (err)
+		return err;
+	if (text && size) {
+		size_t n = f->length < size - 1 ? f->length : size - 1;
+
+		memcpy(text, skip, n);
+		text[n] = 0;
+	}
+	return 0;
+}
+
+/*
+ * Reads ACKs until one covers @seq; returns 0, or -EPROTO when anything
+ * else arrives, 1 at EOF, -ETIMEDOUT.
+ */
+static inline int evs_test_wait_ack(int fd, uint32_t seq, int ms)
+{
+	struct evs_frame f;
+	int err;
+
+	for (;;) {
+		err = evs_test_read_frame(fd, &f, NULL, 0, ms);
+		if (err)
+			return err;
+		if (f.magic != EVS_WIRE_MAGIC || f.flags != EVS_WIRE_F_ACK ||
+		    f.length)
+			return -EPROTO;
+		if ((int32_t)(f.seq - seq) >= 0)
+			return 0;
+	}
+}
+
+static inline int evs_test_count_cb(const struct evs_event *ev, void *data)
+{
+	unsigned int *n = data;
+
+	if (!evs_test_payload_ok(ev))
+		return -EBADMSG;
+	(*n)++;
+	return 0;
+}
+
+/* Events stored in @topic with good payloads, or -errno. */
+static inline int evs_test_stored(struct evs_nl *nl, uint16_t topic)
+{
+	unsigned int n = 0;
+	int err;
+
+	err = evs_read_topic(nl, topic, 0, EVS_READ_ALL, evs_test_count_cb, &n);
+	return err ? err : (int)n;
+}
+
+/* A counter of GET_STATS, or ~0 on error. */
+static inline uint64_t evs_test_counter(struct evs_nl *nl, int attr)
+{
+	struct evs_stats st;
+
+	if (evs_test_get_stats(nl, &st))
+		return ~0ULL;
+	return st.counters[attr - EVS_STATS_A_FIRST_COUNTER];
 }
 
 #endif /* _EVS_TEST_H */
