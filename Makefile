@@ -29,8 +29,8 @@ KSELFTEST_BINS	:= $(filter $(BUILD)/%,$(KSELFTESTS))
 TOOLS		:= user/bin/evctl user/bin/evload
 VM_TOOLS	:= $(TOOLS) $(shell command -v jq)
 
-.PHONY: FORCE all module user deps lint unit kselftests initramfs vm-check check \
-	demo vm-shell clean help
+.PHONY: FORCE all module user deps lint unit fuzz kselftests initramfs \
+	vm-check check demo vm-shell clean help
 
 all: module user
 
@@ -39,6 +39,7 @@ help:
 	@echo "make check    every test: lint, host unit tests, VM kselftests"
 	@echo "make demo     boot a VM, load the module, show it working"
 	@echo "make lint     checkpatch --strict over the C sources"
+	@echo "make fuzz     libFuzzer targets, FUZZ_TIME seconds each (60)"
 	@echo "make vm-shell boot the test VM with a shell on the console"
 	@echo "KDIR=...      kernel build dir (now $(KDIR))"
 
@@ -66,6 +67,11 @@ $(BUILD)/unit/%: selftests/unit/%.c $(KSRC)/.stamp $(wildcard include/evstream/*
 
 unit: $(UNIT_TESTS)
 	@scripts/run-unit.sh $(UNIT_TESTS)
+
+# FUZZ_TIME seconds per target; make check runs a short pass.
+FUZZ_TIME ?= 60
+fuzz:
+	@scripts/fuzz.sh $(FUZZ_TIME)
 
 $(BUILD)/kselftest/%: selftests/kernel/%.c selftests/kernel/evs_test.h \
 		$(KSRC)/.stamp user/lib/libevs.a include/uapi/linux/evstream.h

@@ -50,6 +50,7 @@ step "tools build with -Wall -Wextra -Werror" $MAKE -s user
 stage lint $MAKE -s lint
 stage "host unit tests (ASan+UBSan)" $MAKE -s unit
 stage "userspace tests (ASan+UBSan)" $MAKE -s -C user SANITIZE=1 check
+stage "short fuzz pass" scripts/fuzz.sh 15
 stage "VM kselftests" $MAKE -s vm-check
 
 pass=$(grep -cE '^(# )*ok ' "$tap")

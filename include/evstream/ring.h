@@ -65,14 +65,17 @@ static __always_inline bool evs_ring_push(struct evs_ring *r, void *p)
 	return true;
 }
 
-/* Producer only: room for at least @n more pointers. */
+/*
+ * Producer only: room for at least @n more pointers.  Compared as "n fits
+ * in what is free" so that no @n can wrap the arithmetic.
+ */
 static inline bool evs_ring_has_room(struct evs_ring *r, u32 n)
 {
-	if (r->head - r->tail_seen + n <= r->mask + 1)
+	if (n <= r->mask + 1 - (r->head - r->tail_seen))
 		return true;
 	/* As in evs_ring_push(). */
 	r->tail_seen = smp_load_acquire(&r->tail);
-	return r->head - r->tail_seen + n <= r->mask + 1;
+	return n <= r->mask + 1 - (r->head - r->tail_seen);
 }
 
 /* Consumer only.  Returns NULL when the ring is empty. */
