@@ -110,8 +110,17 @@ static void evs_ring_work_fn(struct work_struct *work)
 		evs_conn_kick_tx(last);
 		evs_conn_put(last);
 	}
-	if (evs_ring_count(rw->ring))
-		queue_work_on(rw->cpu, evs_wq[rw->prio], &rw->work);
+	/*
+	 * More to do: run again, on the ring's CPU while it is online (its
+	 * producer's cache), else wherever this runs: a ring of a CPU gone
+	 * offline still has this one consumer.
+	 */
+	if (evs_ring_count(rw->ring)) {
+		if (cpu_online(rw->cpu))
+			queue_work_on(rw->cpu, evs_wq[rw->prio], &rw->work);
+		else
+			queue_work(evs_wq[rw->prio], &rw->work);
+	}
 	evs_maybe_resume(en);
 }
 

@@ -414,6 +414,105 @@ TEST_F(dp, routes_decide_auto_priority)
 	close(fd);
 }
 
+/*
+ * Under pool pressure auto traffic goes to batch, whatever its topic's
+ * rule: with a pool of one event, that one event is already above any
+ * mark below 100%.
+ */
+TEST_F(dp, pressure_sends_auto_traffic_to_batch)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	struct nlmsghdr *nlh;
+	size_t len;
+	int fd;
+
+	nlh = evs_nl_req(&self->nl, buf, EVS_CMD_ROUTE_ADD, 0);
+	mnl_attr_put_u16(nlh, EVS_A_TOPIC, 20);
+	mnl_attr_put_u8(nlh, EVS_A_PRIO, EVS_PRIO_RT);
+	ASSERT_EQ(0, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+	ASSERT_EQ(0, evs_test_config(&self->nl, EVS_CFG_A_POOL_LIMIT, 1));
+	ASSERT_EQ(0, evs_test_config(&self->nl, EVS_CFG_A_PRESSURE, 99));
+	fd = evs_test_connect(AF_INET, self->port);
+	ASSERT_LE(0, fd);
+	len = make_frames(self->buf, 30, 20, EVS_PRIO_AUTO, 4);
+	ASSERT_EQ(0, evs_test_write(fd, self->buf, len));
+	ASSERT_EQ(0, evs_test_wait_ack(fd, 29, TMO));
+	EXPECT_EQ(30, evs_test_counter(&self->nl, EVS_STATS_A_ENQ_BATCH));
+	EXPECT_EQ(0, evs_test_counter(&self->nl, EVS_STATS_A_ENQ_RT));
+
+	/* At 100% there is no pressure mark: the rule applies again. */
+	ASSERT_EQ(0, evs_test_config(&self->nl, EVS_CFG_A_PRESSURE, 100));
+	ASSERT_EQ(0, evs_test_write(fd, self->buf, len));
+	ASSERT_EQ(0, evs_test_wait_ack(fd, 29, TMO));
+	EXPECT_EQ(30, evs_test_counter(&self->nl, EVS_STATS_A_ENQ_RT));
+	EXPECT_EQ(60, evs_test_stored(&self->nl, 20));
+	close(fd);
+}
+
+/*
+ * A CPU going offline and back while a connection streams: its rings'
+ * consumers move elsewhere and nothing accepted is lost.
+ */
+static int set_cpu_online(int cpu, int on)
+{
+	char path[64];
+	FILE *f;
+	int err;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	err = fprintf(f, "%d\n", on) < 0 ? -EIO : 0;
+	if (fclose(f))
+		err = -errno;
+	return err;
+}
+
+struct hotplug_arg {
+	volatile int stop;
+	int flips;
+	int err;
+};
+
+static void *hotplug_main(void *p)
+{
+	struct hotplug_arg *a = p;
+
+	while (!a->stop && !a->err) {
+		a->err = set_cpu_online(1, 0) ?: set_cpu_online(1, 1);
+		a->flips++;
+	}
+	return NULL;
+}
+
+TEST_F(dp, cpu_hotplug_under_load)
+{
+	struct hotplug_arg arg = { 0 };
+	pthread_t thread;
+	unsigned int round;
+	int fd;
+
+	if (sysconf(_SC_NPROCESSORS_CONF) < 2)
+		SKIP(return, "needs two CPUs");
+	fd = evs_test_connect(AF_INET, self->port);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, hotplug_main, &arg));
+	for (round = 0; round < 10; round++) {
+		size_t len = make_frames(self->buf, 2000, 21, round % 3, 32);
+
+		ASSERT_EQ(0, evs_test_write(fd, self->buf, len));
+		ASSERT_EQ(0, evs_test_wait_ack(fd, 1999, TMO));
+	}
+	arg.stop = 1;
+	pthread_join(thread, NULL);
+	EXPECT_EQ(0, arg.err);
+	EXPECT_LT(0, arg.flips);
+	EXPECT_EQ(20000, evs_test_stored(&self->nl, 21));
+	close(fd);
+	set_cpu_online(1, 1);
+}
+
 /* The store keeps the newest within its byte limit, and counts the rest. */
 TEST_F(dp, store_limit_evicts_oldest)
 {

@@ -7,7 +7,7 @@
 ip link set lo up
 . "$(dirname "$0")/tap.sh"
 
-tap_plan 20
+tap_plan 21
 
 ctr()
 {
@@ -68,6 +68,8 @@ while [ $n -lt 100 ] && [ "$(evctl -j conn show | jq length)" -lt 1 ]; do
 done
 tap_cmd "conn show lists the open connection" 0 sh -c \
 	"evctl -j conn show | jq -e '.[0].state == \"open\" and .[0].local_port == 7000'"
+awk 'NR == 1 { ok = $1 == "id" && $4 == "state" } NR == 2 { ok = ok && $3 == 7000 && $4 == "open" } END { exit !(ok && NR == 2) }' /proc/net/evstream/conns
+tap_ok "/proc/net/evstream/conns: a header and the open connection" $?
 kill $nc_pid 2>/dev/null
 tap_cmd "listen del" 0 evctl listen del 127.0.0.1:7000
 
