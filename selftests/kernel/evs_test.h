@@ -17,8 +17,11 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -28,6 +31,32 @@
 #include "evs_read.h"
 
 #define EVS_NOBODY 65534
+/* Where the VM's initramfs puts the module. */
+#define EVS_KO "/lib/modules/evstream.ko"
+
+static inline int evs_test_unload(void)
+{
+	return syscall(__NR_delete_module, "evstream", O_NONBLOCK) ? -errno : 0;
+}
+
+static inline int evs_test_load(void)
+{
+	int fd = open(EVS_KO, O_RDONLY | O_CLOEXEC);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = syscall(__NR_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+static inline bool evs_test_loaded(void)
+{
+	struct stat st;
+
+	return !stat("/sys/module/evstream", &st);
+}
 
 /*
  * Moves the calling process into a new network namespace with its

@@ -6,37 +6,8 @@
  * is /lib/modules/evstream.ko and is loaded when the test starts.
  */
 #include "evs_test.h"
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include "kselftest_harness.h"
-
-#define EVS_KO "/lib/modules/evstream.ko"
-
-static int evs_unload(void)
-{
-	return syscall(__NR_delete_module, "evstream", O_NONBLOCK) ? -errno : 0;
-}
-
-static int evs_load(void)
-{
-	int fd = open(EVS_KO, O_RDONLY | O_CLOEXEC);
-	int err;
-
-	if (fd < 0)
-		return -errno;
-	err = syscall(__NR_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return err;
-}
-
-static bool evs_loaded(void)
-{
-	struct stat st;
-
-	return !stat("/sys/module/evstream", &st);
-}
 
 /* Lines of /proc/slabinfo naming one of the module's caches. */
 static int evs_slab_caches(void)
@@ -68,14 +39,14 @@ FIXTURE(mod) {
 FIXTURE_SETUP(mod)
 {
 	ASSERT_EQ(0, evs_test_new_netns());
-	if (!evs_loaded())
-		ASSERT_EQ(0, evs_load());
+	if (!evs_test_loaded())
+		ASSERT_EQ(0, evs_test_load());
 }
 
 FIXTURE_TEARDOWN(mod)
 {
-	if (!evs_loaded())
-		evs_load();
+	if (!evs_test_loaded())
+		evs_test_load();
 }
 
 TEST_F(mod, unload_removes_family_and_proc)
@@ -83,8 +54,8 @@ TEST_F(mod, unload_removes_family_and_proc)
 	struct evs_nl nl;
 
 	ASSERT_TRUE(proc_dir_exists());
-	ASSERT_EQ(0, evs_unload());
-	EXPECT_FALSE(evs_loaded());
+	ASSERT_EQ(0, evs_test_unload());
+	EXPECT_FALSE(evs_test_loaded());
 	EXPECT_FALSE(proc_dir_exists());
 	EXPECT_EQ(-ENOENT, evs_nl_open(&nl));
 	evs_nl_close(&nl);
@@ -97,8 +68,8 @@ TEST_F(mod, reload_gives_fresh_state)
 	struct evs_nl nl;
 	int i;
 
-	ASSERT_EQ(0, evs_unload());
-	ASSERT_EQ(0, evs_load());
+	ASSERT_EQ(0, evs_test_unload());
+	ASSERT_EQ(0, evs_test_load());
 	ASSERT_TRUE(proc_dir_exists());
 	ASSERT_EQ(0, evs_nl_open(&nl));
 	ASSERT_EQ(0, evs_test_get_stats(&nl, &st));
@@ -114,7 +85,7 @@ TEST_F(mod, socket_of_unloaded_family_gets_an_error)
 	struct evs_nl nl;
 
 	ASSERT_EQ(0, evs_nl_open(&nl));
-	ASSERT_EQ(0, evs_unload());
+	ASSERT_EQ(0, evs_test_unload());
 	nlh = evs_nl_req(&nl, buf, EVS_CMD_GET_STATS, 0);
 	EXPECT_EQ(-ENOENT, evs_nl_talk(&nl, nlh, NULL, NULL));
 	evs_nl_close(&nl);
@@ -145,8 +116,8 @@ TEST_F(mod, namespaces_across_unload)
 		_exit(proc_dir_exists() ? 0 : 3);
 	}
 	ASSERT_EQ(1, read(to_parent[0], &c, 1));
-	ASSERT_EQ(0, evs_unload());
-	ASSERT_EQ(0, evs_load());
+	ASSERT_EQ(0, evs_test_unload());
+	ASSERT_EQ(0, evs_test_load());
 	ASSERT_EQ(1, write(to_child[1], "g", 1));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
@@ -159,8 +130,8 @@ TEST_F(mod, load_unload_cycles)
 	int i;
 
 	for (i = 0; i < 20; i++) {
-		ASSERT_EQ(0, evs_unload());
-		ASSERT_EQ(0, evs_load());
+		ASSERT_EQ(0, evs_test_unload());
+		ASSERT_EQ(0, evs_test_load());
 		ASSERT_EQ(0, evs_nl_open(&nl));
 		evs_nl_close(&nl);
 	}
@@ -168,8 +139,8 @@ TEST_F(mod, load_unload_cycles)
 
 TEST_F(mod, double_load_is_refused)
 {
-	EXPECT_EQ(-EEXIST, evs_load());
-	EXPECT_TRUE(evs_loaded());
+	EXPECT_EQ(-EEXIST, evs_test_load());
+	EXPECT_TRUE(evs_test_loaded());
 }
 
 TEST_HARNESS_MAIN

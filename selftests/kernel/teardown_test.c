@@ -8,15 +8,11 @@
  * the checks after the suite look for slab caches left behind.
  */
 #include "evs_test.h"
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include "kselftest_harness.h"
 
-#define EVS_KO		"/lib/modules/evstream.ko"
 #define NSENDERS	8
 #define ROUNDS		20
 #define TMO		20000
@@ -104,44 +100,20 @@ static int join_senders(struct sender *s)
 	return ended;
 }
 
-static int evs_unload(void)
-{
-	return syscall(__NR_delete_module, "evstream", O_NONBLOCK) ? -errno : 0;
-}
-
-static int evs_load(void)
-{
-	int fd = open(EVS_KO, O_RDONLY | O_CLOEXEC);
-	int err;
-
-	if (fd < 0)
-		return -errno;
-	err = syscall(__NR_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return err;
-}
-
-static bool evs_loaded(void)
-{
-	struct stat st;
-
-	return !stat("/sys/module/evstream", &st);
-}
-
 FIXTURE(td) {
 	struct sender s[NSENDERS];
 };
 
 FIXTURE_SETUP(td)
 {
-	if (!evs_loaded())
-		ASSERT_EQ(0, evs_load());
+	if (!evs_test_loaded())
+		ASSERT_EQ(0, evs_test_load());
 }
 
 FIXTURE_TEARDOWN(td)
 {
-	if (!evs_loaded())
-		evs_load();
+	if (!evs_test_loaded())
+		evs_test_load();
 }
 
 TEST_F(td, listen_del_with_busy_connections)
@@ -188,9 +160,9 @@ TEST_F(td, rmmod_with_busy_connections)
 		evs_nl_close(&nl);
 		ASSERT_EQ(0, start_senders(self->s, port));
 		ASSERT_TRUE(senders_busy(self->s));
-		ASSERT_EQ(0, evs_unload());
+		ASSERT_EQ(0, evs_test_unload());
 		EXPECT_EQ(NSENDERS, join_senders(self->s));
-		ASSERT_EQ(0, evs_load());
+		ASSERT_EQ(0, evs_test_load());
 	}
 }
 
