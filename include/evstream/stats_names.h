@@ -82,4 +82,18 @@ static inline const char *evs_conn_state_name(int state)
 	}
 }
 
+/* Names of enum evs_close_reason. */
+static inline const char *evs_close_reason_name(int reason)
+{
+	switch (reason) {
+	case EVS_CLOSE_PEER:		return "peer";
+	case EVS_CLOSE_ERROR:		return "error";
+	case EVS_CLOSE_IDLE:		return "idle";
+	case EVS_CLOSE_LISTENER:	return "listener";
+	case EVS_CLOSE_SHUTDOWN:	return "shutdown";
+	case EVS_CLOSE_SEND:		return "send";
+	default:			return NULL;
+	}
+}
+
 #endif /* _EVSTREAM_STATS_NAMES_H */

@@ -85,6 +85,26 @@ enum evs_cmd {
 	EVS_CMD_CONFIG_SET,	/* admin: EVS_A_CONFIG with what changes;
 				 * all or nothing
 				 */
+	EVS_CMD_RING_GET,	/* dump: one message per CPU and priority:
+				 * CPU, PRIO, RING_COUNT, RING_SIZE
+				 */
+	EVS_CMD_LATENCY_GET,	/* dump: one EVS_A_LAT_PRIO nest per priority */
+
+	/* Notifications on the "monitor" group (kernel to user only). */
+	EVS_CMD_NTF_CONN_OPEN,	/* a connection as CONN_GET shows it */
+	EVS_CMD_NTF_CONN_CLOSE,	/* the same, plus CLOSE_REASON */
+	EVS_CMD_NTF_LISTEN_ADD,	/* a listener as LISTEN_GET shows it */
+	EVS_CMD_NTF_LISTEN_DEL,
+	EVS_CMD_NTF_ROUTE_ADD,	/* TOPIC, PRIO */
+	EVS_CMD_NTF_ROUTE_DEL,	/* TOPIC */
+	EVS_CMD_NTF_CONFIG,	/* EVS_A_CONFIG: all settings after a change */
+	EVS_CMD_NTF_PROTO_ERROR,	/* CONN_ID, peer address, ERROR_KIND,
+					 * ERROR_MSG, EVENT_CLIENT_SEQ
+					 */
+	EVS_CMD_NTF_RATE,	/* once a second while a listener is up:
+				 * INTERVAL_MS, STATS (counter deltas over
+				 * the interval), GAUGES
+				 */
 
 	__EVS_CMD_MAX,
 };
@@ -142,6 +162,15 @@ enum evs_attr {
 	EVS_A_EVENT_DATA,	/* binary: payload bytes from EVENT_OFFSET */
 
 	EVS_A_CONFIG,		/* nest: EVS_CFG_A_* */
+
+	EVS_A_CPU,		/* u32: CPU number (RING_GET) */
+	EVS_A_RING_COUNT,	/* u32: events on the ring now */
+	EVS_A_RING_SIZE,	/* u32: its slots */
+	EVS_A_CONN_IDLE_MS,	/* u64: ms since the connection last sent */
+	EVS_A_CLOSE_REASON,	/* u8: enum evs_close_reason */
+	EVS_A_ERROR_KIND,	/* u8: EVS_STATS_A_ERR_* of the error */
+	EVS_A_ERROR_MSG,	/* string: the reason sent in the ERROR frame */
+	EVS_A_INTERVAL_MS,	/* u32: length of a NTF_RATE interval */
 
 	__EVS_A_MAX,
 };
@@ -238,11 +267,30 @@ enum evs_cfg_attr {
 	EVS_CFG_A_STORE_LIMIT,		/* u64: bytes the stores may hold */
 	EVS_CFG_A_CONN_LIMIT,		/* u32: connections open at once, 1.. */
 	EVS_CFG_A_BATCH,		/* u32: events a consumer takes per run */
+	EVS_CFG_A_IDLE_TIMEOUT,		/* u32: seconds a connection may send
+					 * nothing before it is closed, 0: never
+					 */
+	EVS_CFG_A_ACK_DELAY,		/* u32: us an ACK may wait to cover
+					 * more frames, 0: send at once
+					 */
 
 	__EVS_CFG_A_MAX,
 };
 
 #define EVS_CFG_A_MAX (__EVS_CFG_A_MAX - 1)
+
+/* Why a connection closed (NTF_CONN_CLOSE). */
+enum evs_close_reason {
+	EVS_CLOSE_PEER,			/* the client closed (or reset) */
+	EVS_CLOSE_ERROR,		/* protocol error, after an ERROR frame */
+	EVS_CLOSE_IDLE,			/* sent nothing for IDLE_TIMEOUT */
+	EVS_CLOSE_LISTENER,		/* its listener was deleted */
+	EVS_CLOSE_SHUTDOWN,		/* namespace or module going away */
+	EVS_CLOSE_SEND,			/* sending an ACK or ERROR failed */
+};
+
+/* Multicast groups of the family. */
+#define EVS_MCGRP_MONITOR	"monitor"
 
 enum evs_conn_state {
 	EVS_CONN_OPEN,			/* reading frames */
