@@ -20,7 +20,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 UNIT_TESTS	:= $(patsubst selftests/unit/%.c,$(BUILD)/unit/%, \
 			$(wildcard selftests/unit/*_test.c))
 # Run in this order in the VM; module_test unloads and reloads the module.
-KSELFTESTS	:= $(BUILD)/kselftest/control_test $(BUILD)/kselftest/datapath_test \
+KSELFTESTS	:= $(BUILD)/kselftest/control_test $(BUILD)/kselftest/netlink_test \
+		   $(BUILD)/kselftest/datapath_test \
 		   selftests/kernel/evctl_test.sh selftests/kernel/evload_test.sh \
 		   selftests/kernel/tap.sh $(BUILD)/kselftest/teardown_test \
 		   $(BUILD)/kselftest/module_test

@@ -296,7 +296,8 @@ static void evs_conn_read(struct evs_conn *conn)
 	desc.count = 1;
 	desc.arg.data = conn;
 	desc.error = 0;
-	tcp_read_sock(sk, &desc, evs_recv_actor);
+	if (tcp_read_sock(sk, &desc, evs_recv_actor) > 0)
+		WRITE_ONCE(conn->last_rx, jiffies);
 out:
 	if (conn->pushed)
 		evs_rings_kick(conn->en, conn->pushed);
@@ -456,6 +457,38 @@ static bool evs_conn_advance(struct evs_conn *conn)
 	return moved;
 }
 
+/*
+ * With an ACK delay configured, a due ACK waits that long for more
+ * frames to cover, unless the connection is ending: then the client is
+ * owed its final ACK at once.  True while it waits.
+ */
+static bool evs_conn_ack_wait(struct evs_conn *conn)
+{
+	u32 delay = READ_ONCE(conn->en->cfg.ack_delay);
+
+	if (!delay || test_bit(EVS_CONN_ACK_NOW, &conn->flags) ||
+	    test_bit(EVS_CONN_EOF, &conn->flags) ||
+	    test_bit(EVS_CONN_ERROR, &conn->flags))
+		return false;
+	spin_lock_bh(&conn->lock);
+	if (!test_bit(EVS_CONN_DEAD, &conn->flags) &&
+	    !test_and_set_bit(EVS_CONN_ACK_TIMER, &conn->flags))
+		queue_delayed_work(evs_ctl_wq, &conn->ack_work,
+				   usecs_to_jiffies(delay));
+	spin_unlock_bh(&conn->lock);
+	return true;
+}
+
+static void evs_conn_ack_work(struct work_struct *work)
+{
+	struct evs_conn *conn = container_of(to_delayed_work(work),
+					     struct evs_conn, ack_work);
+
+	clear_bit(EVS_CONN_ACK_TIMER, &conn->flags);
+	set_bit(EVS_CONN_ACK_NOW, &conn->flags);
+	evs_conn_kick_tx(conn);
+}
+
 static void evs_conn_tx_work(struct work_struct *work)
 {
 	struct evs_conn *conn = container_of(work, struct evs_conn, tx_work);
@@ -471,7 +504,10 @@ static void evs_conn_tx_work(struct work_struct *work)
 	evs_conn_advance(conn);
 	inflight = READ_ONCE(conn->pend_tail) - conn->pend_head;
 
+	if (test_bit(EVS_CONN_ACK_DUE, &conn->flags) && evs_conn_ack_wait(conn))
+		goto after_ack;
 	if (test_and_clear_bit(EVS_CONN_ACK_DUE, &conn->flags)) {
+		clear_bit(EVS_CONN_ACK_NOW, &conn->flags);
 		evs_conn_put_frame(conn, EVS_WIRE_F_ACK, conn->stored_seq,
 				   NULL);
 		conn->acked_seq = conn->stored_seq;
@@ -480,6 +516,7 @@ static void evs_conn_tx_work(struct work_struct *work)
 		if (err)
 			goto sock_err;
 	}
+after_ack:
 
 	/* Waiting on its own events: room again, or all on one CPU. */
 	if (READ_ONCE(conn->pause_why) &
@@ -493,24 +530,25 @@ static void evs_conn_tx_work(struct work_struct *work)
 		return;
 	/* Everything accepted is stored and acked: errors and EOF close. */
 	if (test_bit(EVS_CONN_ERROR, &conn->flags)) {
-		if (!test_and_set_bit(EVS_CONN_ERROR_SENT, &conn->flags))
+		if (!test_and_set_bit(EVS_CONN_ERROR_SENT, &conn->flags)) {
 			evs_conn_put_frame(conn, EVS_WIRE_F_ERROR,
 					   conn->parser.frame.seq,
 					   evs_frame_strerror(conn->parser.err));
+			evs_notify_proto_error(conn);
+		}
 		err = evs_conn_flush_tx(conn);
 		if (err == -EAGAIN)
 			return;
-		goto close;
+		evs_conn_close(conn, EVS_CLOSE_ERROR);
+		return;
 	}
 	if (test_bit(EVS_CONN_EOF, &conn->flags))
-		goto close;
+		evs_conn_close(conn, EVS_CLOSE_PEER);
 	return;
 
 sock_err:
-	if (err == -EAGAIN)
-		return;		/* write_space kicks us again */
-close:
-	evs_conn_queue(conn, &conn->close_work);
+	if (err != -EAGAIN)	/* -EAGAIN: write_space kicks us again */
+		evs_conn_close(conn, EVS_CLOSE_SEND);
 }
 
 /*
@@ -524,12 +562,17 @@ static void evs_conn_close_work(struct work_struct *work)
 	struct evs_conn *conn = container_of(work, struct evs_conn,
 					     close_work);
 	struct evs_net *en = conn->en;
-	struct sock *sk = conn->sock->sk;
+	struct sock *sk;
+	bool done;
 
+	/* A second run (a racing close_sync()) finds it closed. */
 	spin_lock_bh(&conn->lock);
-	set_bit(EVS_CONN_DEAD, &conn->flags);
+	done = test_and_set_bit(EVS_CONN_DEAD, &conn->flags);
 	spin_unlock_bh(&conn->lock);
+	if (done)
+		return;
 
+	sk = conn->sock->sk;
 	write_lock_bh(&sk->sk_callback_lock);
 	sk->sk_data_ready = conn->saved_data_ready;
 	sk->sk_state_change = conn->saved_state_change;
@@ -539,6 +582,7 @@ static void evs_conn_close_work(struct work_struct *work)
 
 	cancel_work_sync(&conn->rx_work);
 	cancel_work_sync(&conn->tx_work);
+	cancel_delayed_work_sync(&conn->ack_work);
 
 	spin_lock_bh(&en->paused_lock);
 	if (test_and_clear_bit(EVS_CONN_PAUSED_NS, &conn->flags)) {
@@ -565,20 +609,59 @@ static void evs_conn_close_work(struct work_struct *work)
 	conn->listener = NULL;
 	spin_unlock(&en->conns_lock);
 
+	/* Counted and announced before the client can see the close. */
+	evs_stats_inc(en, EVS_STATS_A_CONN_CLOSED);
+	evs_notify_conn(conn, EVS_CMD_NTF_CONN_CLOSE);
 	sock_release(conn->sock);
 	conn->sock = NULL;
-	evs_stats_inc(en, EVS_STATS_A_CONN_CLOSED);
 	evs_conn_put(conn);
+}
+
+/* Asks for @conn to be closed; the first reason asked for is kept. */
+void evs_conn_close(struct evs_conn *conn, u8 reason)
+{
+	spin_lock_bh(&conn->lock);
+	if (!test_bit(EVS_CONN_DEAD, &conn->flags) &&
+	    !test_and_set_bit(EVS_CONN_CLOSE_REQ, &conn->flags)) {
+		conn->close_reason = reason;
+		queue_work(evs_ctl_wq, &conn->close_work);
+	}
+	spin_unlock_bh(&conn->lock);
 }
 
 /*
  * Closes @conn and returns once it is closed.  The caller holds a
  * reference, so @conn outlives the close work.
  */
-void evs_conn_close_sync(struct evs_conn *conn)
+void evs_conn_close_sync(struct evs_conn *conn, u8 reason)
 {
-	queue_work(evs_ctl_wq, &conn->close_work);
+	evs_conn_close(conn, reason);
 	flush_work(&conn->close_work);
+}
+
+/*
+ * Closes connections that sent nothing for the idle timeout.  Not those
+ * paused (they have sent: we are not reading) or with events in flight
+ * (they are owed acks).
+ */
+void evs_conn_idle_scan(struct evs_net *en)
+{
+	u32 timeout = READ_ONCE(en->cfg.idle_timeout);
+	unsigned long now = jiffies;
+	struct evs_conn *conn;
+
+	if (!timeout)
+		return;
+	spin_lock(&en->conns_lock);
+	list_for_each_entry(conn, &en->conns, node) {
+		if (READ_ONCE(conn->pause_why) ||
+		    READ_ONCE(conn->pend_tail) != READ_ONCE(conn->pend_head) ||
+		    time_before(now, READ_ONCE(conn->last_rx) +
+				     (unsigned long)timeout * HZ))
+			continue;
+		evs_conn_close(conn, EVS_CLOSE_IDLE);
+	}
+	spin_unlock(&en->conns_lock);
 }
 
 int evs_conn_create(struct evs_listener *l, struct socket *sock)
@@ -613,6 +696,8 @@ int evs_conn_create(struct evs_listener *l, struct socket *sock)
 	INIT_WORK(&conn->rx_work, evs_conn_rx_work);
 	INIT_WORK(&conn->tx_work, evs_conn_tx_work);
 	INIT_WORK(&conn->close_work, evs_conn_close_work);
+	INIT_DELAYED_WORK(&conn->ack_work, evs_conn_ack_work);
+	conn->last_rx = jiffies;
 	evs_parser_init(&conn->parser, READ_ONCE(en->cfg.max_payload));
 	/* Acks are small and a client may wait for each: no Nagle. */
 	tcp_sock_set_nodelay(sk);
@@ -641,6 +726,7 @@ int evs_conn_create(struct evs_listener *l, struct socket *sock)
 	sk->sk_write_space = evs_conn_write_space;
 	write_unlock_bh(&sk->sk_callback_lock);
 
+	evs_notify_conn(conn, EVS_CMD_NTF_CONN_OPEN);
 	/* Bytes (even a FIN) may have arrived before the hook: read now. */
 	evs_conn_queue(conn, &conn->rx_work);
 	return 0;

@@ -51,6 +51,8 @@ struct evs_config {
 	u64 store_limit;
 	u32 conn_limit;
 	u32 batch;
+	u32 idle_timeout;	/* s, 0: never */
+	u32 ack_delay;		/* us */
 };
 
 /* The module parameters: defaults for new namespaces. */
@@ -140,6 +142,9 @@ enum {
 	EVS_CONN_ACK_DUE,	/* an ACK_REQ frame was stored */
 	EVS_CONN_PAUSED_NS,	/* on evs_net.paused */
 	EVS_CONN_RESUME,	/* rx work: lift the pause */
+	EVS_CONN_CLOSE_REQ,	/* close_work is queued: close_reason set */
+	EVS_CONN_ACK_NOW,	/* the ACK delay is over */
+	EVS_CONN_ACK_TIMER,	/* ack_work armed */
 };
 
 struct evs_conn {
@@ -178,17 +183,22 @@ struct evs_conn {
 	u8 txbuf[EVS_WIRE_HDR_LEN + 32];
 	u16 tx_len;
 	u16 tx_off;
+	u8 close_reason;		/* enum evs_close_reason */
+	unsigned long last_rx;		/* jiffies: bytes last read */
 
 	unsigned long flags;
 	spinlock_t lock;		/* DEAD vs. queueing work */
 	struct work_struct rx_work;
 	struct work_struct tx_work;
 	struct work_struct close_work;
+	struct delayed_work ack_work;	/* ends an ACK delay */
 	struct evs_pend *pend;		/* EVS_CONN_WINDOW slots */
 };
 
 int evs_conn_create(struct evs_listener *l, struct socket *sock);
-void evs_conn_close_sync(struct evs_conn *conn);
+void evs_conn_close(struct evs_conn *conn, u8 reason);
+void evs_conn_close_sync(struct evs_conn *conn, u8 reason);
+void evs_conn_idle_scan(struct evs_net *en);
 void evs_conn_put(struct evs_conn *conn);
 void evs_conn_kick_tx(struct evs_conn *conn);
 void evs_conn_resume(struct evs_conn *conn);
@@ -218,7 +228,7 @@ int evs_listen_add(struct evs_net *en, const struct sockaddr_storage *ss,
 		   struct evs_listener **out, struct netlink_ext_ack *extack);
 int evs_listen_del(struct evs_net *en, const struct sockaddr_storage *ss,
 		   struct netlink_ext_ack *extack);
-void evs_listen_close_all(struct evs_net *en);
+void evs_listen_close_all(struct evs_net *en, u8 reason);
 u16 evs_sockaddr_port(const struct sockaddr_storage *ss);
 
 /* ---- store (store.c) ---- */
@@ -278,6 +288,11 @@ struct evs_net {
 
 	struct evs_store store;
 
+	/* Once a second while a listener is up: rates, idle connections. */
+	struct delayed_work tick_work;
+	unsigned long tick_last;	/* jiffies of the last tick */
+	u64 tick_ctr[EVS_NR_COUNTERS];	/* raw counters then */
+
 	struct evs_pcpu_stats __percpu *stats;
 	/* Values at the last reset, under @lock; see stats.c. */
 	u64 stats_base[EVS_NR_COUNTERS];
@@ -307,6 +322,8 @@ struct evs_pcpu_stats {
 int evs_stats_init(struct evs_net *en);
 void evs_stats_exit(struct evs_net *en);
 void evs_stats_read(struct evs_net *en, u64 out[EVS_NR_COUNTERS]);
+void evs_stats_read_raw(struct evs_net *en, u64 out[EVS_NR_COUNTERS]);
+void evs_rate_tick(struct evs_net *en);
 void evs_stats_read_latency(struct evs_net *en,
 			    u64 out[EVS_PRIO_NR][EVS_LAT_BUCKETS]);
 void evs_stats_reset(struct evs_net *en);
@@ -338,6 +355,15 @@ void evs_stats_latency(struct evs_net *en, u8 prio, u64 ns);
 
 int evs_netlink_init(void);
 void evs_netlink_exit(void);
+/* Notifications on the monitor group; no-ops when nobody listens. */
+void evs_notify_conn(struct evs_conn *conn, u8 cmd);
+void evs_notify_listener(struct evs_net *en, const struct evs_listener *l,
+			 u8 cmd);
+void evs_notify_route(struct evs_net *en, u16 topic, int prio);
+void evs_notify_config(struct evs_net *en);
+void evs_notify_proto_error(struct evs_conn *conn);
+void evs_notify_rate(struct evs_net *en, u32 interval_ms, const u64 *delta);
+void evs_tick_start(struct evs_net *en);
 int evs_proc_init_net(struct evs_net *en);
 void evs_proc_exit_net(struct evs_net *en);
 

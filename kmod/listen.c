@@ -167,6 +167,8 @@ int evs_listen_add(struct evs_net *en, const struct sockaddr_storage *ss,
 	list_add_tail(&l->node, &en->listeners);
 	en->nlisteners++;
 	en->listeners_gen++;
+	evs_tick_start(en);
+	evs_notify_listener(en, l, EVS_CMD_NTF_LISTEN_ADD);
 	*out = l;
 	return 0;
 err:
@@ -179,7 +181,7 @@ err:
  * callback is restored and marked dead under sk_callback_lock, so once
  * the accept work is cancelled nothing can queue it again.
  */
-static void evs_listen_close(struct evs_listener *l)
+static void evs_listen_close(struct evs_listener *l, u8 reason)
 {
 	struct sock *sk = l->sock->sk;
 	struct evs_conn *conn;
@@ -210,7 +212,7 @@ static void evs_listen_close(struct evs_listener *l)
 		if (!n)
 			break;
 		for (i = 0; i < n; i++) {
-			evs_conn_close_sync(batch[i]);
+			evs_conn_close_sync(batch[i], reason);
 			evs_conn_put(batch[i]);
 		}
 	}
@@ -231,7 +233,8 @@ int evs_listen_del(struct evs_net *en, const struct sockaddr_storage *ss,
 		list_del(&l->node);
 		en->nlisteners--;
 		en->listeners_gen++;
-		evs_listen_close(l);
+		evs_listen_close(l, EVS_CLOSE_LISTENER);
+		evs_notify_listener(en, l, EVS_CMD_NTF_LISTEN_DEL);
 		kfree(l);
 		return 0;
 	}
@@ -239,7 +242,7 @@ int evs_listen_del(struct evs_net *en, const struct sockaddr_storage *ss,
 	return -ENOENT;
 }
 
-void evs_listen_close_all(struct evs_net *en)
+void evs_listen_close_all(struct evs_net *en, u8 reason)
 {
 	struct evs_listener *l, *tmp;
 
@@ -248,7 +251,7 @@ void evs_listen_close_all(struct evs_net *en)
 		list_del(&l->node);
 		en->nlisteners--;
 		en->listeners_gen++;
-		evs_listen_close(l);
+		evs_listen_close(l, reason);
 		kfree(l);
 	}
 	mutex_unlock(&en->lock);

@@ -25,6 +25,8 @@ struct evs_config evs_default_config = {
 	.store_limit = 64ULL << 20,
 	.conn_limit = 1024,
 	.batch = 64,
+	.idle_timeout = 0,
+	.ack_delay = 0,
 };
 
 module_param_named(max_payload, evs_default_config.max_payload, uint, 0444);
@@ -41,6 +43,10 @@ module_param_named(conn_limit, evs_default_config.conn_limit, uint, 0444);
 MODULE_PARM_DESC(conn_limit, "default connections open per namespace (1024)");
 module_param_named(batch, evs_default_config.batch, uint, 0444);
 MODULE_PARM_DESC(batch, "events a consumer takes per run (64)");
+module_param_named(idle_timeout, evs_default_config.idle_timeout, uint, 0444);
+MODULE_PARM_DESC(idle_timeout, "seconds a connection may send nothing before it is closed, 0 never (0)");
+module_param_named(ack_delay, evs_default_config.ack_delay, uint, 0444);
+MODULE_PARM_DESC(ack_delay, "microseconds an ACK may wait to cover more frames (0)");
 
 /* Module parameters are not range-checked by the core: refuse to load. */
 static int __init evs_check_params(void)
@@ -50,11 +56,37 @@ static int __init evs_check_params(void)
 	if (c->max_payload > EVS_WIRE_PAYLOAD_CAP || !c->pool_limit ||
 	    !c->pressure || c->pressure > 100 || c->ring_size < 64 ||
 	    c->ring_size > 65536 || !evs_ring_size_ok(c->ring_size) ||
-	    !c->conn_limit || !c->batch || c->batch > 65536) {
+	    !c->conn_limit || !c->batch || c->batch > 65536 ||
+	    c->idle_timeout > 86400 || c->ack_delay > 1000000) {
 		pr_err("module parameter out of range\n");
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * Once a second while a listener is up: the rate summary for the monitor
+ * group and the idle-connection scan.  Stops itself with the last
+ * listener, so an idle namespace costs no wake-ups.
+ */
+static void evs_tick_work_fn(struct work_struct *work)
+{
+	struct evs_net *en = container_of(to_delayed_work(work),
+					  struct evs_net, tick_work);
+
+	evs_rate_tick(en);
+	evs_conn_idle_scan(en);
+	if (READ_ONCE(en->nlisteners))
+		queue_delayed_work(evs_ctl_wq, &en->tick_work, HZ);
+}
+
+/*
+ * A listener came up: make sure the tick runs.  The first tick after a
+ * quiet spell covers the whole spell; it says how long that was.
+ */
+void evs_tick_start(struct evs_net *en)
+{
+	queue_delayed_work(evs_ctl_wq, &en->tick_work, HZ);
 }
 
 static int __net_init evs_net_init(struct net *net)
@@ -72,6 +104,8 @@ static int __net_init evs_net_init(struct net *net)
 	spin_lock_init(&en->paused_lock);
 	INIT_LIST_HEAD(&en->paused);
 	INIT_WORK(&en->resume_work, evs_resume_work_fn);
+	INIT_DELAYED_WORK(&en->tick_work, evs_tick_work_fn);
+	en->tick_last = jiffies;
 	evs_store_init(&en->store);
 	/* Generation 0 would mean "unknown" to dump consistency checks. */
 	en->listeners_gen = 1;
@@ -101,7 +135,8 @@ static void __net_exit evs_net_pre_exit(struct net *net)
 {
 	struct evs_net *en = evs_net(net);
 
-	evs_listen_close_all(en);
+	evs_listen_close_all(en, EVS_CLOSE_SHUTDOWN);
+	cancel_delayed_work_sync(&en->tick_work);
 	evs_rings_drain(en);
 	cancel_work_sync(&en->resume_work);
 }

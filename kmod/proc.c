@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /proc/net/evstream/: the namespace's figures as text, for people and
- * scripts without evctl.  Names are the ones `evctl -j` uses.
+ * scripts without evctl.  Every file is a header line, then one record
+ * per line (docs/proc.md); names are the ones `evctl -j` uses.
  */
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -15,6 +16,7 @@ static int evs_proc_stats_show(struct seq_file *seq, void *v)
 	u64 ctr[EVS_NR_COUNTERS], gauge[EVS_NR_GAUGES];
 	int i;
 
+	seq_puts(seq, "name value\n");
 	evs_stats_read(en, ctr);
 	evs_gauges_read(en, gauge);
 	for (i = 0; i < EVS_NR_COUNTERS; i++)
@@ -32,7 +34,7 @@ static int evs_proc_conns_show(struct seq_file *seq, void *v)
 	struct evs_net *en = evs_net(seq_file_single_net(seq));
 	struct evs_conn *conn;
 
-	seq_puts(seq, "id peer local_port state events bytes inflight paused acked\n");
+	seq_puts(seq, "id peer local_port state events bytes inflight paused acked idle_ms\n");
 	spin_lock(&en->conns_lock);
 	list_for_each_entry(conn, &en->conns, node) {
 		const char *state = "open";
@@ -42,14 +44,47 @@ static int evs_proc_conns_show(struct seq_file *seq, void *v)
 		else if (test_bit(EVS_CONN_EOF, &conn->flags) ||
 			 test_bit(EVS_CONN_ERROR, &conn->flags))
 			state = "draining";
-		seq_printf(seq, "%llu %pISpc %u %s %llu %llu %u %u %u\n",
+		seq_printf(seq, "%llu %pISpc %u %s %llu %llu %u %u %u %u\n",
 			   conn->id, &conn->peer, conn->local_port, state,
 			   READ_ONCE(conn->events), READ_ONCE(conn->bytes),
 			   READ_ONCE(conn->pend_tail) - READ_ONCE(conn->pend_head),
 			   !!READ_ONCE(conn->pause_why),
-			   READ_ONCE(conn->acked_seq));
+			   READ_ONCE(conn->acked_seq),
+			   jiffies_to_msecs(jiffies - READ_ONCE(conn->last_rx)));
 	}
 	spin_unlock(&en->conns_lock);
+	return 0;
+}
+
+static int evs_proc_listeners_show(struct seq_file *seq, void *v)
+{
+	struct evs_net *en = evs_net(seq_file_single_net(seq));
+	struct evs_listener *l;
+
+	seq_puts(seq, "address accepted conns\n");
+	mutex_lock(&en->lock);
+	list_for_each_entry(l, &en->listeners, node) {
+		spin_lock(&en->conns_lock);
+		seq_printf(seq, "%pISpc %llu %u\n", &l->addr, l->accepted,
+			   l->nconns);
+		spin_unlock(&en->conns_lock);
+	}
+	mutex_unlock(&en->lock);
+	return 0;
+}
+
+static int evs_proc_routes_show(struct seq_file *seq, void *v)
+{
+	struct evs_net *en = evs_net(seq_file_single_net(seq));
+	unsigned long topic;
+	void *rule;
+
+	seq_puts(seq, "topic prio\n");
+	mutex_lock(&en->lock);
+	xa_for_each(&en->routes, topic, rule)
+		seq_printf(seq, "%lu %s\n", topic,
+			   evs_prio_name(xa_to_value(rule)));
+	mutex_unlock(&en->lock);
 	return 0;
 }
 
@@ -63,7 +98,11 @@ int evs_proc_init_net(struct evs_net *en)
 	if (!proc_create_net_single("stats", 0444, en->proc_dir,
 				    evs_proc_stats_show, NULL) ||
 	    !proc_create_net_single("conns", 0444, en->proc_dir,
-				    evs_proc_conns_show, NULL))
+				    evs_proc_conns_show, NULL) ||
+	    !proc_create_net_single("listeners", 0444, en->proc_dir,
+				    evs_proc_listeners_show, NULL) ||
+	    !proc_create_net_single("routes", 0444, en->proc_dir,
+				    evs_proc_routes_show, NULL))
 		goto err;
 	return 0;
 err:

@@ -83,6 +83,30 @@ void evs_stats_read(struct evs_net *en, u64 out[EVS_NR_COUNTERS])
 	mutex_unlock(&en->lock);
 }
 
+/* Counters without the reset baseline: for deltas across a reset. */
+void evs_stats_read_raw(struct evs_net *en, u64 out[EVS_NR_COUNTERS])
+{
+	evs_stats_sum(en, out, NULL);
+}
+
+/*
+ * One tick of the rate summary: counter deltas since the last tick, to
+ * the monitor group.  Only the tick work touches tick_ctr and tick_last.
+ */
+void evs_rate_tick(struct evs_net *en)
+{
+	u64 now[EVS_NR_COUNTERS], delta[EVS_NR_COUNTERS];
+	unsigned long t = jiffies;
+	int i;
+
+	evs_stats_read_raw(en, now);
+	for (i = 0; i < EVS_NR_COUNTERS; i++)
+		delta[i] = now[i] - en->tick_ctr[i];
+	evs_notify_rate(en, jiffies_to_msecs(t - en->tick_last), delta);
+	memcpy(en->tick_ctr, now, sizeof(now));
+	en->tick_last = t;
+}
+
 void evs_stats_read_latency(struct evs_net *en,
 			    u64 out[EVS_PRIO_NR][EVS_LAT_BUCKETS])
 {

@@ -470,7 +470,7 @@ static int set_cpu_online(int cpu, int on)
 }
 
 struct hotplug_arg {
-	volatile int stop;
+	int stop;
 	int flips;
 	int err;
 };
@@ -479,7 +479,7 @@ static void *hotplug_main(void *p)
 {
 	struct hotplug_arg *a = p;
 
-	while (!a->stop && !a->err) {
+	while (!__atomic_load_n(&a->stop, __ATOMIC_RELAXED) && !a->err) {
 		a->err = set_cpu_online(1, 0) ?: set_cpu_online(1, 1);
 		a->flips++;
 	}
@@ -504,7 +504,7 @@ TEST_F(dp, cpu_hotplug_under_load)
 		ASSERT_EQ(0, evs_test_write(fd, self->buf, len));
 		ASSERT_EQ(0, evs_test_wait_ack(fd, 1999, TMO));
 	}
-	arg.stop = 1;
+	__atomic_store_n(&arg.stop, 1, __ATOMIC_RELAXED);
 	pthread_join(thread, NULL);
 	EXPECT_EQ(0, arg.err);
 	EXPECT_LT(0, arg.flips);

@@ -134,7 +134,7 @@ static inline int evs_test_get_gauges(struct evs_nl *nl, struct evs_gauges *g)
 
 /*
  * The namespace's counters and gauges through /proc/net/evstream/stats.
- * Returns the number of lines read, -errno when the file cannot be
+ * Returns the number of records read (after the header line), -errno when the file cannot be
  * opened, or -EPROTO for a line with an unknown name, or a name twice.
  */
 static inline int evs_test_proc_stats(struct evs_stats *st,
@@ -149,6 +149,10 @@ static inline int evs_test_proc_stats(struct evs_stats *st,
 	memset(g, 0, sizeof(*g));
 	if (!f)
 		return -errno;
+	if (fscanf(f, "%63s %63s", name, name) != 2 || strcmp(name, "value")) {
+		fclose(f);
+		return -EPROTO;
+	}
 	while (n >= 0 && fscanf(f, "%63s %llu", name, &v) == 2) {
 		n++;
 		for (i = 0; i < EVS_NR_COUNTERS; i++) {
