@@ -66,8 +66,9 @@ $(BUILD)/unit/%: selftests/unit/%.c $(KSRC)/.stamp $(wildcard include/evstream/*
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $< -lpthread
 
+# spec_test checks the UAPI header against docs/evstream.yaml and the docs.
 unit: $(UNIT_TESTS)
-	@scripts/run-unit.sh $(UNIT_TESTS)
+	@scripts/run-unit.sh $(UNIT_TESTS) selftests/unit/spec_test.sh
 
 # FUZZ_TIME seconds per target; make check runs a short pass.
 FUZZ_TIME ?= 60

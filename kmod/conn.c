@@ -297,7 +297,7 @@ static void evs_conn_read(struct evs_conn *conn)
 	desc.arg.data = conn;
 	desc.error = 0;
 	if (tcp_read_sock(sk, &desc, evs_recv_actor) > 0)
-		WRITE_ONCE(conn->last_rx, jiffies);
+		WRITE_ONCE(conn->last_rx, get_jiffies_64());
 out:
 	if (conn->pushed)
 		evs_rings_kick(conn->en, conn->pushed);
@@ -647,7 +647,6 @@ void evs_conn_close_sync(struct evs_conn *conn, u8 reason)
 void evs_conn_idle_scan(struct evs_net *en)
 {
 	u32 timeout = READ_ONCE(en->cfg.idle_timeout);
-	unsigned long now = jiffies;
 	struct evs_conn *conn;
 
 	if (!timeout)
@@ -656,8 +655,7 @@ void evs_conn_idle_scan(struct evs_net *en)
 	list_for_each_entry(conn, &en->conns, node) {
 		if (READ_ONCE(conn->pause_why) ||
 		    READ_ONCE(conn->pend_tail) != READ_ONCE(conn->pend_head) ||
-		    time_before(now, READ_ONCE(conn->last_rx) +
-				     (unsigned long)timeout * HZ))
+		    evs_conn_idle_ms(conn) < timeout * 1000ULL)
 			continue;
 		evs_conn_close(conn, EVS_CLOSE_IDLE);
 	}
@@ -697,7 +695,7 @@ int evs_conn_create(struct evs_listener *l, struct socket *sock)
 	INIT_WORK(&conn->tx_work, evs_conn_tx_work);
 	INIT_WORK(&conn->close_work, evs_conn_close_work);
 	INIT_DELAYED_WORK(&conn->ack_work, evs_conn_ack_work);
-	conn->last_rx = jiffies;
+	conn->last_rx = get_jiffies_64();
 	evs_parser_init(&conn->parser, READ_ONCE(en->cfg.max_payload));
 	/* Acks are small and a client may wait for each: no Nagle. */
 	tcp_sock_set_nodelay(sk);

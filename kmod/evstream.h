@@ -184,7 +184,7 @@ struct evs_conn {
 	u16 tx_len;
 	u16 tx_off;
 	u8 close_reason;		/* enum evs_close_reason */
-	unsigned long last_rx;		/* jiffies: bytes last read */
+	u64 last_rx;			/* jiffies64: bytes last read */
 
 	unsigned long flags;
 	spinlock_t lock;		/* DEAD vs. queueing work */
@@ -203,6 +203,13 @@ void evs_conn_put(struct evs_conn *conn);
 void evs_conn_kick_tx(struct evs_conn *conn);
 void evs_conn_resume(struct evs_conn *conn);
 void evs_resume_work_fn(struct work_struct *work);
+
+/* Since bytes were last read from it (it may be paused, not idle). */
+static inline u64 evs_conn_idle_ms(const struct evs_conn *conn)
+{
+	return jiffies64_to_msecs(get_jiffies_64() - READ_ONCE(conn->last_rx));
+}
+
 /* Consumer side: the event is stored; let the connection ack it. */
 static inline void evs_conn_event_done(struct evs_conn *conn, u32 idx)
 {

@@ -85,6 +85,10 @@ static const struct nla_policy evs_route_policy[EVS_A_MAX + 1] = {
 	[EVS_A_PRIO]		= NLA_POLICY_MAX(NLA_U8, EVS_PRIO_NR - 1),
 };
 
+static const struct nla_policy evs_topic_policy[EVS_A_MAX + 1] = {
+	[EVS_A_TOPIC]		= { .type = NLA_U16 },
+};
+
 static const struct nla_policy evs_read_policy[EVS_A_MAX + 1] = {
 	[EVS_A_TOPIC]		= { .type = NLA_U16 },
 	[EVS_A_FROM]		= { .type = NLA_U64 },
@@ -484,8 +488,7 @@ static int evs_put_conn(struct sk_buff *msg, const struct evs_conn *conn)
 	       nla_put_u8(msg, EVS_A_CONN_PAUSED, !!READ_ONCE(conn->pause_why)) ?:
 	       nla_put_u32(msg, EVS_A_CONN_ACKED, READ_ONCE(conn->acked_seq)) ?:
 	       nla_put_u32(msg, EVS_A_CONN_INFLIGHT, inflight) ?:
-	       nla_put_u64_64bit(msg, EVS_A_CONN_IDLE_MS,
-				 jiffies_to_msecs(jiffies - READ_ONCE(conn->last_rx)),
+	       nla_put_u64_64bit(msg, EVS_A_CONN_IDLE_MS, evs_conn_idle_ms(conn),
 				 EVS_A_PAD);
 }
 
@@ -920,8 +923,7 @@ void evs_notify_proto_error(struct evs_conn *conn)
 		     nla_put_u64_64bit(msg, EVS_A_CONN_ID, conn->id,
 				       EVS_A_PAD) ?:
 		     evs_put_addr(msg, &conn->peer) ?:
-		     nla_put_u8(msg, EVS_A_ERROR_KIND, EVS_STATS_A_ERR_MAGIC +
-				p->err - EVS_FRAME_ERR_MAGIC) ?:
+		     nla_put_u8(msg, EVS_A_ERROR_KIND, p->err) ?:
 		     nla_put_string(msg, EVS_A_ERROR_MSG,
 				    evs_frame_strerror(p->err)) ?:
 		     nla_put_u32(msg, EVS_A_EVENT_CLIENT_SEQ, p->frame.seq));
@@ -979,7 +981,7 @@ static const struct genl_ops evs_ops[] = {
 		    evs_none_policy, 0),
 	EVS_OP(EVS_CMD_ROUTE_ADD, evs_nl_route_add, evs_route_policy,
 	       GENL_UNS_ADMIN_PERM),
-	EVS_OP(EVS_CMD_ROUTE_DEL, evs_nl_route_del, evs_route_policy,
+	EVS_OP(EVS_CMD_ROUTE_DEL, evs_nl_route_del, evs_topic_policy,
 	       GENL_UNS_ADMIN_PERM),
 	EVS_DUMP_OP(EVS_CMD_ROUTE_GET, NULL, evs_nl_route_dump,
 		    evs_none_policy, 0),

@@ -44,13 +44,13 @@ static int evs_proc_conns_show(struct seq_file *seq, void *v)
 		else if (test_bit(EVS_CONN_EOF, &conn->flags) ||
 			 test_bit(EVS_CONN_ERROR, &conn->flags))
 			state = "draining";
-		seq_printf(seq, "%llu %pISpc %u %s %llu %llu %u %u %u %u\n",
+		seq_printf(seq, "%llu %pISpc %u %s %llu %llu %u %u %u %llu\n",
 			   conn->id, &conn->peer, conn->local_port, state,
 			   READ_ONCE(conn->events), READ_ONCE(conn->bytes),
 			   READ_ONCE(conn->pend_tail) - READ_ONCE(conn->pend_head),
 			   !!READ_ONCE(conn->pause_why),
 			   READ_ONCE(conn->acked_seq),
-			   jiffies_to_msecs(jiffies - READ_ONCE(conn->last_rx)));
+			   evs_conn_idle_ms(conn));
 	}
 	spin_unlock(&en->conns_lock);
 	return 0;

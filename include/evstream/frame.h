@@ -22,16 +22,17 @@ struct evs_frame {
 };
 
 /*
- * Why a header was refused.  Each kind has its own counter, so the order
- * matches the EVS_STATS_A_ERR_* attributes.
+ * Why a header was refused: the UAPI's enum evs_error_kind, which the
+ * monitor group reports and whose order the EVS_STATS_A_ERR_* counters
+ * follow.
  */
 enum evs_frame_err {
-	EVS_FRAME_OK = 0,
-	EVS_FRAME_ERR_MAGIC,
-	EVS_FRAME_ERR_VERSION,
-	EVS_FRAME_ERR_RESERVED,
-	EVS_FRAME_ERR_LENGTH,
-	EVS_FRAME_ERR_PRIORITY,
+	EVS_FRAME_OK = EVS_ERR_NONE,
+	EVS_FRAME_ERR_MAGIC = EVS_ERR_MAGIC,
+	EVS_FRAME_ERR_VERSION = EVS_ERR_VERSION,
+	EVS_FRAME_ERR_RESERVED = EVS_ERR_RESERVED,
+	EVS_FRAME_ERR_LENGTH = EVS_ERR_LENGTH,
+	EVS_FRAME_ERR_PRIORITY = EVS_ERR_PRIORITY,
 	EVS_FRAME_ERR_NR,
 };
 

@@ -622,7 +622,7 @@ TEST_F(nl, monitor_sees_every_change)
 	memset(frame, 0xee, sizeof(frame));
 	ASSERT_EQ(0, evs_test_write(fd, frame, sizeof(frame)));
 	ASSERT_EQ(0, monitor_wait(&mon, EVS_CMD_NTF_PROTO_ERROR, rx, sizeof(rx), tb));
-	EXPECT_EQ(EVS_STATS_A_ERR_MAGIC, mnl_attr_get_u8(tb[EVS_A_ERROR_KIND]));
+	EXPECT_EQ(EVS_ERR_MAGIC, mnl_attr_get_u8(tb[EVS_A_ERROR_KIND]));
 	EXPECT_STREQ("bad magic", mnl_attr_get_str(tb[EVS_A_ERROR_MSG]));
 	ASSERT_EQ(0, monitor_wait(&mon, EVS_CMD_NTF_CONN_CLOSE, rx, sizeof(rx), tb));
 	{

@@ -77,33 +77,50 @@ enum evs_cmd {
 	EVS_CMD_ROUTE_ADD,	/* admin: TOPIC, PRIO; replaces a rule */
 	EVS_CMD_ROUTE_DEL,	/* admin: TOPIC */
 	EVS_CMD_ROUTE_GET,	/* dump: one message per rule (TOPIC, PRIO) */
-	EVS_CMD_CONN_GET,	/* dump: one message per connection */
-	EVS_CMD_READ,		/* admin, dump: TOPIC, [FROM], [COUNT];
+	EVS_CMD_CONN_GET,	/* dump: one message per connection: CONN_ID,
+				 * peer ADDR_IN|ADDR_IN6 and PORT, LOCAL_PORT,
+				 * CONN_STATE, CONN_EVENTS, CONN_BYTES,
+				 * CONN_PAUSED, CONN_ACKED, CONN_INFLIGHT,
+				 * CONN_IDLE_MS
+				 */
+	EVS_CMD_READ,		/* admin, dump: TOPIC, [FROM], [COUNT >= 1];
 				 * stored events, see EVS_A_EVENT_*
 				 */
 	EVS_CMD_CONFIG_GET,	/* reply: EVS_A_CONFIG */
 	EVS_CMD_CONFIG_SET,	/* admin: EVS_A_CONFIG with what changes;
 				 * all or nothing
 				 */
-	EVS_CMD_RING_GET,	/* dump: one message per CPU and priority:
-				 * CPU, PRIO, RING_COUNT, RING_SIZE
+	EVS_CMD_RING_GET,	/* dump: one message per possible CPU and
+				 * priority: CPU, PRIO, RING_COUNT, RING_SIZE;
+				 * empty until the first listener allocates
+				 * the rings (and after a ring size change)
 				 */
-	EVS_CMD_LATENCY_GET,	/* dump: one EVS_A_LAT_PRIO nest per priority */
+	EVS_CMD_LATENCY_GET,	/* dump: one message per priority, each with
+				 * one EVS_A_LAT_PRIO nest
+				 */
 
-	/* Notifications on the "monitor" group (kernel to user only). */
+	/*
+	 * Notifications on the "monitor" group (kernel to user only).  The
+	 * group carries no payloads: anyone in the namespace may join.
+	 */
 	EVS_CMD_NTF_CONN_OPEN,	/* a connection as CONN_GET shows it */
 	EVS_CMD_NTF_CONN_CLOSE,	/* the same, plus CLOSE_REASON */
 	EVS_CMD_NTF_LISTEN_ADD,	/* a listener as LISTEN_GET shows it */
-	EVS_CMD_NTF_LISTEN_DEL,
+	EVS_CMD_NTF_LISTEN_DEL,	/* the same, after its connections closed */
 	EVS_CMD_NTF_ROUTE_ADD,	/* TOPIC, PRIO */
 	EVS_CMD_NTF_ROUTE_DEL,	/* TOPIC */
-	EVS_CMD_NTF_CONFIG,	/* EVS_A_CONFIG: all settings after a change */
-	EVS_CMD_NTF_PROTO_ERROR,	/* CONN_ID, peer address, ERROR_KIND,
-					 * ERROR_MSG, EVENT_CLIENT_SEQ
+	EVS_CMD_NTF_CONFIG,	/* EVS_A_CONFIG: all settings, after every
+				 * successful CONFIG_SET
+				 */
+	EVS_CMD_NTF_PROTO_ERROR,	/* CONN_ID, peer ADDR_IN|ADDR_IN6 and
+					 * PORT, ERROR_KIND, ERROR_MSG,
+					 * EVENT_CLIENT_SEQ (of the bad frame)
 					 */
 	EVS_CMD_NTF_RATE,	/* once a second while a listener is up:
 				 * INTERVAL_MS, STATS (counter deltas over
-				 * the interval), GAUGES
+				 * the interval, unaffected by STATS_RESET),
+				 * GAUGES; the first interval after a spell
+				 * without listeners covers the whole spell
 				 */
 
 	__EVS_CMD_MAX,
@@ -166,9 +183,11 @@ enum evs_attr {
 	EVS_A_CPU,		/* u32: CPU number (RING_GET) */
 	EVS_A_RING_COUNT,	/* u32: events on the ring now */
 	EVS_A_RING_SIZE,	/* u32: its slots */
-	EVS_A_CONN_IDLE_MS,	/* u64: ms since the connection last sent */
+	EVS_A_CONN_IDLE_MS,	/* u64: ms since bytes were last read from the
+				 * connection (grows while it is paused)
+				 */
 	EVS_A_CLOSE_REASON,	/* u8: enum evs_close_reason */
-	EVS_A_ERROR_KIND,	/* u8: EVS_STATS_A_ERR_* of the error */
+	EVS_A_ERROR_KIND,	/* u8: enum evs_error_kind */
 	EVS_A_ERROR_MSG,	/* string: the reason sent in the ERROR frame */
 	EVS_A_INTERVAL_MS,	/* u32: length of a NTF_RATE interval */
 
@@ -257,27 +276,47 @@ enum evs_cfg_attr {
 	EVS_CFG_A_UNSPEC,
 	EVS_CFG_A_PAD,
 	EVS_CFG_A_MAX_PAYLOAD,		/* u32: 0..65536 bytes per frame */
-	EVS_CFG_A_POOL_LIMIT,		/* u32: events in flight, 1.. */
+	EVS_CFG_A_POOL_LIMIT,		/* u32: events in flight, 1..16777216 */
 	EVS_CFG_A_PRESSURE,		/* u8: percent of POOL_LIMIT above which
 					 * AUTO traffic goes to batch, 1..100
 					 */
 	EVS_CFG_A_RING_SIZE,		/* u32: slots per ring, power of two,
 					 * 64..65536; only while no listener
 					 */
-	EVS_CFG_A_STORE_LIMIT,		/* u64: bytes the stores may hold */
-	EVS_CFG_A_CONN_LIMIT,		/* u32: connections open at once, 1.. */
-	EVS_CFG_A_BATCH,		/* u32: events a consumer takes per run */
+	EVS_CFG_A_STORE_LIMIT,		/* u64: bytes the stores may hold,
+					 * 0..1099511627776 (1 TiB)
+					 */
+	EVS_CFG_A_CONN_LIMIT,		/* u32: connections open at once,
+					 * 1..1048576
+					 */
+	EVS_CFG_A_BATCH,		/* u32: events a consumer takes per run,
+					 * 1..65536
+					 */
 	EVS_CFG_A_IDLE_TIMEOUT,		/* u32: seconds a connection may send
-					 * nothing before it is closed, 0: never
+					 * nothing before it is closed,
+					 * 0..86400, 0: never
 					 */
 	EVS_CFG_A_ACK_DELAY,		/* u32: us an ACK may wait to cover
-					 * more frames, 0: send at once
+					 * more frames, 0..1000000, 0: at once
 					 */
 
 	__EVS_CFG_A_MAX,
 };
 
 #define EVS_CFG_A_MAX (__EVS_CFG_A_MAX - 1)
+
+/*
+ * Protocol errors (NTF_PROTO_ERROR), in the order the server checks a
+ * header; each has its counter, EVS_STATS_A_ERR_*, in the same order.
+ */
+enum evs_error_kind {
+	EVS_ERR_NONE,
+	EVS_ERR_MAGIC,			/* bad magic */
+	EVS_ERR_VERSION,		/* unsupported version */
+	EVS_ERR_RESERVED,		/* reserved flag bits or byte set */
+	EVS_ERR_LENGTH,			/* payload length over the limit */
+	EVS_ERR_PRIORITY,		/* priority not 0, 1, 2 or 255 */
+};
 
 /* Why a connection closed (NTF_CONN_CLOSE). */
 enum evs_close_reason {
@@ -294,7 +333,9 @@ enum evs_close_reason {
 
 enum evs_conn_state {
 	EVS_CONN_OPEN,			/* reading frames */
-	EVS_CONN_DRAINING,		/* peer closed: storing what it sent */
+	EVS_CONN_DRAINING,		/* peer closed, or sent a bad frame:
+					 * storing what it sent before
+					 */
 	EVS_CONN_CLOSING,		/* being torn down */
 };
 
