@@ -22,7 +22,8 @@ UNIT_TESTS	:= $(patsubst selftests/unit/%.c,$(BUILD)/unit/%, \
 # Run in this order in the VM; module_test unloads and reloads the module.
 KSELFTESTS	:= $(BUILD)/kselftest/control_test $(BUILD)/kselftest/netlink_test \
 		   $(BUILD)/kselftest/datapath_test \
-		   selftests/kernel/evctl_test.sh selftests/kernel/evload_test.sh \
+		   selftests/kernel/evctl_test.sh selftests/kernel/evctl_ops_test.sh \
+		   selftests/kernel/evload_test.sh \
 		   selftests/kernel/tap.sh $(BUILD)/kselftest/teardown_test \
 		   $(BUILD)/kselftest/module_test
 KSELFTEST_BINS	:= $(filter $(BUILD)/%,$(KSELFTESTS))
@@ -31,7 +32,7 @@ TOOLS		:= user/bin/evctl user/bin/evload
 VM_TOOLS	:= $(TOOLS) $(shell command -v jq)
 
 .PHONY: FORCE all module user deps lint unit fuzz kselftests initramfs \
-	vm-check check demo vm-shell clean help
+	vm-check check demo vm-shell install uninstall clean help
 
 all: module user
 
@@ -42,6 +43,7 @@ help:
 	@echo "make lint     checkpatch --strict over the C sources"
 	@echo "make fuzz     libFuzzer targets, FUZZ_TIME seconds each (60)"
 	@echo "make vm-shell boot the test VM with a shell on the console"
+	@echo "make install  evctl, evload, man page, completion (PREFIX, DESTDIR)"
 	@echo "KDIR=...      kernel build dir (now $(KDIR))"
 
 deps:
@@ -100,6 +102,14 @@ demo: deps
 	@$(MAKE) -s initramfs >/dev/null
 	@echo "== evstream demo: Debian $(KREL) under QEMU =="
 	@selftests/vm/run.sh $(KREL) $(VMDIR)/initramfs.cpio.gz demo $(VMDIR)/demo
+
+# evctl, evload, the man page and bash completion (PREFIX, DESTDIR); the
+# module itself installs with the kernel's own modules_install.
+install uninstall:
+	$(MAKE) -C user $@
+
+modules_install:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 
 FORCE:
 

@@ -6,7 +6,7 @@ set -eu
 pkgs="build-essential pkg-config linux-image-amd64 linux-headers-amd64
 	qemu-system-x86 busybox-static cpio gzip xz-utils libmnl-dev
 	linux-source-6.1 sparse clang libclang-rt-14-dev jq iproute2 kmod
-	perl python3"
+	perl python3 groff-base man-db bash"
 
 missing=""
 for p in $pkgs; do

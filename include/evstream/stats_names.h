@@ -82,6 +82,19 @@ static inline const char *evs_conn_state_name(int state)
 	}
 }
 
+/* Names of enum evs_error_kind. */
+static inline const char *evs_error_kind_name(int kind)
+{
+	switch (kind) {
+	case EVS_ERR_MAGIC:	return "magic";
+	case EVS_ERR_VERSION:	return "version";
+	case EVS_ERR_RESERVED:	return "reserved";
+	case EVS_ERR_LENGTH:	return "length";
+	case EVS_ERR_PRIORITY:	return "priority";
+	default:		return NULL;
+	}
+}
+
 /* Names of enum evs_close_reason. */
 static inline const char *evs_close_reason_name(int reason)
 {

@@ -7,33 +7,31 @@
 #include <string.h>
 
 #include "evctl.h"
+#include "table.h"
+#include "units.h"
 
 struct cfg_key {
 	const char *name;	/* on the command line and in text output */
 	const char *json;	/* in JSON output */
 	uint16_t type;		/* EVS_CFG_A_* */
 	uint8_t size;		/* of the attribute: 1, 4 or 8 bytes */
+	const char *unit;	/* after the value in config show */
 };
 
 /* In the order of the UAPI header, which is the order shown. */
 static const struct cfg_key cfg_keys[] = {
-	{ "max-payload", "max_payload", EVS_CFG_A_MAX_PAYLOAD, 4 },
-	{ "pool-limit", "pool_limit", EVS_CFG_A_POOL_LIMIT, 4 },
-	{ "pressure", "pressure", EVS_CFG_A_PRESSURE, 1 },
-	{ "ring-size", "ring_size", EVS_CFG_A_RING_SIZE, 4 },
-	{ "store-limit", "store_limit", EVS_CFG_A_STORE_LIMIT, 8 },
-	{ "conn-limit", "conn_limit", EVS_CFG_A_CONN_LIMIT, 4 },
-	{ "batch", "batch", EVS_CFG_A_BATCH, 4 },
+	{ "max-payload", "max_payload", EVS_CFG_A_MAX_PAYLOAD, 4, "bytes" },
+	{ "pool-limit", "pool_limit", EVS_CFG_A_POOL_LIMIT, 4, "events" },
+	{ "pressure", "pressure", EVS_CFG_A_PRESSURE, 1, "%" },
+	{ "ring-size", "ring_size", EVS_CFG_A_RING_SIZE, 4, "slots" },
+	{ "store-limit", "store_limit", EVS_CFG_A_STORE_LIMIT, 8, "bytes" },
+	{ "conn-limit", "conn_limit", EVS_CFG_A_CONN_LIMIT, 4, "connections" },
+	{ "batch", "batch", EVS_CFG_A_BATCH, 4, "events" },
+	{ "idle-timeout", "idle_timeout", EVS_CFG_A_IDLE_TIMEOUT, 4, "s" },
+	{ "ack-delay", "ack_delay", EVS_CFG_A_ACK_DELAY, 4, "µs" },
 };
 
 #define NR_KEYS ARRAY_SIZE(cfg_keys)
-
-struct config_reply {
-	bool seen;
-	const char *bad;	/* why the reply is malformed, NULL if not */
-	uint64_t val[NR_KEYS];
-	bool present[NR_KEYS];
-};
 
 static int get_value(const struct nlattr *attr, uint8_t size, uint64_t *v)
 {
@@ -56,74 +54,118 @@ static int get_value(const struct nlattr *attr, uint8_t size, uint64_t *v)
 	}
 }
 
+const char *evctl_config_parse(const struct nlattr *nest,
+			       struct evctl_config *cfg)
+{
+	const struct nlattr *tb[EVS_CFG_A_MAX + 1];
+	unsigned int i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (!nest || evs_nl_parse_nested(nest, tb, EVS_CFG_A_MAX))
+		return "bad or missing settings";
+	/* Settings an older module lacks are left out, not shown as 0. */
+	for (i = 0; i < NR_KEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+
+		if (!tb[k->type])
+			continue;
+		if (get_value(tb[k->type], k->size, &cfg->val[k->type]))
+			return "bad setting";
+		cfg->present[k->type] = true;
+	}
+	return NULL;
+}
+
+void evctl_config_json(struct json *j, const struct evctl_config *cfg)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_KEYS; i++)
+		if (cfg->present[cfg_keys[i].type])
+			json_kv_u64(j, cfg_keys[i].json,
+				    cfg->val[cfg_keys[i].type]);
+}
+
+void evctl_config_words(const struct evctl_config *cfg)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_KEYS; i++)
+		if (cfg->present[cfg_keys[i].type])
+			printf(" %s %" PRIu64, cfg_keys[i].name,
+			       cfg->val[cfg_keys[i].type]);
+}
+
+struct config_reply {
+	bool seen;
+	const char *bad;	/* why the reply is malformed, NULL if not */
+	struct evctl_config cfg;
+};
+
 static int config_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[EVS_A_MAX + 1];
-	const struct nlattr *cfg[EVS_CFG_A_MAX + 1];
 	struct config_reply *r = data;
-	unsigned int i;
 
 	r->seen = true;
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX) || !tb[EVS_A_CONFIG] ||
-	    evs_nl_parse_nested(tb[EVS_A_CONFIG], cfg, EVS_CFG_A_MAX)) {
-		r->bad = "bad or missing settings";
-		return MNL_CB_OK;
-	}
-	/* Settings an older module lacks are left out, not shown as 0. */
-	for (i = 0; i < NR_KEYS; i++) {
-		const struct nlattr *attr = cfg[cfg_keys[i].type];
-
-		if (!attr)
-			continue;
-		if (get_value(attr, cfg_keys[i].size, &r->val[i])) {
-			r->bad = "bad setting";
-			return MNL_CB_OK;
-		}
-		r->present[i] = true;
-	}
+	if (evs_nl_parse(nlh, tb, EVS_A_MAX))
+		r->bad = "bad attributes";
+	else
+		r->bad = evctl_config_parse(tb[EVS_A_CONFIG], &r->cfg);
 	return MNL_CB_OK;
+}
+
+/*
+ * Values exactly as config set takes them, then the unit; a size gets its
+ * human form too.
+ */
+static int config_print(const struct evctl_config *cfg)
+{
+	static const char *const heads[] = { "KEY", "VALUE", "", NULL };
+	char buf[EVCTL_UNIT_LEN];
+	struct table t;
+	unsigned int i;
+
+	table_init(&t, heads, "lrl");
+	for (i = 0; i < NR_KEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		uint64_t v = cfg->val[k->type];
+
+		if (!cfg->present[k->type])
+			continue;
+		table_cell(&t, "%s", k->name);
+		table_cell(&t, "%" PRIu64, v);
+		if (!strcmp(k->unit, "bytes") && v >= 1024)
+			table_cell(&t, "bytes (%s)",
+				   evctl_fmt_bytes(v, buf, sizeof(buf)));
+		else if (k->type == EVS_CFG_A_IDLE_TIMEOUT && !v)
+			table_cell(&t, "s (never)");
+		else
+			table_cell(&t, "%s", k->unit);
+	}
+	return table_print_body(&t);
 }
 
 static int config_show(struct evctl *ctx, int argc, char **argv)
 {
-	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
 	struct config_reply r = { 0 };
-	unsigned int i, name_w = 0;
-	struct nlmsghdr *nlh;
-	struct evs_nl *nl;
 	struct json j;
 	int ret;
 
-	ret = evctl_no_args(argc, argv);
-	if (ret)
-		return ret;
-	ret = evctl_nl(ctx, &nl);
-	if (ret)
-		return ret;
-	nlh = evs_nl_req(nl, buf, EVS_CMD_CONFIG_GET, 0);
-	ret = evctl_talk(ctx, nlh, config_cb, &r);
+	ret = evctl_request(ctx, argc, argv, EVS_CMD_CONFIG_GET, 0, config_cb,
+			    &r);
 	if (ret)
 		return ret;
 	if (!r.seen || r.bad)
 		return evctl_bad_reply(r.bad ? r.bad : "empty");
 
-	if (ctx->json) {
-		evctl_json_begin(ctx, &j);
-		json_object_start(&j);
-		for (i = 0; i < NR_KEYS; i++)
-			if (r.present[i])
-				json_kv_u64(&j, cfg_keys[i].json, r.val[i]);
-		json_object_end(&j);
-		return evctl_json_end(&j);
-	}
-	for (i = 0; i < NR_KEYS; i++)
-		if (r.present[i] && strlen(cfg_keys[i].name) > name_w)
-			name_w = strlen(cfg_keys[i].name);
-	for (i = 0; i < NR_KEYS; i++)
-		if (r.present[i])
-			printf("%-*s  %" PRIu64 "\n", (int)name_w,
-			       cfg_keys[i].name, r.val[i]);
-	return EVCTL_OK;
+	if (!ctx->json)
+		return config_print(&r.cfg);
+	evctl_json_begin(ctx, &j);
+	json_object_start(&j);
+	evctl_config_json(&j, &r.cfg);
+	json_object_end(&j);
+	return evctl_json_end(&j);
 }
 
 static const struct cfg_key *find_key(const char *name)
@@ -223,16 +265,22 @@ const struct evctl_object evctl_obj_config = {
 	.verbs	= config_verbs,
 	.notes	=
 	"KEY is one of:\n"
-	"  max-payload  bytes per frame, at most 65536\n"
-	"  pool-limit   events in flight\n"
-	"  pressure     percent of pool-limit above which \"auto\" events go\n"
-	"               to batch, 1..100\n"
-	"  ring-size    slots per ring, a power of two, 64..65536; only while\n"
-	"               there is no listener\n"
-	"  store-limit  bytes the topic stores may hold\n"
-	"  conn-limit   connections open at once\n"
-	"  batch        events a consumer takes per run\n"
+	"  max-payload   bytes per frame, at most 65536\n"
+	"  pool-limit    events in flight\n"
+	"  pressure      percent of pool-limit above which \"auto\" events go\n"
+	"                to batch, 1..100\n"
+	"  ring-size     slots per ring, a power of two, 64..65536; only while\n"
+	"                there is no listener\n"
+	"  store-limit   bytes the topic stores may hold\n"
+	"  conn-limit    connections open at once\n"
+	"  batch         events a consumer takes per run\n"
+	"  idle-timeout  seconds a connection may send nothing before it is\n"
+	"                closed, 0..86400; 0: never\n"
+	"  ack-delay     microseconds an ACK may wait to cover more frames,\n"
+	"                0..1000000; 0: at once\n"
 	"VALUE is a decimal number; the kernel checks its range.\n"
+	"show prints each value with its unit.\n"
 	"JSON: show gives an object with the keys max_payload, pool_limit,\n"
-	"  pressure, ring_size, store_limit, conn_limit, batch\n",
+	"  pressure, ring_size, store_limit, conn_limit, batch, idle_timeout,\n"
+	"  ack_delay (a setting the module lacks is left out)\n",
 };

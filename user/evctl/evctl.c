@@ -7,13 +7,25 @@
  * The grammar follows ip(8).  Objects and verbs may be shortened to any
  * unique prefix.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "evctl.h"
+
+/* Where `ip netns add` puts its namespaces. */
+#define NETNS_RUN_DIR	"/run/netns"
 
 /* Has no verbs: `evctl help OBJECT` is help on OBJECT. */
 static const struct evctl_object evctl_obj_help = {
@@ -27,8 +39,11 @@ static const struct evctl_object *const objects[] = {
 	&evctl_obj_listen,
 	&evctl_obj_route,
 	&evctl_obj_conn,
+	&evctl_obj_ring,
+	&evctl_obj_latency,
 	&evctl_obj_read,
 	&evctl_obj_config,
+	&evctl_obj_monitor,
 	&evctl_obj_help,
 	NULL,
 };
@@ -115,14 +130,18 @@ int evctl_parse_prio(const char *s, uint8_t *prio)
 			       s);
 }
 
-const char *evctl_prio_name(unsigned int prio, char *buf, size_t size)
+const char *evctl_name_or(const char *name, unsigned int v, char *buf,
+			  size_t size)
 {
-	const char *name = evs_prio_name((int)prio);
-
 	if (name)
 		return name;
-	snprintf(buf, size, "%u", prio);
+	snprintf(buf, size, "%u", v);
 	return buf;
+}
+
+const char *evctl_prio_name(unsigned int prio, char *buf, size_t size)
+{
+	return evctl_name_or(evs_prio_name((int)prio), prio, buf, size);
 }
 
 int evctl_keyword(const char *const *keys, const char *word, bool have_value,
@@ -149,9 +168,177 @@ int evctl_keyword(const char *const *keys, const char *word, bool have_value,
 	return (int)i;
 }
 
+/* Whether @arg is option @o; *@val gets the VALUE of "--long=VALUE". */
+static bool opt_is(const struct evctl_opt *o, const char *arg,
+		   const char **val)
+{
+	size_t n = strlen(o->long_name);
+
+	*val = NULL;
+	if (o->short_name && !strcmp(arg, o->short_name))
+		return true;
+	if (strncmp(arg, o->long_name, n))
+		return false;
+	if (arg[n] == '=')
+		*val = arg + n + 1;
+	return !arg[n] || arg[n] == '=';
+}
+
+int evctl_parse_opts(struct evctl *ctx, int argc, char **argv,
+		     const struct evctl_opt *opts,
+		     int (*fn)(unsigned int opt, const char *val, void *data),
+		     void *data)
+{
+	unsigned int k, seen = 0;
+	const char *val;
+	int i, ret;
+
+	for (i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (!strcmp(arg, "-j") || !strcmp(arg, "--json")) {
+			ctx->json = true;
+			continue;
+		}
+		if (!strcmp(arg, "-p") || !strcmp(arg, "--pretty")) {
+			ctx->json = true;
+			ctx->pretty = true;
+			continue;
+		}
+		for (k = 0; opts[k].long_name; k++)
+			if (opt_is(&opts[k], arg, &val))
+				break;
+		if (!opts[k].long_name) {
+			if (arg[0] == '-')
+				return evctl_usage_err("unknown option '%s'",
+						       arg);
+			return evctl_usage_err("unexpected argument '%s'", arg);
+		}
+		if (seen & (1U << k))
+			return evctl_usage_err("'%s' given twice",
+					       opts[k].long_name);
+		seen |= 1U << k;
+		if (!val) {
+			if (i + 1 == argc)
+				return evctl_usage_err("'%s' needs a value",
+						       arg);
+			val = argv[++i];
+		}
+		ret = fn(k, val, data);
+		if (ret)
+			return ret;
+	}
+	return EVCTL_OK;
+}
+
+/* Lock-free: besides volatile sig_atomic_t, what C11 lets a handler set. */
+static atomic_bool stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	atomic_store(&stop, true);
+}
+
+/*
+ * SA_RESETHAND: a second Ctrl-C kills, should a request to the kernel
+ * ever hang (the flag is only looked at between requests).
+ */
+void evctl_catch_stop(void)
+{
+	struct sigaction sa = {
+		.sa_handler	= on_stop,
+		.sa_flags	= SA_RESETHAND,
+	};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* The time from now to @deadline; false when it has passed. */
+static bool time_left(const struct timespec *deadline, struct timespec *left)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left->tv_sec = deadline->tv_sec - now.tv_sec;
+	left->tv_nsec = deadline->tv_nsec - now.tv_nsec;
+	if (left->tv_nsec < 0) {
+		left->tv_nsec += 1000000000L;
+		left->tv_sec--;
+	}
+	return left->tv_sec >= 0;
+}
+
+int evctl_wait(int fd, const struct timespec *deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct timespec left;
+	sigset_t block, orig;
+	int n, ret;
+
+	/*
+	 * Blocked from the look at the flag until ppoll() unblocks them
+	 * atomically: a signal in between would otherwise be lost and the
+	 * wait go on.
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	for (;;) {
+		if (atomic_load(&stop)) {
+			ret = -1;
+			break;
+		}
+		if (deadline && !time_left(deadline, &left)) {
+			ret = 0;
+			break;
+		}
+		n = ppoll(fd >= 0 ? &pfd : NULL, fd >= 0,
+			  deadline ? &left : NULL, &orig);
+		if (n > 0) {
+			ret = 1;
+			break;
+		}
+		/* A timeout comes round to time_left(), EINTR to the flag. */
+	}
+	sigprocmask(SIG_SETMASK, &orig, NULL);
+	return ret;
+}
+
 int evctl_bad_reply(const char *why)
 {
 	return evctl_err("malformed reply from the kernel: %s", why);
+}
+
+/*
+ * Enters the network namespace `ip netns add NAME` made, or the one a
+ * path with a slash in it names (/proc/PID/ns/net), so that every socket
+ * opened from now on lives there.
+ */
+static int enter_netns(const char *name)
+{
+	char path[PATH_MAX];
+	int fd, err = 0;
+
+	if (strchr(name, '/'))
+		snprintf(path, sizeof(path), "%s", name);
+	else if (snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, name) >=
+		 (int)sizeof(path))
+		err = ENAMETOOLONG;
+	if (!err) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+			err = errno;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (err)
+		return evctl_err("cannot enter network namespace '%s': %s",
+				 name, strerror(err));
+	return EVCTL_OK;
 }
 
 int evctl_nl(struct evctl *ctx, struct evs_nl **nl)
@@ -159,6 +346,13 @@ int evctl_nl(struct evctl *ctx, struct evs_nl **nl)
 	int err;
 
 	if (!ctx->nl.sock) {
+		if (ctx->netns) {
+			err = enter_netns(ctx->netns);
+			if (err)
+				return err;
+			/* Once only, even if opening fails below. */
+			ctx->netns = NULL;
+		}
 		err = evs_nl_open(&ctx->nl);
 		if (err == -ENOENT)
 			return evctl_err("evstream module not loaded");
@@ -174,6 +368,24 @@ int evctl_talk(struct evctl *ctx, struct nlmsghdr *req, mnl_cb_t cb,
 	       void *data)
 {
 	return evctl_nl_err(ctx, evs_nl_talk(&ctx->nl, req, cb, data));
+}
+
+int evctl_request(struct evctl *ctx, int argc, char **argv, uint8_t cmd,
+		  uint16_t nlmsg_flags, mnl_cb_t cb, void *data)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	struct nlmsghdr *nlh;
+	struct evs_nl *nl;
+	int ret;
+
+	ret = evctl_no_args(argc, argv);
+	if (ret)
+		return ret;
+	ret = evctl_nl(ctx, &nl);
+	if (ret)
+		return ret;
+	nlh = evs_nl_req(nl, buf, cmd, nlmsg_flags);
+	return evctl_talk(ctx, nlh, cb, data);
 }
 
 int evctl_nl_err(struct evctl *ctx, int err)
@@ -265,6 +477,9 @@ static int synopsis(const struct evctl_object *obj, const struct evctl_verb *v,
 {
 	bool dflt = v == obj->verbs && !obj->verb_required;
 
+	if (obj->verbless)
+		return snprintf(buf, size, "evctl %s%s%s", obj->name,
+				v->args ? " " : "", v->args ? v->args : "");
 	return snprintf(buf, size, "evctl %s %s%s%s%s%s", obj->name,
 			dflt ? "[" : "", v->name, dflt ? "]" : "",
 			v->args ? " " : "", v->args ? v->args : "");
@@ -297,7 +512,8 @@ static void print_verbs(const struct evctl_object *obj, int width)
 
 static int help_object(const struct evctl_object *obj)
 {
-	printf("Usage: evctl [OPTIONS] %s [VERB] [ARGS]\n\n", obj->name);
+	printf("Usage: evctl [OPTIONS] %s %s[ARGS]\n\n", obj->name,
+	       obj->verbless ? "" : "[VERB] ");
 	print_verbs(obj, synopsis_width(obj));
 	if (obj->notes)
 		printf("\n%s", obj->notes);
@@ -325,14 +541,19 @@ static int help_all(void)
 	printf("  %-*s  %s\n", width, "evctl OBJECT help",
 	       "the verbs of OBJECT");
 	printf("\nOptions:\n"
-	       "  -j, --json     JSON output\n"
-	       "  -p, --pretty   pretty-printed JSON output (implies -j)\n"
-	       "  -r, --raw      read: payloads as raw bytes, nothing else\n"
-	       "  -V, --version  same as 'evctl version'\n"
-	       "  -h, --help     this help\n"
-	       "\nObjects and verbs may be abbreviated to a unique prefix.\n"
+	       "  -j, --json         JSON output\n"
+	       "  -p, --pretty       pretty-printed JSON output (implies -j)\n"
+	       "  -r, --raw          read: payloads as raw bytes, nothing else\n"
+	       "  -n, --netns NETNS  act in network namespace NETNS: a name of\n"
+	       "                     'ip netns' (" NETNS_RUN_DIR "/NETNS) or a path\n"
+	       "                     with a slash, such as /proc/PID/ns/net\n"
+	       "  -V, --version      same as 'evctl version'\n"
+	       "  -h, --help         this help\n"
+	       "\nstats and monitor also take -j and -p after the verb.\n"
+	       "Objects and verbs may be abbreviated to a unique prefix.\n"
 	       "'evctl help OBJECT' also lists the keys of its JSON output.\n"
-	       "Exit status: 0 success, 1 kernel error, 2 usage error.\n");
+	       "Exit status: 0 success, 1 kernel error, 2 usage error.\n"
+	       "See evctl(8).\n");
 	return EVCTL_OK;
 }
 
@@ -358,10 +579,16 @@ static int run_object(struct evctl *ctx, const struct evctl_object *obj,
 
 	if (!v)
 		return do_help(ctx, argc, argv);
+	if (obj->verbless) {
+		if (argc == 1 && !strcmp(argv[0], verb_help.name))
+			return help_object(obj);
+		return v->run(ctx, argc, argv);
+	}
 
 	if (!argc && obj->verb_required)
 		return evctl_usage_err("%s: missing arguments", obj->name);
-	if (argc) {
+	/* `evctl stats -w 1`: options alone go to the default verb. */
+	if (argc && !(argv[0][0] == '-' && !obj->verb_required)) {
 		v = find_verb(obj, argv[0]);
 		if (!v)
 			return EVCTL_USAGE;
@@ -380,6 +607,7 @@ static const struct option long_options[] = {
 	{ "json",	no_argument,	NULL, 'j' },
 	{ "pretty",	no_argument,	NULL, 'p' },
 	{ "raw",	no_argument,	NULL, 'r' },
+	{ "netns",	required_argument, NULL, 'n' },
 	{ "version",	no_argument,	NULL, 'V' },
 	{ "help",	no_argument,	NULL, 'h' },
 	{ NULL }
@@ -394,12 +622,15 @@ int main(int argc, char **argv)
 
 	/* Our own messages, in the same format as every other usage error. */
 	opterr = 0;
-	/* "+": options end at the object; what follows belongs to it. */
+	/*
+	 * "+": options end at the object; what follows belongs to it.
+	 * ":": a missing value is ':', not '?'.
+	 */
 	for (;;) {
 		/* getopt moves optind past the argument it failed on. */
 		const char *arg = argv[optind];
 
-		c = getopt_long(argc, argv, "+jprVh", long_options, NULL);
+		c = getopt_long(argc, argv, "+:jprVhn:", long_options, NULL);
 		if (c == -1)
 			break;
 		switch (c) {
@@ -419,6 +650,19 @@ int main(int argc, char **argv)
 		case 'h':
 			help = true;
 			break;
+		case 'n':
+			/* Names are file names in NETNS_RUN_DIR. */
+			if (!*optarg || !strcmp(optarg, ".") ||
+			    !strcmp(optarg, ".."))
+				return evctl_usage_err("invalid network namespace name '%s'",
+						       optarg);
+			ctx.netns = optarg;
+			break;
+		case ':':
+			if (!strncmp(arg, "--", 2))
+				return evctl_usage_err("'%s' needs a value",
+						       arg);
+			return evctl_usage_err("'-%c' needs a value", optopt);
 		default:
 			if (!strncmp(arg, "--", 2))
 				return evctl_usage_err("unknown option '%s'",

@@ -11,7 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
+#include "../lib/evs_addr.h"
 #include "../lib/evs_nl.h"
 #include "json.h"
 
@@ -30,6 +32,7 @@ struct evctl {
 	bool json;
 	bool pretty;
 	bool raw;		/* -r: payloads as raw bytes (read) */
+	const char *netns;	/* -n: entered before the first socket */
 	struct evs_nl nl;	/* opened on first use by evctl_nl() */
 };
 
@@ -52,6 +55,11 @@ struct evctl_object {
 	 * where "topic" is the one verb and `evctl read` alone is an error.
 	 */
 	bool verb_required;
+	/*
+	 * verbs[0] is the only verb and has no name to type: everything
+	 * after the object is its arguments (`evctl monitor --count 3`).
+	 */
+	bool verbless;
 	/* More for `evctl help OBJECT`, such as the JSON keys; may be NULL. */
 	const char *notes;
 };
@@ -63,6 +71,9 @@ extern const struct evctl_object evctl_obj_route;
 extern const struct evctl_object evctl_obj_conn;
 extern const struct evctl_object evctl_obj_read;
 extern const struct evctl_object evctl_obj_config;
+extern const struct evctl_object evctl_obj_ring;
+extern const struct evctl_object evctl_obj_latency;
+extern const struct evctl_object evctl_obj_monitor;
 
 /* "evctl: <message>" on stderr; returns EVCTL_ERR. */
 int evctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -99,13 +110,49 @@ const char *evctl_prio_name(unsigned int prio, char *buf, size_t size);
 int evctl_keyword(const char *const *keys, const char *word, bool have_value,
 		  unsigned int *seen);
 
+/*
+ * Options of a verb (stats -w, monitor --count): "-w 1", "--watch 1" and
+ * "--watch=1" all work.  -j/--json and -p/--pretty may follow the verb
+ * too and are taken here.
+ */
+struct evctl_opt {
+	const char *short_name;	/* "-w", or NULL */
+	const char *long_name;	/* "--watch"; NULL ends a table */
+};
+
+/*
+ * Walks @argv: calls @fn with the index in @opts (NULL-terminated by
+ * long_name) and the value of each option found, at most once each.
+ * Returns EVCTL_OK, @fn's status, or EVCTL_USAGE with a message for
+ * anything else.
+ */
+int evctl_parse_opts(struct evctl *ctx, int argc, char **argv,
+		     const struct evctl_opt *opts,
+		     int (*fn)(unsigned int opt, const char *val, void *data),
+		     void *data);
+
+/*
+ * For the verbs that run until interrupted (stats -w, monitor), which
+ * then exit 0: from evctl_catch_stop() on, the first SIGINT or SIGTERM
+ * ends the current or next evctl_wait(), whenever it comes.
+ */
+void evctl_catch_stop(void);
+
+/*
+ * Waits until @fd (if >= 0) is readable, the CLOCK_MONOTONIC time
+ * @deadline (if not NULL) has come, or SIGINT or SIGTERM arrived (also
+ * before the call).  Returns 1 for readable, 0 for the deadline, -1 for a
+ * signal: stop.
+ */
+int evctl_wait(int fd, const struct timespec *deadline);
+
 /* "malformed reply from the kernel: WHY"; returns EVCTL_ERR. */
 int evctl_bad_reply(const char *why);
 
 /*
  * Opens the netlink socket on first use, so that `evctl help` works without
- * the module.  Returns EVCTL_OK with *nl set, or prints why not and
- * returns EVCTL_ERR.
+ * the module; with -n it enters that network namespace first.  Returns
+ * EVCTL_OK with *nl set, or prints why not and returns EVCTL_ERR.
  */
 int evctl_nl(struct evctl *ctx, struct evs_nl **nl);
 
@@ -118,6 +165,154 @@ int evctl_talk(struct evctl *ctx, struct nlmsghdr *req, mnl_cb_t cb,
  * kernel's message; returns the exit status.
  */
 int evctl_nl_err(struct evctl *ctx, int err);
+
+/*
+ * A verb without arguments that sends one request, @cmd with @nlmsg_flags
+ * (NLM_F_DUMP or 0), and hands each data message of the reply to @cb (may
+ * be NULL).  Returns the exit status, after printing what went wrong.
+ */
+int evctl_request(struct evctl *ctx, int argc, char **argv, uint8_t cmd,
+		  uint16_t nlmsg_flags, mnl_cb_t cb, void *data);
+
+struct table;
+
+/*
+ * Things shown as a list, one per message of a dump: the show verbs of
+ * conn, listen, route, ring and latency differ only in the command, how
+ * one message is read and how one thing is shown.
+ */
+struct evctl_list {
+	uint8_t cmd;		/* EVS_CMD_*_GET */
+	size_t size;		/* of one item */
+	/*
+	 * Fills @item from one message, its attributes indexed in @tb (up to
+	 * EVS_A_MAX).  Returns NULL, or why the message is malformed.
+	 */
+	const char *(*parse)(const struct nlattr **tb, void *item);
+	/* JSON: the keys of one item, inside the item's object. */
+	void (*json)(struct json *j, const void *item);
+	/* Text: a table with these headings and alignments, a row each... */
+	const char *const *heads;
+	const char *align;
+	void (*row)(struct table *t, const void *item);
+	/* ...unless this prints them some other way. */
+	int (*text)(const void *items, size_t nr);
+};
+
+/*
+ * Sends @req and collects the items of its reply into *@items (freed by
+ * the caller, also on failure), *@nr of them.  Returns the exit status,
+ * after printing what went wrong.
+ */
+int evctl_list_get(struct evctl *ctx, struct nlmsghdr *req,
+		   const struct evctl_list *l, void **items, size_t *nr);
+
+/*
+ * Prints @nr items: a table, or a JSON array of objects; @one prints the
+ * first item as one JSON object instead (`listen add`).
+ */
+int evctl_list_print(struct evctl *ctx, const struct evctl_list *l,
+		     const void *items, size_t nr, bool one);
+
+/* A whole show verb: no arguments, dump @l->cmd, print, free. */
+int evctl_list_show(struct evctl *ctx, int argc, char **argv,
+		    const struct evctl_list *l);
+
+/*
+ * One connection (CONN_GET, NTF_CONN_*) and one listener (LISTEN_GET,
+ * NTF_LISTEN_*), shared by their show verbs and the monitor.
+ */
+struct evctl_conn {
+	uint64_t id;
+	struct evs_addr peer;
+	uint16_t local_port;
+	uint8_t state;
+	uint8_t paused;
+	uint64_t events;
+	uint64_t bytes;
+	uint32_t acked;
+	uint32_t inflight;
+	uint64_t idle_ms;
+	bool has_idle;		/* an older module does not send it */
+};
+
+struct evctl_listener {
+	struct evs_addr addr;
+	uint64_t accepted;
+	uint32_t conns;
+};
+
+/* evctl_list parse() functions, for struct evctl_conn and _listener. */
+const char *evctl_conn_parse(const struct nlattr **tb, void *item);
+const char *evctl_listener_parse(const struct nlattr **tb, void *item);
+
+/*
+ * Their JSON keys and values (of a struct evctl_conn, a struct
+ * evctl_listener), inside an object the caller opened.
+ */
+void evctl_conn_json(struct json *j, const void *item);
+void evctl_listener_json(struct json *j, const void *item);
+
+/* @name, or @v as a number in @buf for what this evctl has no name for. */
+const char *evctl_name_or(const char *name, unsigned int v, char *buf,
+			  size_t size);
+
+/* evs_conn_state_name(), or the number of a state this evctl lacks. */
+const char *evctl_state_name(uint8_t state, char *buf, size_t size);
+
+/* The settings of an EVS_A_CONFIG nest, indexed by EVS_CFG_A_*. */
+struct evctl_config {
+	uint64_t val[EVS_CFG_A_MAX + 1];
+	bool present[EVS_CFG_A_MAX + 1];
+};
+
+/* Returns NULL, or why @nest is malformed. */
+const char *evctl_config_parse(const struct nlattr *nest,
+			       struct evctl_config *cfg);
+
+/*
+ * The settings present, as JSON keys inside an object the caller opened,
+ * or as " KEY VALUE" words (config set's names) on stdout.
+ */
+void evctl_config_json(struct json *j, const struct evctl_config *cfg);
+void evctl_config_words(const struct evctl_config *cfg);
+
+/* Counter and gauge names; a made-up one for what this evctl lacks. */
+const char *evctl_counter_name(unsigned int i, char *buf, size_t size);
+const char *evctl_gauge_name(unsigned int i, char *buf, size_t size);
+
+/* The counters or gauges present, as a JSON object {NAME: n}. */
+void evctl_counters_json(struct json *j, const struct evs_stats *st);
+void evctl_gauges_json(struct json *j, const struct evs_gauges *g);
+
+/*
+ * Counter deltas over @interval_ns as a JSON object {NAME: per second},
+ * numbers with three decimals.
+ */
+void evctl_rates_json(struct json *j, const struct evs_stats *delta,
+		      uint64_t interval_ns);
+
+/* Quantiles shown: p50, p99, p99.9. */
+#define EVCTL_NR_QUANTILES	3
+
+/* The events a histogram counted. */
+uint64_t evctl_lat_events(const uint64_t *buckets);
+
+/*
+ * Quantile @q (0 to EVCTL_NR_QUANTILES - 1) of a histogram, as text: the
+ * upper bound of its bucket ("8.2 µs"), "-" when empty, "inf" in the open
+ * last bucket.  Returns @buf.
+ */
+const char *evctl_lat_quantile_text(const uint64_t *buckets, unsigned int q,
+				    char *buf, size_t size);
+
+/*
+ * One priority's latency histogram as JSON keys (prio, events, p50_us,
+ * p99_us, p999_us, buckets) inside an object the caller opened; for stats
+ * and latency show.
+ */
+void evctl_latency_json(struct json *j, unsigned int prio,
+			const uint64_t *buckets);
 
 /*
  * JSON output on stdout, pretty if asked.  evctl_json_end() returns the

@@ -5,131 +5,59 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "../lib/evs_addr.h"
 #include "evctl.h"
 #include "table.h"
 
-struct listener {
-	struct evs_addr addr;
-	uint64_t accepted;
-	uint32_t conns;
-};
-
-struct listen_reply {
-	struct listener *v;
-	size_t nr;
-	const char *bad;	/* why the reply is malformed, NULL if not */
-};
-
-static int listen_cb(const struct nlmsghdr *nlh, void *data)
+const char *evctl_listener_parse(const struct nlattr **tb, void *item)
 {
-	const struct nlattr *tb[EVS_A_MAX + 1];
-	struct listen_reply *r = data;
-	struct listener l;
-	struct listener *v;
+	struct evctl_listener *l = item;
 
-	if (r->bad)
-		return MNL_CB_OK;
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX)) {
-		r->bad = "bad attributes";
-		return MNL_CB_OK;
-	}
 	if (evs_addr_get(tb[EVS_A_ADDR_IN], tb[EVS_A_ADDR_IN6],
-			 tb[EVS_A_PORT], &l.addr) || !tb[EVS_A_PORT]) {
-		r->bad = "bad or missing listener address";
-		return MNL_CB_OK;
-	}
-	if (evs_nl_get_u64(tb[EVS_A_LISTEN_ACCEPTED], &l.accepted) ||
-	    evs_nl_get_u32(tb[EVS_A_LISTEN_CONNS], &l.conns)) {
-		r->bad = "bad or missing listener counters";
-		return MNL_CB_OK;
-	}
-	v = realloc(r->v, (r->nr + 1) * sizeof(*v));
-	if (!v)
-		return MNL_CB_ERROR;	/* errno is ENOMEM */
-	v[r->nr++] = l;
-	r->v = v;
-	return MNL_CB_OK;
+			 tb[EVS_A_PORT], &l->addr) || !tb[EVS_A_PORT])
+		return "bad or missing listener address";
+	if (evs_nl_get_u64(tb[EVS_A_LISTEN_ACCEPTED], &l->accepted) ||
+	    evs_nl_get_u32(tb[EVS_A_LISTEN_CONNS], &l->conns))
+		return "bad or missing listener counters";
+	return NULL;
 }
 
-static void listener_json(struct json *j, const struct listener *l)
+void evctl_listener_json(struct json *j, const void *item)
 {
+	const struct evctl_listener *l = item;
 	char host[INET6_ADDRSTRLEN];
 
-	json_object_start(j);
 	json_kv_string(j, "family", evs_addr_family_name(&l->addr));
 	json_kv_string(j, "address",
 		       evs_addr_ntop(&l->addr, host, sizeof(host)));
 	json_kv_u64(j, "port", l->addr.port);
 	json_kv_u64(j, "accepted", l->accepted);
 	json_kv_u64(j, "conns", l->conns);
-	json_object_end(j);
 }
 
-/*
- * Prints the listeners of @r, as a JSON array or as a table; @one prints
- * a single JSON object (the reply of `listen add`).
- */
-static int listen_print(struct evctl *ctx, const struct listen_reply *r,
-			bool one)
+static void listener_row(struct table *t, const void *item)
 {
-	static const char *const heads[] = {
-		"ADDRESS", "ACCEPTED", "CONNS", NULL
-	};
+	const struct evctl_listener *l = item;
 	char addr[EVS_ADDR_STRLEN];
-	struct table t;
-	struct json j;
-	size_t i;
 
-	if (ctx->json) {
-		evctl_json_begin(ctx, &j);
-		if (one) {
-			listener_json(&j, &r->v[0]);
-		} else {
-			json_array_start(&j);
-			for (i = 0; i < r->nr; i++)
-				listener_json(&j, &r->v[i]);
-			json_array_end(&j);
-		}
-		return evctl_json_end(&j);
-	}
-	table_init(&t, heads, "lrr");
-	for (i = 0; i < r->nr; i++) {
-		const struct listener *l = &r->v[i];
-
-		table_cell(&t, "%s",
-			   evs_addr_format(&l->addr, addr, sizeof(addr)));
-		table_cell(&t, "%" PRIu64, l->accepted);
-		table_cell(&t, "%" PRIu32, l->conns);
-	}
-	return table_print(&t);
+	table_cell(t, "%s", evs_addr_format(&l->addr, addr, sizeof(addr)));
+	table_cell(t, "%" PRIu64, l->accepted);
+	table_cell(t, "%" PRIu32, l->conns);
 }
 
-static int listen_show(struct evctl *ctx, int argc, char **argv)
-{
-	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
-	struct listen_reply r = { 0 };
-	struct nlmsghdr *nlh;
-	struct evs_nl *nl;
-	int ret;
+static const char *const listen_heads[] = {
+	"ADDRESS", "ACCEPTED", "CONNS", NULL
+};
 
-	ret = evctl_no_args(argc, argv);
-	if (ret)
-		return ret;
-	ret = evctl_nl(ctx, &nl);
-	if (ret)
-		return ret;
-	nlh = evs_nl_req(nl, buf, EVS_CMD_LISTEN_GET, NLM_F_DUMP);
-	ret = evctl_talk(ctx, nlh, listen_cb, &r);
-	if (!ret && r.bad)
-		ret = evctl_bad_reply(r.bad);
-	if (!ret)
-		ret = listen_print(ctx, &r, false);
-	free(r.v);
-	return ret;
-}
+static const struct evctl_list listen_list = {
+	.cmd	= EVS_CMD_LISTEN_GET,
+	.size	= sizeof(struct evctl_listener),
+	.parse	= evctl_listener_parse,
+	.json	= evctl_listener_json,
+	.heads	= listen_heads,
+	.align	= "lrr",
+	.row	= listener_row,
+};
 
 /* The one argument of add and del: ADDR:PORT. */
 static int listen_parse(int argc, char **argv, struct evs_addr *a)
@@ -148,10 +76,11 @@ static int listen_change(struct evctl *ctx, int argc, char **argv,
 			 uint8_t cmd)
 {
 	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
-	struct listen_reply r = { 0 };
+	struct evctl_listener *v;
 	struct nlmsghdr *nlh;
 	struct evs_addr a;
 	struct evs_nl *nl;
+	size_t nr;
 	int ret;
 
 	ret = listen_parse(argc, argv, &a);
@@ -167,14 +96,13 @@ static int listen_change(struct evctl *ctx, int argc, char **argv,
 		return evctl_talk(ctx, nlh, NULL, NULL);
 
 	/* The reply says which port "any" (0) turned out to be. */
-	ret = evctl_talk(ctx, nlh, listen_cb, &r);
-	if (!ret && !r.bad && r.nr != 1)
-		r.bad = r.nr ? "more than one listener" : "no listener";
-	if (!ret && r.bad)
-		ret = evctl_bad_reply(r.bad);
+	ret = evctl_list_get(ctx, nlh, &listen_list, (void **)&v, &nr);
+	if (!ret && nr != 1)
+		ret = evctl_bad_reply(nr ? "more than one listener" :
+				      "no listener");
 	if (!ret)
-		ret = listen_print(ctx, &r, true);
-	free(r.v);
+		ret = evctl_list_print(ctx, &listen_list, v, 1, true);
+	free(v);
 	return ret;
 }
 
@@ -186,6 +114,11 @@ static int listen_add(struct evctl *ctx, int argc, char **argv)
 static int listen_del(struct evctl *ctx, int argc, char **argv)
 {
 	return listen_change(ctx, argc, argv, EVS_CMD_LISTEN_DEL);
+}
+
+static int listen_show(struct evctl *ctx, int argc, char **argv)
+{
+	return evctl_list_show(ctx, argc, argv, &listen_list);
 }
 
 static const struct evctl_verb listen_verbs[] = {

@@ -4,7 +4,6 @@
  * events sent with priority "auto" go.
  */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "evctl.h"
 #include "table.h"
@@ -14,89 +13,45 @@ struct route {
 	uint8_t prio;
 };
 
-struct route_reply {
-	struct route *v;
-	size_t nr;
-	const char *bad;	/* why the reply is malformed, NULL if not */
-};
-
-static int route_cb(const struct nlmsghdr *nlh, void *data)
+static const char *route_parse(const struct nlattr **tb, void *item)
 {
-	const struct nlattr *tb[EVS_A_MAX + 1];
-	struct route_reply *r = data;
-	struct route *v;
-	struct route rt;
+	struct route *rt = item;
 
-	if (r->bad)
-		return MNL_CB_OK;
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX) ||
-	    evs_nl_get_u16(tb[EVS_A_TOPIC], &rt.topic) ||
-	    evs_nl_get_u8(tb[EVS_A_PRIO], &rt.prio)) {
-		r->bad = "bad or missing topic or priority";
-		return MNL_CB_OK;
-	}
-	v = realloc(r->v, (r->nr + 1) * sizeof(*v));
-	if (!v)
-		return MNL_CB_ERROR;	/* errno is ENOMEM */
-	v[r->nr++] = rt;
-	r->v = v;
-	return MNL_CB_OK;
+	if (evs_nl_get_u16(tb[EVS_A_TOPIC], &rt->topic) ||
+	    evs_nl_get_u8(tb[EVS_A_PRIO], &rt->prio))
+		return "bad or missing topic or priority";
+	return NULL;
 }
 
-static int route_print(struct evctl *ctx, const struct route_reply *r)
+static void route_json(struct json *j, const void *item)
 {
-	static const char *const heads[] = { "TOPIC", "PRIO", NULL };
-	struct table t;
-	struct json j;
+	const struct route *rt = item;
 	char buf[8];
-	size_t i;
 
-	if (ctx->json) {
-		evctl_json_begin(ctx, &j);
-		json_array_start(&j);
-		for (i = 0; i < r->nr; i++) {
-			json_object_start(&j);
-			json_kv_u64(&j, "topic", r->v[i].topic);
-			json_kv_string(&j, "prio",
-				       evctl_prio_name(r->v[i].prio, buf,
-						       sizeof(buf)));
-			json_object_end(&j);
-		}
-		json_array_end(&j);
-		return evctl_json_end(&j);
-	}
-	table_init(&t, heads, "rl");
-	for (i = 0; i < r->nr; i++) {
-		table_cell(&t, "%u", r->v[i].topic);
-		table_cell(&t, "%s", evctl_prio_name(r->v[i].prio, buf,
-						     sizeof(buf)));
-	}
-	return table_print(&t);
+	json_kv_u64(j, "topic", rt->topic);
+	json_kv_string(j, "prio", evctl_prio_name(rt->prio, buf, sizeof(buf)));
 }
 
-static int route_show(struct evctl *ctx, int argc, char **argv)
+static void route_row(struct table *t, const void *item)
 {
-	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
-	struct route_reply r = { 0 };
-	struct nlmsghdr *nlh;
-	struct evs_nl *nl;
-	int ret;
+	const struct route *rt = item;
+	char buf[8];
 
-	ret = evctl_no_args(argc, argv);
-	if (ret)
-		return ret;
-	ret = evctl_nl(ctx, &nl);
-	if (ret)
-		return ret;
-	nlh = evs_nl_req(nl, buf, EVS_CMD_ROUTE_GET, NLM_F_DUMP);
-	ret = evctl_talk(ctx, nlh, route_cb, &r);
-	if (!ret && r.bad)
-		ret = evctl_bad_reply(r.bad);
-	if (!ret)
-		ret = route_print(ctx, &r);
-	free(r.v);
-	return ret;
+	table_cell(t, "%u", rt->topic);
+	table_cell(t, "%s", evctl_prio_name(rt->prio, buf, sizeof(buf)));
 }
+
+static const char *const route_heads[] = { "TOPIC", "PRIO", NULL };
+
+static const struct evctl_list route_list = {
+	.cmd	= EVS_CMD_ROUTE_GET,
+	.size	= sizeof(struct route),
+	.parse	= route_parse,
+	.json	= route_json,
+	.heads	= route_heads,
+	.align	= "rl",
+	.row	= route_row,
+};
 
 enum { KEY_TOPIC, KEY_PRIO };
 static const char *const add_keys[] = { "topic", "prio", NULL };
@@ -167,6 +122,11 @@ static int route_add(struct evctl *ctx, int argc, char **argv)
 static int route_del(struct evctl *ctx, int argc, char **argv)
 {
 	return route_change(ctx, argc, argv, false);
+}
+
+static int route_show(struct evctl *ctx, int argc, char **argv)
+{
+	return evctl_list_show(ctx, argc, argv, &route_list);
 }
 
 static const struct evctl_verb route_verbs[] = {

@@ -1,14 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * evctl stats: the counters, gauges and latency histograms of the
- * caller's network namespace.
+ * caller's network namespace, once or every few seconds.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "evctl.h"
 #include "table.h"
+#include "units.h"
+
+/* ANSI: cursor home, clear the screen; what watch(1) and top(1) do. */
+#define CLEAR_SCREEN	"\033[H\033[2J"
+/* stats -w: from a tenth of a second to a day. */
+#define WATCH_MIN_MS	100
+#define WATCH_MAX_MS	86400000ULL
 
 struct stats_reply {
 	bool seen;
@@ -47,76 +56,97 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static const char *gauge_name(unsigned int i, char *buf, size_t size)
+/* GET_STATS into @r; prints what went wrong. */
+static int stats_fetch(struct evctl *ctx, struct stats_reply *r)
 {
-	int attr = EVS_GAUGE_A_FIRST + i;
-	const char *name = evs_gauge_name(attr);
+	int ret;
 
-	if (name)
-		return name;
-	snprintf(buf, size, "gauge_%d", attr);
-	return buf;
+	memset(r, 0, sizeof(*r));
+	ret = evctl_request(ctx, 0, NULL, EVS_CMD_GET_STATS, 0, stats_cb, r);
+	if (ret)
+		return ret;
+	if (!r->seen || r->bad)
+		return evctl_bad_reply(r->bad ? r->bad : "empty");
+	return EVCTL_OK;
 }
-
-/* Quantiles shown, in permille. */
-static const unsigned int quantiles[] = { 500, 990, 999 };
-static const char *const quantile_keys[] = { "p50_us", "p99_us", "p999_us" };
-
-#define NR_QUANTILES ARRAY_SIZE(quantiles)
 
 /*
- * The upper bound of the bucket holding quantile @q of @buckets, in ns;
- * UINT64_MAX for the open last bucket, 0 for an empty histogram.
+ * The header's name of attribute @attr, or "KIND_ATTR" for one added
+ * without a name: a key that stays the same from one run to the next.
  */
-static uint64_t quantile_ns(const uint64_t *buckets, unsigned int q)
+static const char *attr_name(const char *name, const char *kind, int attr,
+			     char *buf, size_t size)
 {
-	int b = evs_lat_quantile(buckets, q, NULL);
-
-	return b < 0 ? 0 : evs_lat_bucket_upper_ns(b);
-}
-
-static uint64_t lat_events(const uint64_t *buckets)
-{
-	uint64_t total;
-
-	evs_lat_quantile(buckets, 500, &total);
-	return total;
-}
-
-/* ns as µs with three decimals, "-" for none, "inf" for no bound. */
-static const char *us_text(uint64_t ns, bool empty, char *buf, size_t size)
-{
-	if (empty)
-		snprintf(buf, size, "-");
-	else if (ns == UINT64_MAX)
-		snprintf(buf, size, "inf");
-	else
-		snprintf(buf, size, "%" PRIu64 ".%03" PRIu64, ns / 1000,
-			 ns % 1000);
-	return buf;
-}
-
-/* The header's names, in case a counter was added without one. */
-static const char *counter_name(unsigned int i, char *buf, size_t size)
-{
-	int attr = EVS_STATS_A_FIRST_COUNTER + i;
-	const char *name = evs_counter_name(attr);
-
 	if (name)
 		return name;
-	snprintf(buf, size, "counter_%d", attr);
+	snprintf(buf, size, "%s_%d", kind, attr);
 	return buf;
 }
 
-static unsigned int u64_width(uint64_t v)
+const char *evctl_gauge_name(unsigned int i, char *buf, size_t size)
 {
-	unsigned int n = 1;
+	int attr = EVS_GAUGE_A_FIRST + i;
 
-	while (v >= 10) {
-		v /= 10;
-		n++;
+	return attr_name(evs_gauge_name(attr), "gauge", attr, buf, size);
+}
+
+const char *evctl_counter_name(unsigned int i, char *buf, size_t size)
+{
+	int attr = EVS_STATS_A_FIRST_COUNTER + i;
+
+	return attr_name(evs_counter_name(attr), "counter", attr, buf, size);
+}
+
+/* What counter @i counts, for its rate: "1.2k events/s". */
+static const char *counter_unit(unsigned int i)
+{
+	switch (EVS_STATS_A_FIRST_COUNTER + i) {
+	case EVS_STATS_A_FRAMES:
+	case EVS_STATS_A_STORED:
+	case EVS_STATS_A_EVICTED:
+	case EVS_STATS_A_ENQ_RT ... EVS_STATS_A_DONE_BATCH:
+		return "events";
+	case EVS_STATS_A_ERR_MAGIC ... EVS_STATS_A_ERR_PRIORITY:
+		return "errors";
+	case EVS_STATS_A_CONN_ACCEPTED ... EVS_STATS_A_CONN_REJECTED:
+	case EVS_STATS_A_TRUNCATED:
+		return "conns";
+	case EVS_STATS_A_PAUSES:
+		return "pauses";
+	case EVS_STATS_A_RESUMES:
+		return "resumes";
+	case EVS_STATS_A_ACKS:
+		return "acks";
+	case EVS_STATS_A_POOL_FAILS:
+		return "fails";
+	default:
+		return "";
 	}
-	return n;
+}
+
+static bool counter_is_size(unsigned int i)
+{
+	return EVS_STATS_A_FIRST_COUNTER + i == EVS_STATS_A_BYTES;
+}
+
+static bool gauge_is_size(unsigned int i)
+{
+	return EVS_GAUGE_A_FIRST + i == EVS_GAUGE_A_STORE_BYTES;
+}
+
+/* A value in text: a size in KiB, MiB, ..., anything else as it is. */
+static const char *value_text(uint64_t v, bool size, char *buf, size_t len)
+{
+	if (size)
+		return evctl_fmt_bytes(v, buf, len);
+	snprintf(buf, len, "%" PRIu64, v);
+	return buf;
+}
+
+static void widen(unsigned int *width, const char *s)
+{
+	if (strlen(s) > *width)
+		*width = (unsigned int)strlen(s);
 }
 
 /*
@@ -129,61 +159,57 @@ static void stats_print(const struct stats_reply *r)
 	const struct evs_stats *st = &r->st;
 	const struct evs_gauges *g = &r->g;
 	unsigned int i, name_w = 0, val_w = 0;
+	char name[32], val[EVCTL_UNIT_LEN];
 	bool any_gauge = false;
-	char buf[32];
 
 	for (i = 0; i < EVS_NR_COUNTERS; i++) {
-		const char *name = counter_name(i, buf, sizeof(buf));
-
 		if (!st->present[i])
 			continue;
-		if (strlen(name) > name_w)
-			name_w = strlen(name);
-		if (u64_width(st->counters[i]) > val_w)
-			val_w = u64_width(st->counters[i]);
+		widen(&name_w, evctl_counter_name(i, name, sizeof(name)));
+		widen(&val_w, value_text(st->counters[i], counter_is_size(i),
+					 val, sizeof(val)));
 	}
 	for (i = 0; i < EVS_NR_GAUGES; i++) {
-		const char *name = gauge_name(i, buf, sizeof(buf));
-
 		if (!g->present[i])
 			continue;
 		any_gauge = true;
-		if (strlen(name) > name_w)
-			name_w = strlen(name);
-		if (u64_width(g->values[i]) > val_w)
-			val_w = u64_width(g->values[i]);
+		widen(&name_w, evctl_gauge_name(i, name, sizeof(name)));
+		widen(&val_w, value_text(g->values[i], gauge_is_size(i), val,
+					 sizeof(val)));
 	}
 	for (i = 0; i < EVS_NR_COUNTERS; i++) {
 		if (!st->present[i])
 			continue;
-		printf("%-*s  %*" PRIu64 "\n", (int)name_w,
-		       counter_name(i, buf, sizeof(buf)), (int)val_w,
-		       st->counters[i]);
+		printf("%-*s  %*s\n", (int)name_w,
+		       evctl_counter_name(i, name, sizeof(name)), (int)val_w,
+		       value_text(st->counters[i], counter_is_size(i), val,
+				  sizeof(val)));
 	}
 	if (any_gauge)
 		putchar('\n');
 	for (i = 0; i < EVS_NR_GAUGES; i++) {
 		if (!g->present[i])
 			continue;
-		printf("%-*s  %*" PRIu64 "\n", (int)name_w,
-		       gauge_name(i, buf, sizeof(buf)), (int)val_w,
-		       g->values[i]);
+		printf("%-*s  %*s\n", (int)name_w,
+		       evctl_gauge_name(i, name, sizeof(name)), (int)val_w,
+		       value_text(g->values[i], gauge_is_size(i), val,
+				  sizeof(val)));
 	}
 }
 
 /*
  * One row per priority.  A log2 histogram only knows the bucket, so each
  * quantile is the upper bound of its bucket: at most twice the truth, and
- * never less.  The header says so.
+ * never less.  The title says so.
  */
 static int latency_print(const struct evs_latency *lat)
 {
 	static const char *const heads[] = {
-		"PRIO", "EVENTS", "P50_US", "P99_US", "P999_US", NULL
+		"PRIO", "EVENTS", "P50", "P99", "P99.9", NULL
 	};
 	unsigned int p, q;
 	struct table t;
-	char buf[32];
+	char buf[EVCTL_UNIT_LEN];
 
 	for (p = 0; p < EVS_PRIO_NR; p++)
 		if (lat->present[p])
@@ -191,101 +217,348 @@ static int latency_print(const struct evs_latency *lat)
 	if (p == EVS_PRIO_NR)
 		return EVCTL_OK;
 
-	printf("\nlatency, parsed to stored (us, upper bounds of log2 buckets):\n");
+	printf("\nlatency, parsed to stored (upper bounds of log2 buckets):\n");
 	table_init(&t, heads, "lrrrr");
 	for (p = 0; p < EVS_PRIO_NR; p++) {
 		const uint64_t *b = lat->buckets[p];
-		uint64_t n;
 
 		if (!lat->present[p])
 			continue;
-		n = lat_events(b);
 		table_cell(&t, "%s", evctl_prio_name(p, buf, sizeof(buf)));
-		table_cell(&t, "%" PRIu64, n);
-		for (q = 0; q < NR_QUANTILES; q++)
+		table_cell(&t, "%" PRIu64, evctl_lat_events(b));
+		for (q = 0; q < EVCTL_NR_QUANTILES; q++)
 			table_cell(&t, "%s",
-				   us_text(quantile_ns(b, quantiles[q]), !n,
-					   buf, sizeof(buf)));
+				   evctl_lat_quantile_text(b, q, buf,
+							   sizeof(buf)));
 	}
 	return table_print(&t);
 }
 
-static void stats_json(struct json *j, const struct stats_reply *r)
+void evctl_counters_json(struct json *j, const struct evs_stats *st)
 {
 	unsigned int i;
 	char buf[32];
 
 	json_object_start(j);
-	json_kv_string(j, "version", r->module);
-	json_key(j, "counters");
-	json_object_start(j);
 	for (i = 0; i < EVS_NR_COUNTERS; i++)
-		if (r->st.present[i])
-			json_kv_u64(j, counter_name(i, buf, sizeof(buf)),
-				    r->st.counters[i]);
+		if (st->present[i])
+			json_kv_u64(j, evctl_counter_name(i, buf, sizeof(buf)),
+				    st->counters[i]);
 	json_object_end(j);
-	json_key(j, "gauges");
+}
+
+void evctl_gauges_json(struct json *j, const struct evs_gauges *g)
+{
+	unsigned int i;
+	char buf[32];
+
 	json_object_start(j);
 	for (i = 0; i < EVS_NR_GAUGES; i++)
-		if (r->g.present[i])
-			json_kv_u64(j, gauge_name(i, buf, sizeof(buf)),
-				    r->g.values[i]);
+		if (g->present[i])
+			json_kv_u64(j, evctl_gauge_name(i, buf, sizeof(buf)),
+				    g->values[i]);
 	json_object_end(j);
+}
+
+/* Per second, in thousandths: exact for any count over any interval. */
+static uint64_t rate_milli(uint64_t delta, uint64_t interval_ns)
+{
+	unsigned __int128 v = (unsigned __int128)delta * 1000000000000ULL /
+			      (interval_ns ? interval_ns : 1);
+
+	return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
+}
+
+void evctl_rates_json(struct json *j, const struct evs_stats *delta,
+		      uint64_t interval_ns)
+{
+	unsigned int i;
+	char buf[32];
+
+	json_object_start(j);
+	for (i = 0; i < EVS_NR_COUNTERS; i++)
+		if (delta->present[i])
+			json_kv_decimal(j,
+					evctl_counter_name(i, buf, sizeof(buf)),
+					rate_milli(delta->counters[i],
+						   interval_ns), 3);
+	json_object_end(j);
+}
+
+static void stats_json(struct json *j, const struct stats_reply *r)
+{
+	unsigned int p;
+
+	json_object_start(j);
+	json_kv_string(j, "version", r->module);
+	json_key(j, "counters");
+	evctl_counters_json(j, &r->st);
+	json_key(j, "gauges");
+	evctl_gauges_json(j, &r->g);
 	json_key(j, "latency");
 	json_array_start(j);
-	for (i = 0; i < EVS_PRIO_NR; i++) {
-		const uint64_t *b = r->lat.buckets[i];
-		uint64_t n = lat_events(b);
-		unsigned int q;
-
-		if (!r->lat.present[i])
+	for (p = 0; p < EVS_PRIO_NR; p++) {
+		if (!r->lat.present[p])
 			continue;
 		json_object_start(j);
-		json_kv_string(j, "prio", evctl_prio_name(i, buf, sizeof(buf)));
-		json_kv_u64(j, "events", n);
-		for (q = 0; q < NR_QUANTILES; q++) {
-			uint64_t ns = quantile_ns(b, quantiles[q]);
-
-			json_key(j, quantile_keys[q]);
-			if (!n || ns == UINT64_MAX)
-				json_null(j);
-			else
-				json_decimal(j, ns, 3);
-		}
-		json_key(j, "buckets");
-		json_array_start(j);
-		for (q = 0; q < EVS_LAT_BUCKETS; q++)
-			json_u64(j, b[q]);
-		json_array_end(j);
+		evctl_latency_json(j, p, r->lat.buckets[p]);
 		json_object_end(j);
 	}
 	json_array_end(j);
 	json_object_end(j);
 }
 
+/* ---- stats -w ---- */
+
+struct watch {
+	uint64_t ms;		/* the interval asked for */
+	uint64_t count;		/* frames to show, 0: until interrupted */
+};
+
+/* "1", "0.5", "2.25": seconds with at most three decimals, into ms. */
+static int parse_interval(const char *s, uint64_t *ms)
+{
+	const char *p = s;
+	uint64_t v = 0;
+	int decimals = -1;
+
+	for (; *p; p++) {
+		if (*p == '.' && decimals < 0 && p != s && p[1]) {
+			decimals = 0;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || decimals == 3 ||
+		    v > WATCH_MAX_MS)
+			goto bad;
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (decimals >= 0)
+			decimals++;
+	}
+	for (decimals = decimals < 0 ? 0 : decimals; decimals < 3; decimals++)
+		v *= 10;
+	if (!*s || v < WATCH_MIN_MS || v > WATCH_MAX_MS)
+		goto bad;
+	*ms = v;
+	return EVCTL_OK;
+bad:
+	return evctl_usage_err("invalid interval '%s' (seconds, 0.1 to 86400)",
+			       s);
+}
+
+enum { OPT_WATCH, OPT_COUNT };
+
+static const struct evctl_opt show_opts[] = {
+	[OPT_WATCH] = { "-w", "--watch" },
+	[OPT_COUNT] = { NULL, "--count" },
+	{ NULL, NULL }
+};
+
+static int show_opt(unsigned int opt, const char *val, void *data)
+{
+	struct watch *w = data;
+
+	if (opt == OPT_WATCH)
+		return parse_interval(val, &w->ms);
+	if (evctl_parse_u64("count", val, UINT32_MAX, &w->count))
+		return EVCTL_USAGE;
+	if (!w->count)
+		return evctl_usage_err("invalid count '0'");
+	return EVCTL_OK;
+}
+
+static uint64_t ts_ns(const struct timespec *t)
+{
+	return (uint64_t)t->tv_sec * 1000000000ULL + (uint64_t)t->tv_nsec;
+}
+
+/*
+ * Counter changes from @prev to @cur.  A counter that went down was reset
+ * (stats reset) in between: what it counted since is the best guess.
+ */
+static void stats_delta(const struct evs_stats *prev,
+			const struct evs_stats *cur, struct evs_stats *d)
+{
+	unsigned int i;
+
+	memset(d, 0, sizeof(*d));
+	for (i = 0; i < EVS_NR_COUNTERS; i++) {
+		if (!prev->present[i] || !cur->present[i])
+			continue;
+		d->present[i] = true;
+		d->counters[i] = cur->counters[i] >= prev->counters[i] ?
+				 cur->counters[i] - prev->counters[i] :
+				 cur->counters[i];
+	}
+}
+
+/* One frame; @d is NULL for the first, which has nothing to compare. */
+static int frame_json(struct evctl *ctx, const struct stats_reply *r,
+		      const struct evs_stats *d, uint64_t interval_ns)
+{
+	struct json j;
+
+	evctl_json_begin(ctx, &j);
+	json_object_start(&j);
+	json_key(&j, "counters");
+	evctl_counters_json(&j, &r->st);
+	json_key(&j, "gauges");
+	evctl_gauges_json(&j, &r->g);
+	json_key(&j, "deltas");
+	if (d)
+		evctl_counters_json(&j, d);
+	else
+		json_null(&j);
+	json_key(&j, "rates");
+	if (d)
+		evctl_rates_json(&j, d, interval_ns);
+	else
+		json_null(&j);
+	json_key(&j, "interval_s");
+	if (d)
+		json_decimal(&j, (interval_ns + 500000) / 1000000, 3);
+	else
+		json_null(&j);
+	json_object_end(&j);
+	return evctl_json_end(&j);
+}
+
+static int frame_text(const struct watch *w, const struct stats_reply *r,
+		      const struct evs_stats *d, uint64_t interval_ns)
+{
+	static const char *const heads[] = {
+		"COUNTER", "VALUE", "DELTA", "RATE", NULL
+	};
+	static const char *const gauge_heads[] = { "GAUGE", "VALUE", NULL };
+	char name[32], buf[EVCTL_UNIT_LEN], stamp[16];
+	time_t now = time(NULL);
+	struct table t;
+	struct tm tm;
+	unsigned int i;
+	int ret;
+
+	strftime(stamp, sizeof(stamp), "%H:%M:%S", localtime_r(&now, &tm));
+	printf("Every %g s: evctl stats  %s", w->ms / 1000.0, stamp);
+	if (d)
+		printf("  (interval %.3f s)", interval_ns / 1e9);
+	printf("\n\n");
+
+	table_init(&t, heads, "lrrl");
+	for (i = 0; i < EVS_NR_COUNTERS; i++) {
+		bool size = counter_is_size(i);
+		double rate;
+
+		if (!r->st.present[i])
+			continue;
+		table_cell(&t, "%s", evctl_counter_name(i, name, sizeof(name)));
+		table_cell(&t, "%s", value_text(r->st.counters[i], size, buf,
+						sizeof(buf)));
+		if (!d || !d->present[i]) {
+			table_cell(&t, "-");
+			table_cell(&t, "-");
+			continue;
+		}
+		table_cell(&t, "%s", value_text(d->counters[i], size, buf,
+						sizeof(buf)));
+		rate = d->counters[i] * 1e9 / (interval_ns ? interval_ns : 1);
+		if (size)
+			table_cell(&t, "%s/s",
+				   evctl_fmt_bytes(rate, buf, sizeof(buf)));
+		else
+			table_cell(&t, "%s %s/s",
+				   evctl_fmt_count(rate, buf, sizeof(buf)),
+				   counter_unit(i));
+	}
+	ret = table_print(&t);
+	if (ret)
+		return ret;
+
+	table_init(&t, gauge_heads, "lr");
+	for (i = 0; i < EVS_NR_GAUGES; i++) {
+		if (!r->g.present[i])
+			continue;
+		table_cell(&t, "%s", evctl_gauge_name(i, name, sizeof(name)));
+		table_cell(&t, "%s", value_text(r->g.values[i],
+						gauge_is_size(i), buf,
+						sizeof(buf)));
+	}
+	if (t.nr)
+		putchar('\n');
+	return table_print(&t);
+}
+
+/*
+ * Frames at fixed times (start + n * interval), so they do not drift by
+ * the time each takes; a frame that comes too late (a stopped process, a
+ * slow system) moves the schedule rather than being caught up in a burst.
+ */
+static int stats_watch(struct evctl *ctx, const struct watch *w)
+{
+	bool tty = !ctx->json && isatty(STDOUT_FILENO);
+	struct stats_reply r[2];
+	struct timespec t[2], next;
+	struct evs_stats d;
+	uint64_t n, interval_ns = 0;
+	int ret;
+
+	evctl_catch_stop();
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (n = 0; !w->count || n < w->count; n++) {
+		struct stats_reply *cur = &r[n % 2], *prev = &r[(n + 1) % 2];
+
+		ret = stats_fetch(ctx, cur);
+		if (ret)
+			return ret;
+		clock_gettime(CLOCK_MONOTONIC, &t[n % 2]);
+		if (n) {
+			interval_ns = ts_ns(&t[n % 2]) - ts_ns(&t[(n + 1) % 2]);
+			stats_delta(&prev->st, &cur->st, &d);
+		}
+		if (ctx->json) {
+			ret = frame_json(ctx, cur, n ? &d : NULL, interval_ns);
+		} else {
+			fputs(tty ? CLEAR_SCREEN : n ? "\n" : "", stdout);
+			ret = frame_text(w, cur, n ? &d : NULL, interval_ns);
+		}
+		if (ret)
+			return ret;
+		/* Each frame whole, as it comes, also into a pipe. */
+		if (fflush(stdout) || ferror(stdout))
+			return evctl_err("write error");
+		if (w->count && n + 1 == w->count)
+			break;
+
+		next.tv_sec += (time_t)(w->ms / 1000);
+		next.tv_nsec += (long)(w->ms % 1000) * 1000000L;
+		if (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		if (ts_ns(&next) < ts_ns(&t[n % 2]))
+			next = t[n % 2];
+		if (evctl_wait(-1, &next) < 0)
+			break;
+	}
+	return EVCTL_OK;
+}
+
 static int stats_show(struct evctl *ctx, int argc, char **argv)
 {
-	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
-	struct stats_reply r = { 0 };
-	struct nlmsghdr *nlh;
-	struct evs_nl *nl;
+	struct watch w = { 0 };
+	struct stats_reply r;
 	struct json j;
 	int ret;
 
-	ret = evctl_no_args(argc, argv);
+	ret = evctl_parse_opts(ctx, argc, argv, show_opts, show_opt, &w);
 	if (ret)
 		return ret;
-	ret = evctl_nl(ctx, &nl);
-	if (ret)
-		return ret;
-	nlh = evs_nl_req(nl, buf, EVS_CMD_GET_STATS, 0);
-	ret = evctl_talk(ctx, nlh, stats_cb, &r);
-	if (ret)
-		return ret;
-	if (!r.seen || r.bad)
-		return evctl_err("malformed reply from the kernel: %s",
-				 r.bad ? r.bad : "empty");
+	if (w.count && !w.ms)
+		return evctl_usage_err("'--count' needs '--watch'");
+	if (w.ms)
+		return stats_watch(ctx, &w);
 
+	ret = stats_fetch(ctx, &r);
+	if (ret)
+		return ret;
 	if (!ctx->json) {
 		stats_print(&r);
 		return latency_print(&r.lat);
@@ -297,23 +570,13 @@ static int stats_show(struct evctl *ctx, int argc, char **argv)
 
 static int stats_reset(struct evctl *ctx, int argc, char **argv)
 {
-	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
-	struct nlmsghdr *nlh;
-	struct evs_nl *nl;
-	int ret;
-
-	ret = evctl_no_args(argc, argv);
-	if (ret)
-		return ret;
-	ret = evctl_nl(ctx, &nl);
-	if (ret)
-		return ret;
-	nlh = evs_nl_req(nl, buf, EVS_CMD_STATS_RESET, 0);
-	return evctl_talk(ctx, nlh, NULL, NULL);
+	return evctl_request(ctx, argc, argv, EVS_CMD_STATS_RESET, 0, NULL,
+			     NULL);
 }
 
 static const struct evctl_verb stats_verbs[] = {
-	{ "show", NULL, "counters, gauges and latency of this network namespace",
+	{ "show", "[-w SECONDS [--count N]]",
+	  "counters, gauges and latency; with -w every SECONDS",
 	  stats_show },
 	{ "reset", NULL, "zero the counters (needs CAP_NET_ADMIN)",
 	  stats_reset },
@@ -326,10 +589,19 @@ const struct evctl_object evctl_obj_stats = {
 	.notes	=
 	"Counters run since load or reset; gauges are values now.  Latency is\n"
 	"from frame parsed to event stored, per priority, from log2\n"
-	"histograms: a quantile is the upper bound of its bucket, in us.\n"
+	"histograms: a quantile is the upper bound of its bucket.\n"
+	"-w, --watch SECONDS: show counters and gauges again every SECONDS\n"
+	"  (0.1 to 86400, decimals allowed) with each counter's change since\n"
+	"  the last frame and its rate per second, until Ctrl-C; the screen is\n"
+	"  cleared between frames on a terminal.  --count N stops after N\n"
+	"  frames.  The first frame has nothing to compare with.\n"
 	"JSON: an object with the keys\n"
 	"  version, counters {NAME: n}, gauges {NAME: n},\n"
 	"  latency [{prio, events, p50_us, p99_us, p999_us, buckets}]\n"
 	"  (p*_us: number with 3 decimals, null when empty or past the last\n"
-	"  bucket's bound; buckets: the 40 counts, bucket i < 2^(i+1) ns)\n",
+	"  bucket's bound; buckets: the 40 counts, bucket i < 2^(i+1) ns).\n"
+	"  With -w one object per line and frame, with the keys\n"
+	"  counters, gauges, deltas {NAME: n}, rates {NAME: per second},\n"
+	"  interval_s (seconds since the last frame; deltas, rates and\n"
+	"  interval_s are null in the first frame)\n",
 };

@@ -49,24 +49,46 @@ void table_cell(struct table *t, const char *fmt, ...)
 		t->cells[t->nr++] = s;
 }
 
+/*
+ * Columns as the terminal shows them: UTF-8 continuation bytes take no
+ * room ("µs" is two columns, three bytes), so printf's byte-counting
+ * padding would not do.
+ */
+static size_t text_width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static void pad(size_t n)
+{
+	while (n--)
+		putchar(' ');
+}
+
 static void print_row(const struct table *t, const char *const *row,
 		      const size_t *width)
 {
-	unsigned int c;
+	unsigned int c, ncols = t->ncols;
 
-	for (c = 0; c < t->ncols; c++) {
-		bool last = c == t->ncols - 1;
-		int w = (int)width[c];
+	/* No trailing blanks: empty cells at the end are left out. */
+	while (ncols > 1 && !*row[ncols - 1])
+		ncols--;
+	for (c = 0; c < ncols; c++) {
+		bool last = c == ncols - 1;
+		size_t blank = width[c] - text_width(row[c]);
 
 		if (c)
 			fputs("  ", stdout);
 		if (t->align[c] == 'r')
-			printf("%*s", w, row[c]);
-		else if (last)
-			/* No trailing blanks. */
-			fputs(row[c], stdout);
-		else
-			printf("%-*s", w, row[c]);
+			pad(blank);
+		fputs(row[c], stdout);
+		if (t->align[c] != 'r' && !last)
+			pad(blank);
 	}
 	putchar('\n');
 }
@@ -89,19 +111,26 @@ int table_print(struct table *t)
 		table_free(t);
 		return EVCTL_OK;
 	}
-	for (c = 0; c < t->ncols; c++)
-		width[c] = strlen(t->heads[c]);
+	for (c = 0; c < t->ncols && !t->no_heads; c++)
+		width[c] = text_width(t->heads[c]);
 	for (i = 0; i < t->nr; i++) {
-		size_t n = strlen(t->cells[i]);
+		size_t n = text_width(t->cells[i]);
 
 		if (n > width[i % t->ncols])
 			width[i % t->ncols] = n;
 	}
-	print_row(t, t->heads, width);
+	if (!t->no_heads)
+		print_row(t, t->heads, width);
 	for (i = 0; i < t->nr; i += t->ncols)
 		print_row(t, (const char *const *)t->cells + i, width);
 	table_free(t);
 	return EVCTL_OK;
+}
+
+int table_print_body(struct table *t)
+{
+	t->no_heads = true;
+	return table_print(t);
 }
 
 void table_free(struct table *t)

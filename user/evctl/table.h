@@ -24,6 +24,7 @@ struct table {
 	char **cells;			/* row after row */
 	size_t nr, size;
 	bool oom;
+	bool no_heads;			/* table_print_body() */
 };
 
 /* @align has one character per heading: 'l' left, 'r' right. */
@@ -40,6 +41,9 @@ void table_cell(struct table *t, const char *fmt, ...)
  * the exit status: EVCTL_ERR when memory ran out on the way.
  */
 int table_print(struct table *t);
+
+/* The same without the headings: aligned "key value" lines. */
+int table_print_body(struct table *t);
 
 void table_free(struct table *t);
 

@@ -39,21 +39,12 @@ static int version_cb(const struct nlmsghdr *nlh, void *data)
 
 static int version_show(struct evctl *ctx, int argc, char **argv)
 {
-	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
 	struct version_reply r = { 0 };
-	struct nlmsghdr *nlh;
-	struct evs_nl *nl;
 	struct json j;
 	int ret;
 
-	ret = evctl_no_args(argc, argv);
-	if (ret)
-		return ret;
-	ret = evctl_nl(ctx, &nl);
-	if (ret)
-		return ret;
-	nlh = evs_nl_req(nl, buf, EVS_CMD_GET_VERSION, 0);
-	ret = evctl_talk(ctx, nlh, version_cb, &r);
+	ret = evctl_request(ctx, argc, argv, EVS_CMD_GET_VERSION, 0,
+			    version_cb, &r);
 	if (ret)
 		return ret;
 	if (!r.seen || r.bad)
@@ -83,4 +74,9 @@ static const struct evctl_verb version_verbs[] = {
 const struct evctl_object evctl_obj_version = {
 	.name	= "version",
 	.verbs	= version_verbs,
+	.notes	=
+	"Also 'evctl -V'.\n"
+	"JSON: an object with the keys\n"
+	"  evctl (its version), module (the module's), protocol (the wire\n"
+	"  protocol version, a number)\n",
 };

@@ -45,31 +45,69 @@ static void errmsg_clear(struct evs_nl *nl)
 }
 
 /*
- * Walks @len bytes of attributes at @start.  Offsets rather than pointers,
- * so that a bogus nla_len never makes us compute a pointer past the buffer.
+ * Calls @fn for each attribute in the @len bytes at @start and stops at
+ * its first error.  Offsets rather than pointers, so that a bogus nla_len
+ * never makes us compute a pointer past the buffer.  Returns 0, @fn's
+ * error, or -EPROTO when the attributes do not fill @len exactly.
  */
-static int parse_attrs(const void *start, size_t len,
-		       const struct nlattr **tb, unsigned int maxtype)
+static int walk_attrs(const void *start, size_t len,
+		      int (*fn)(const struct nlattr *attr, void *data),
+		      void *data)
 {
 	size_t off = 0;
+	int err;
 
-	memset(tb, 0, (maxtype + 1) * sizeof(*tb));
 	while (len - off >= sizeof(struct nlattr)) {
 		const struct nlattr *attr =
 			(const void *)((const char *)start + off);
-		unsigned int type = attr->nla_type & NLA_TYPE_MASK;
 
 		if (attr->nla_len < sizeof(*attr) ||
 		    attr->nla_len > len - off)
 			return -EPROTO;
-		if (type <= maxtype)
-			tb[type] = attr;
+		err = fn(attr, data);
+		if (err)
+			return err;
 		off += NLA_ALIGN(attr->nla_len);
 		/* The last attribute's padding may be left out. */
 		if (off > len)
 			off = len;
 	}
 	return off == len ? 0 : -EPROTO;
+}
+
+/* Same over the attributes inside @nest. */
+static int walk_nested(const struct nlattr *nest,
+		       int (*fn)(const struct nlattr *attr, void *data),
+		       void *data)
+{
+	if (!nest || nest->nla_len < NLA_HDRLEN)
+		return -EPROTO;
+	return walk_attrs(mnl_attr_get_payload(nest),
+			  mnl_attr_get_payload_len(nest), fn, data);
+}
+
+struct index {
+	const struct nlattr **tb;
+	unsigned int maxtype;
+};
+
+static int index_attr(const struct nlattr *attr, void *data)
+{
+	struct index *ix = data;
+	unsigned int type = attr->nla_type & NLA_TYPE_MASK;
+
+	if (type <= ix->maxtype)
+		ix->tb[type] = attr;
+	return 0;
+}
+
+static int parse_attrs(const void *start, size_t len,
+		       const struct nlattr **tb, unsigned int maxtype)
+{
+	struct index ix = { .tb = tb, .maxtype = maxtype };
+
+	memset(tb, 0, (maxtype + 1) * sizeof(*tb));
+	return walk_attrs(start, len, index_attr, &ix);
 }
 
 int evs_nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
@@ -190,72 +228,67 @@ int evs_nl_parse_gauges(const struct nlattr *nest, struct evs_gauges *g)
 	return 0;
 }
 
-/* One EVS_A_LAT_PRIO nest. */
-static int parse_lat_prio(const struct nlattr *nest, struct evs_latency *lat)
+int evs_nl_parse_lat_prio(const struct nlattr *nest, uint8_t *prio,
+			  uint64_t *buckets)
 {
 	const struct nlattr *tb[EVS_LAT_A_MAX + 1];
 	const char *p;
 	size_t len, n, i;
-	uint8_t prio;
 	int err;
 
+	if (!nest)
+		return -EPROTO;
 	err = evs_nl_parse_nested(nest, tb, EVS_LAT_A_MAX);
 	if (err)
 		return err;
-	if (evs_nl_get_u8(tb[EVS_LAT_A_PRIO], &prio) || !tb[EVS_LAT_A_BUCKETS])
+	if (evs_nl_get_u8(tb[EVS_LAT_A_PRIO], prio) || !tb[EVS_LAT_A_BUCKETS])
 		return -EPROTO;
 	len = mnl_attr_get_payload_len(tb[EVS_LAT_A_BUCKETS]);
 	if (!len || len % sizeof(uint64_t))
 		return -EPROTO;
-	/* A newer module may have more priorities: not ours to show. */
-	if (prio >= EVS_PRIO_NR)
-		return 0;
 
 	p = mnl_attr_get_payload(tb[EVS_LAT_A_BUCKETS]);
 	n = len / sizeof(uint64_t);
-	memset(lat->buckets[prio], 0, sizeof(lat->buckets[prio]));
+	memset(buckets, 0, EVS_LAT_BUCKETS * sizeof(*buckets));
 	for (i = 0; i < n; i++) {
 		size_t b = i < EVS_LAT_BUCKETS ? i : EVS_LAT_BUCKETS - 1;
 		uint64_t v;
 
 		/* Only 4-byte aligned inside the message. */
 		memcpy(&v, p + i * sizeof(v), sizeof(v));
-		lat->buckets[prio][b] += v;
+		buckets[b] += v;
 	}
+	return 0;
+}
+
+/*
+ * EVS_A_LAT_PRIO repeats inside EVS_A_LATENCY, so evs_nl_parse_nested()
+ * (last one wins) does not fit: take each as the walk meets it.
+ */
+static int lat_prio_attr(const struct nlattr *attr, void *data)
+{
+	struct evs_latency *lat = data;
+	uint64_t buckets[EVS_LAT_BUCKETS];
+	uint8_t prio;
+	int err;
+
+	if ((attr->nla_type & NLA_TYPE_MASK) != EVS_A_LAT_PRIO)
+		return 0;
+	err = evs_nl_parse_lat_prio(attr, &prio, buckets);
+	if (err)
+		return err;
+	/* A newer module may have more priorities: not ours to show. */
+	if (prio >= EVS_PRIO_NR)
+		return 0;
+	memcpy(lat->buckets[prio], buckets, sizeof(buckets));
 	lat->present[prio] = true;
 	return 0;
 }
 
 int evs_nl_parse_latency(const struct nlattr *nest, struct evs_latency *lat)
 {
-	const char *start;
-	size_t len, off = 0;
-	int err;
-
 	memset(lat, 0, sizeof(*lat));
-	if (!nest || nest->nla_len < NLA_HDRLEN)
-		return -EPROTO;
-	/*
-	 * EVS_A_LAT_PRIO repeats, so evs_nl_parse_nested() (last one wins)
-	 * does not fit; walk it by offsets like parse_attrs() does.
-	 */
-	start = mnl_attr_get_payload(nest);
-	len = mnl_attr_get_payload_len(nest);
-	while (len - off >= sizeof(struct nlattr)) {
-		const struct nlattr *attr = (const void *)(start + off);
-
-		if (attr->nla_len < sizeof(*attr) || attr->nla_len > len - off)
-			return -EPROTO;
-		if ((attr->nla_type & NLA_TYPE_MASK) == EVS_A_LAT_PRIO) {
-			err = parse_lat_prio(attr, lat);
-			if (err)
-				return err;
-		}
-		off += NLA_ALIGN(attr->nla_len);
-		if (off > len)
-			off = len;
-	}
-	return off == len ? 0 : -EPROTO;
+	return walk_nested(nest, lat_prio_attr, lat);
 }
 
 uint64_t evs_lat_bucket_upper_ns(unsigned int i)
@@ -497,7 +530,29 @@ struct family_reply {
 	uint16_t id;
 	uint32_t version;
 	bool found;
+	const char *group;	/* multicast group to look for, or NULL */
+	uint32_t group_id;
+	bool group_found;
 };
+
+/* One entry of CTRL_ATTR_MCAST_GROUPS: a nest typed by its index. */
+static int group_attr(const struct nlattr *attr, void *data)
+{
+	const struct nlattr *tb[CTRL_ATTR_MCAST_GRP_MAX + 1];
+	struct family_reply *r = data;
+	const char *name;
+	uint32_t id;
+
+	if (evs_nl_parse_nested(attr, tb, CTRL_ATTR_MCAST_GRP_MAX) ||
+	    evs_nl_get_str(tb[CTRL_ATTR_MCAST_GRP_NAME], &name) ||
+	    evs_nl_get_u32(tb[CTRL_ATTR_MCAST_GRP_ID], &id))
+		return -EPROTO;
+	if (!strcmp(name, r->group)) {
+		r->group_id = id;
+		r->group_found = true;
+	}
+	return 0;
+}
 
 static int family_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -505,22 +560,27 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 	struct family_reply *r = data;
 
 	if (evs_nl_parse(nlh, tb, CTRL_ATTR_MAX) ||
-	    evs_nl_get_u16(tb[CTRL_ATTR_FAMILY_ID], &r->id)) {
-		errno = EPROTO;
-		return MNL_CB_ERROR;
-	}
+	    evs_nl_get_u16(tb[CTRL_ATTR_FAMILY_ID], &r->id))
+		goto bad;
 	/* Every kernel sends it; be lenient all the same. */
 	if (evs_nl_get_u32(tb[CTRL_ATTR_VERSION], &r->version))
 		r->version = 0;
+	/* A family without groups has no CTRL_ATTR_MCAST_GROUPS at all. */
+	if (r->group && tb[CTRL_ATTR_MCAST_GROUPS] &&
+	    walk_nested(tb[CTRL_ATTR_MCAST_GROUPS], group_attr, r))
+		goto bad;
 	r->found = true;
 	return MNL_CB_OK;
+bad:
+	errno = EPROTO;
+	return MNL_CB_ERROR;
 }
 
-int evs_nl_resolve_family(struct evs_nl *nl, const char *name,
-			  uint16_t *id, uint32_t *version)
+/* CTRL_CMD_GETFAMILY for @name; fills @r. */
+static int get_family(struct evs_nl *nl, const char *name,
+		      struct family_reply *r)
 {
 	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
-	struct family_reply r = { 0 };
 	struct nlmsghdr *nlh;
 	int err;
 
@@ -528,16 +588,79 @@ int evs_nl_resolve_family(struct evs_nl *nl, const char *name,
 	if (!mnl_attr_put_strz_check(nlh, sizeof(buf), CTRL_ATTR_FAMILY_NAME,
 				     name))
 		return -ENAMETOOLONG;
-	err = evs_nl_talk(nl, nlh, family_cb, &r);
+	err = evs_nl_talk(nl, nlh, family_cb, r);
 	if (err)
 		return err;
-	if (!r.found)
-		return -EPROTO;
+	return r->found ? 0 : -EPROTO;
+}
+
+int evs_nl_resolve_family(struct evs_nl *nl, const char *name,
+			  uint16_t *id, uint32_t *version)
+{
+	struct family_reply r = { 0 };
+	int err;
+
+	err = get_family(nl, name, &r);
+	if (err)
+		return err;
 	if (id)
 		*id = r.id;
 	if (version)
 		*version = r.version;
 	return 0;
+}
+
+int evs_nl_mcast_group(struct evs_nl *nl, const char *family,
+		       const char *group, uint32_t *id)
+{
+	struct family_reply r = { .group = group };
+	int err;
+
+	err = get_family(nl, family, &r);
+	if (err)
+		return err;
+	if (!r.group_found)
+		return -ENOENT;
+	*id = r.group_id;
+	return 0;
+}
+
+int evs_nl_join(struct evs_nl *nl, uint32_t group)
+{
+	if (!nl->sock)
+		return -EBADF;
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group,
+				  sizeof(group)) < 0)
+		return -errno;
+	return 0;
+}
+
+int evs_nl_recv_ntf(struct evs_nl *nl, mnl_cb_t cb, void *data)
+{
+	char buf[EVS_NL_RX_SIZE] EVS_NL_ALIGNED;
+	const struct nlmsghdr *nlh = (const void *)buf;
+	ssize_t n;
+	int len;
+
+	if (!nl->sock)
+		return -EBADF;
+	n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+	if (n < 0)
+		return -errno;
+	for (len = n; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		int ret;
+
+		/* Acks and errors of requests, other families' messages. */
+		if (nlh->nlmsg_type != nl->family || !nl->family)
+			continue;
+		errno = 0;
+		ret = cb(nlh, data);
+		if (ret == MNL_CB_STOP)
+			return 0;
+		if (ret < MNL_CB_OK)
+			return errno ? -errno : -EPROTO;
+	}
+	return len > 0 ? -EPROTO : 0;
 }
 
 int evs_nl_open_family(struct evs_nl *nl, const char *family)

@@ -89,6 +89,31 @@ int evs_nl_resolve_family(struct evs_nl *nl, const char *name,
 			  uint16_t *id, uint32_t *version);
 
 /*
+ * Looks up the multicast group @group of family @family and stores the
+ * id to join in *@id.  Returns 0, -ENOENT when the family does not exist
+ * or has no such group, or another negative errno.
+ */
+int evs_nl_mcast_group(struct evs_nl *nl, const char *family,
+		       const char *group, uint32_t *id);
+
+/*
+ * Joins multicast group @group (NETLINK_ADD_MEMBERSHIP); from then on
+ * the socket receives its notifications.  Returns 0 or a negative errno.
+ */
+int evs_nl_join(struct evs_nl *nl, uint32_t group);
+
+/*
+ * Waits for one datagram and calls @cb for each message in it of
+ * nl->family: the notifications of a joined group.  Acks, errors and other
+ * families' messages are skipped.  @cb returns as for evs_nl_talk();
+ * MNL_CB_STOP skips the rest of the datagram.  Returns 0, the callback's
+ * -errno, -EPROTO for a malformed datagram, or the negative errno of the
+ * receive: -EINTR when a signal came first, -ENOBUFS when notifications
+ * were lost because the receive buffer overran (the socket stays usable).
+ */
+int evs_nl_recv_ntf(struct evs_nl *nl, mnl_cb_t cb, void *data);
+
+/*
  * Starts a request in @buf (EVS_NL_REQ_SIZE bytes, EVS_NL_ALIGNED):
  * nlmsghdr for @family with NLM_F_REQUEST | NLM_F_ACK | @nlmsg_flags and a
  * fresh sequence number, then a genlmsghdr with @cmd and @version.  Add
@@ -185,6 +210,15 @@ struct evs_latency {
 	uint64_t buckets[EVS_PRIO_NR][EVS_LAT_BUCKETS];
 	bool present[EVS_PRIO_NR];
 };
+
+/*
+ * One EVS_A_LAT_PRIO nest (inside EVS_A_LATENCY, or a LATENCY_GET message):
+ * its priority, which may be one this header does not know, and its
+ * EVS_LAT_BUCKETS buckets, more of them folded into the last.  Returns 0
+ * or -EPROTO.
+ */
+int evs_nl_parse_lat_prio(const struct nlattr *nest, uint8_t *prio,
+			  uint64_t *buckets);
 
 /*
  * Fills @lat from an EVS_A_LATENCY nest.  Priorities the kernel did not

@@ -99,12 +99,29 @@ run "no object" 2 "evctl: missing object" "$EVCTL"
 run "help extra" 2 "evctl: unexpected argument 'x'" "$EVCTL" help stats x
 run "stats help extra" 2 "evctl: unexpected argument 'x'" "$EVCTL" stats help x
 run "help lists every object" 0 "" "$EVCTL" help
-for obj in version stats listen route conn read config; do
+for obj in version stats listen route conn ring latency read config monitor; do
 	stdout_has "help lists $obj" "^  evctl $obj "
 done
 stdout_has "help lists -r" "^  -r, --raw "
+stdout_has "help lists -n" "^  -n, --netns NETNS "
+stdout_has "help lists stats -w" "^  evctl stats \[show\] \[-w SECONDS \[--count N\]\] "
+stdout_has "help lists monitor --count" "^  evctl monitor \[--count N\] "
 run "help read has the JSON keys" 0 "" "$EVCTL" help read
 stdout_has "help read JSON keys" "ts_done, payload"
+# Every object's help names its verbs and the keys of its JSON output.
+for obj in version stats listen route conn ring latency read config monitor; do
+	run "help $obj" 0 "" "$EVCTL" help $obj
+	stdout_has "help $obj: usage" "^Usage: evctl \[OPTIONS\] $obj "
+	stdout_has "help $obj: JSON keys" "^JSON: "
+	cp "$tmp/out" "$tmp/help1"
+	run "$obj help" 0 "" "$EVCTL" $obj help
+	if cmp -s "$tmp/out" "$tmp/help1"; then echo "ok - $obj help is help $obj"; else echo "not ok - $obj help is help $obj"; fails=$((fails + 1)); fi
+done
+run "monitor help" 0 "" "$EVCTL" monitor help
+stdout_has "monitor help has no verb" "^Usage: evctl \[OPTIONS\] monitor \[ARGS\]$"
+stdout_has "monitor help: rate keys" "rate: interval_ms, deltas"
+run "help stats documents -w JSON" 0 "" "$EVCTL" help stats
+stdout_has "help stats: -w keys" "counters, gauges, deltas \{NAME: n\}, rates \{NAME: per second\},"
 
 # Usage errors of the new verbs: exit 2 before any netlink traffic, so
 # the real binary is enough.
@@ -152,6 +169,45 @@ run "config set: u32 overflow" 2 "evctl: invalid max-payload '4294967296'" "$EVC
 run "config set: hex" 2 "evctl: invalid batch '0x10'" "$EVCTL" config set batch 0x10
 run "config set: negative" 2 "evctl: invalid store-limit '-1'" "$EVCTL" config set store-limit -1
 run "config show: extra" 2 "evctl: unexpected argument 'x'" "$EVCTL" config show x
+run "config set: idle-timeout overflow" 2 "evctl: invalid idle-timeout '4294967296'" "$EVCTL" config set idle-timeout 4294967296
+run "config set: ack-delay negative" 2 "evctl: invalid ack-delay '-1'" "$EVCTL" config set ack-delay -1
+run "ring show: extra" 2 "evctl: unexpected argument 'x'" "$EVCTL" ring show x
+run "ring: unknown verb" 2 "evctl: unknown verb 'add'" "$EVCTL" ring add
+run "latency show: extra" 2 "evctl: unexpected argument 'x'" "$EVCTL" latency show x
+run "latency: option" 2 "evctl: unexpected argument '-w'" "$EVCTL" latency -w 1
+run "stats -w: no value" 2 "evctl: '-w' needs a value" "$EVCTL" stats -w
+run "stats --watch: no value" 2 "evctl: '--watch' needs a value" "$EVCTL" stats show --watch
+run "stats -w 0" 2 "evctl: invalid interval '0' (seconds, 0.1 to 86400)" "$EVCTL" stats -w 0
+run "stats -w 0.05" 2 "evctl: invalid interval '0.05' (seconds, 0.1 to 86400)" "$EVCTL" stats -w 0.05
+run "stats -w 1.2345" 2 "evctl: invalid interval '1.2345' (seconds, 0.1 to 86400)" "$EVCTL" stats -w 1.2345
+run "stats -w 86401" 2 "evctl: invalid interval '86401' (seconds, 0.1 to 86400)" "$EVCTL" stats -w 86401
+run "stats -w .5" 2 "evctl: invalid interval '.5' (seconds, 0.1 to 86400)" "$EVCTL" stats -w .5
+run "stats -w 1." 2 "evctl: invalid interval '1.' (seconds, 0.1 to 86400)" "$EVCTL" stats -w 1.
+run "stats -w x" 2 "evctl: invalid interval 'x' (seconds, 0.1 to 86400)" "$EVCTL" stats -w x
+run "stats -w twice" 2 "evctl: '--watch' given twice" "$EVCTL" stats -w 1 --watch 2
+run "stats --count without -w" 2 "evctl: '--count' needs '--watch'" "$EVCTL" stats --count 2
+run "stats --count 0" 2 "evctl: invalid count '0'" "$EVCTL" stats -w 1 --count 0
+run "stats --count=x" 2 "evctl: invalid count 'x'" "$EVCTL" stats -w 1 --count=x
+run "stats: unknown option" 2 "evctl: unknown option '-x'" "$EVCTL" stats -x
+run "stats reset: option" 2 "evctl: unexpected argument '-w'" "$EVCTL" stats reset -w 1
+run "monitor: extra" 2 "evctl: unexpected argument 'x'" "$EVCTL" monitor x
+run "monitor: unknown option" 2 "evctl: unknown option '--bogus'" "$EVCTL" monitor --bogus
+run "monitor --count: no value" 2 "evctl: '--count' needs a value" "$EVCTL" monitor --count
+run "monitor --count 0" 2 "evctl: invalid count '0'" "$EVCTL" monitor --count 0
+run "monitor --count too big" 2 "evctl: invalid count '4294967296'" "$EVCTL" monitor --count 4294967296
+run "-n: no value" 2 "evctl: '-n' needs a value" "$EVCTL" -n
+run "--netns: no value" 2 "evctl: '--netns' needs a value" "$EVCTL" --netns
+run "-n: empty name" 2 "evctl: invalid network namespace name ''" "$EVCTL" -n '' stats
+run "-n: dot dot" 2 "evctl: invalid network namespace name '..'" "$EVCTL" -n .. stats
+# Usage errors come first, and help needs no namespace.
+run "-n missing, usage error" 2 "evctl: unknown object 'bogus'" "$EVCTL" -n evs-test-missing bogus
+run "-n missing, help" 0 "" "$EVCTL" -n evs-test-missing help
+# A namespace that is not there: exit 1, named, with the reason.
+run "-n missing" 1 "evctl: cannot enter network namespace 'evs-test-missing': No such file or directory" "$EVCTL" -n evs-test-missing stats
+stdout_is "-n missing prints nothing" ""
+run "--netns=missing -j" 1 "evctl: cannot enter network namespace 'evs-test-missing': No such file or directory" "$EVCTL" --netns=evs-test-missing -j monitor
+: >"$tmp/notns"
+run "-n of a file that is no namespace" 1 "evctl: cannot enter network namespace '$tmp/notns': Invalid argument" "$EVCTL" -n "$tmp/notns" conn
 
 export EVS_FAKE=ok
 run "version" 0 "" "$FAKE" version
@@ -168,10 +224,11 @@ grep -qE '^frames +6$' "$tmp/out" || { echo "not ok - stats line"; fails=$((fail
 # 23 counters, a blank line, 7 gauges, a blank line, the latency title,
 # its header and 3 priorities.
 [ "$(wc -l <"$tmp/out")" -eq 37 ] || { echo "not ok - stats lines"; fails=$((fails + 1)); }
-stdout_has "stats gauge" '^store_bytes +108$'
-stdout_has "stats latency title" '^latency, .*\(us, upper bounds of log2 buckets\):$'
-stdout_has "stats latency header" '^PRIO +EVENTS +P50_US +P99_US +P999_US$'
-stdout_has "stats latency rt" '^realtime +1000 +2\.048 +8\.192 +2097\.152$'
+stdout_has "stats gauge" '^store_bytes +108 B$'
+stdout_has "stats bytes as a size" '^bytes +1\.0 TiB$'
+stdout_has "stats latency title" '^latency, parsed to stored \(upper bounds of log2 buckets\):$'
+stdout_has "stats latency header" '^PRIO +EVENTS +P50 +P99 +P99\.9$'
+stdout_has "stats latency rt" '^realtime +1000 +2\.0 µs +8\.2 µs +2\.1 ms$'
 stdout_has "stats latency empty" '^transactional +0 +- +- +-$'
 stdout_has "stats latency open bucket" '^batch +1 +inf +inf +inf$'
 run "st sh" 0 "" "$FAKE" st sh
@@ -226,11 +283,11 @@ run "route del" 0 "" "$FAKE" route del topic 9
 trace_is "route del request" "ROUTE_DEL TOPIC=u16:9"
 
 run "conn" 0 "" "$FAKE" conn
-stdout_is "conn text" "           ID  PEER                 LOCAL  STATE            EVENTS                 BYTES  PAUSED       ACKED  INFLIGHT
-            1  127.0.0.1:40000       7000  open                 10                   640  no               9         1
-1099511627776  [2001:db8::1]:40001   7001  draining  1099511627776  18446744073709551615  yes     4294967295         0"
+stdout_is "conn text" "           ID  PEER                 LOCAL  STATE            EVENTS     BYTES  PAUSED       ACKED  INFLIGHT   IDLE
+            1  127.0.0.1:40000       7000  open                 10     640 B  no               9         1  1.5 s
+1099511627776  [2001:db8::1]:40001   7001  draining  1099511627776  16.0 EiB  yes     4294967295         0  1d01h"
 run "-j conn" 0 "" "$FAKE" -j conn show
-json "-j conn keys" '.[0] == {id: 1, family: "inet", peer: "127.0.0.1", peer_port: 40000, local_port: 7000, state: "open", events: 10, bytes: 640, paused: false, acked: 9, inflight: 1} and .[1].family == "inet6" and .[1].peer == "2001:db8::1" and .[1].state == "draining" and .[1].paused == true and .[1].acked == 4294967295'
+json "-j conn keys" '.[0] == {id: 1, family: "inet", peer: "127.0.0.1", peer_port: 40000, local_port: 7000, state: "open", events: 10, bytes: 640, paused: false, acked: 9, inflight: 1, idle_ms: 1500} and .[1].family == "inet6" and .[1].peer == "2001:db8::1" and .[1].state == "draining" and .[1].paused == true and .[1].acked == 4294967295 and .[1].bytes == 18446744073709551615 and .[1].idle_ms == 90061000'
 trace_is "conn request" "CONN_GET
 CONN_GET"
 
@@ -261,21 +318,191 @@ stdout_is "-j read empty topic" "[]"
 rm -f "$tmp/trace"
 
 run "config" 0 "" "$FAKE" config
-stdout_is "config text" "max-payload  4096
-pool-limit   65536
-pressure     80
-ring-size    1024
-store-limit  68719476736
-conn-limit   1024
-batch        64"
+stdout_is "config text" "max-payload          4096  bytes (4.0 KiB)
+pool-limit          65536  events
+pressure               80  %
+ring-size            1024  slots
+store-limit   68719476736  bytes (64.0 GiB)
+conn-limit           1024  connections
+batch                  64  events
+idle-timeout          300  s
+ack-delay             200  µs"
 run "-j config" 0 "" "$FAKE" -j config show
-json "-j config keys" '. == {max_payload: 4096, pool_limit: 65536, pressure: 80, ring_size: 1024, store_limit: 68719476736, conn_limit: 1024, batch: 64}'
+json "-j config keys" '. == {max_payload: 4096, pool_limit: 65536, pressure: 80, ring_size: 1024, store_limit: 68719476736, conn_limit: 1024, batch: 64, idle_timeout: 300, ack_delay: 200}'
 trace_is "config request" "CONFIG_GET
 CONFIG_GET"
 run "config set" 0 "" "$FAKE" config set store-limit 18446744073709551615 pressure 50 max-payload 8192 pool-limit 1 ring-size 64 conn-limit 2 batch 3
 stdout_is "config set is quiet" ""
 trace_is "config set request" "CONFIG_SET CONFIG{ MAX_PAYLOAD=u32:8192 POOL_LIMIT=u32:1 PRESSURE=u8:50 RING_SIZE=u32:64 STORE_LIMIT=u64:18446744073709551615 CONN_LIMIT=u32:2 BATCH=u32:3 }"
 run "config set names the bad setting" 1 "evctl: pressure 101: Numerical result out of range: integer out of range (attribute type 4 at offset 24)" "$FAKE" config set batch 1 pressure 101
+rm -f "$tmp/trace"
+run "config set idle-timeout, ack-delay" 0 "" "$FAKE" config set ack-delay 1000000 idle-timeout 0
+trace_is "config set idle-timeout, ack-delay request" "CONFIG_SET CONFIG{ IDLE_TIMEOUT=u32:0 ACK_DELAY=u32:1000000 }"
+run "config set idle-timeout out of range" 1 "evctl: idle-timeout 86401: Numerical result out of range: integer out of range (attribute type 9 at offset 24)" "$FAKE" config set idle-timeout 86401
+run "config set ack-delay out of range" 1 "evctl: ack-delay 1000001: Numerical result out of range: integer out of range (attribute type 10 at offset 32)" "$FAKE" config set idle-timeout 1 ack-delay 1000001
+rm -f "$tmp/trace"
+
+run "ring" 0 "" "$FAKE" ring
+stdout_is "ring text" "CPU  PRIO           COUNT  SIZE  FILL%
+  0  realtime           0  1024    0.0
+  0  transactional    512  1024   50.0
+  0  batch           1024  1024  100.0
+  1  realtime           1  1024    0.1
+  1  transactional      0  1024    0.0
+  1  batch              3  1024    0.3"
+trace_is "ring request" "RING_GET"
+run "-j ring" 0 "" "$FAKE" -j ring show
+json "-j ring keys" 'length == 6 and .[0] == {cpu: 0, prio: "realtime", count: 0, size: 1024} and .[2] == {cpu: 0, prio: "batch", count: 1024, size: 1024} and .[5] == {cpu: 1, prio: "batch", count: 3, size: 1024}'
+rm -f "$tmp/trace"
+
+run "latency" 0 "" "$FAKE" latency
+stdout_is "latency text" "realtime: 1000 events, p50 2.0 µs, p99 8.2 µs, p99.9 2.1 ms
+LATENCY           COUNT  SHARE
+1.0 µs .. 2.0 µs    500  50.0%  ########################################
+4.1 µs .. 8.2 µs    490  49.0%  ########################################
+1.0 ms .. 2.1 ms      9   0.9%  #
+1.1 s .. 2.1 s        1   0.1%  #
+
+transactional: 0 events
+
+batch: 1 event, p50 inf, p99 inf, p99.9 inf
+LATENCY     COUNT   SHARE
+>= 549.8 s      1  100.0%  ########################################"
+trace_is "latency request" "LATENCY_GET"
+run "-j latency" 0 "" "$FAKE" -j latency show
+json "-j latency keys" 'length == 3 and .[0] == {prio: "realtime", events: 1000, p50_us: 2.048, p99_us: 8.192, p999_us: 2097.152, buckets: [0,0,0,0,0,0,0,0,0,0,500,0,490,0,0,0,0,0,0,0,9,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0]} and .[1].events == 0 and .[1].p50_us == null and .[2].p999_us == null and (.[2].buckets | length) == 40'
+# The same histograms as stats shows.
+"$FAKE" -j stats | jq -c .latency >"$tmp/lat1" 2>/dev/null
+"$FAKE" -j latency | jq -c . >"$tmp/lat2" 2>/dev/null
+if [ -s "$tmp/lat1" ] && cmp -s "$tmp/lat1" "$tmp/lat2"; then echo "ok - latency show is stats latency"; else echo "not ok - latency show is stats latency"; fails=$((fails + 1)); fi
+rm -f "$tmp/trace"
+
+# stats -w: frames one after another, counters with deltas and rates.
+run "stats -w --count 2" 0 "" "$FAKE" stats -w 0.1 --count 2
+[ "$(grep -c '^Every 0.1 s: evctl stats ' "$tmp/out")" -eq 2 ] || { echo "not ok - stats -w: two frames"; fails=$((fails + 1)); }
+stdout_has "stats -w: first frame has no delta" '^frames +6 +- +-$'
+stdout_has "stats -w: delta and rate" '^frames +26 +20 +[0-9]+\.[0-9]k? events/s$'
+stdout_has "stats -w: bytes as sizes" '^bytes +1\.0 TiB +1\.5 MiB +[0-9]+\.[0-9] [KMG]iB/s$'
+stdout_has "stats -w: errors per second" '^err_magic +156 +120 +[0-9.]+k? errors/s$'
+stdout_has "stats -w: interval" '^Every 0\.1 s: evctl stats  [0-9:]{8}  \(interval 0\.[0-9]{3} s\)$'
+stdout_has "stats -w: gauges" '^store_bytes +108 B$'
+stdout_has "stats -w: frames apart" '^$'
+trace_is "stats -w requests" "GET_STATS
+GET_STATS"
+if grep -q "$(printf '\033')" "$tmp/out"; then echo "not ok - stats -w: no escapes into a file"; fails=$((fails + 1)); else echo "ok - stats -w: no escapes into a file"; fi
+run "stats -w -j --count 2" 0 "" "$FAKE" stats --watch=0.1 --count=2 -j
+[ "$(wc -l <"$tmp/out")" -eq 2 ] || { echo "not ok - stats -w -j: one line per frame"; fails=$((fails + 1)); }
+if jq -se 'length == 2 and (.[0] | keys) == ["counters", "deltas", "gauges", "interval_s", "rates"] and .[0].deltas == null and .[0].rates == null and .[0].interval_s == null and .[0].counters.frames == 6 and (.[1] | keys) == ["counters", "deltas", "gauges", "interval_s", "rates"] and .[1].counters.frames == 26 and .[1].deltas.frames == 20 and .[1].deltas.bytes == 1572864 and (.[1].deltas | length) == 23 and .[1].rates.frames > 0 and .[1].rates.frames <= 220 and .[1].interval_s >= 0.09 and .[1].interval_s < 5 and .[1].gauges.conns == 103' "$tmp/out" >/dev/null; then
+	echo "ok - stats -w -j keys"
+else
+	echo "not ok - stats -w -j keys"; echo "#  $(cat "$tmp/out")"; fails=$((fails + 1))
+fi
+run "-p stats -w" 0 "" "$FAKE" -p stats -w 0.1 --count 1
+json "-p stats -w" '.deltas == null and .counters.frames == 6'
+# On a terminal the screen is cleared before each frame.
+if command -v script >/dev/null; then
+	script -qec "$FAKE stats -w 0.1 --count 2" /dev/null >"$tmp/out" 2>&1
+	if [ "$(grep -c "$(printf '\033\\[H\033\\[2J')" "$tmp/out")" -eq 2 ]; then echo "ok - stats -w: clears a terminal"; else echo "not ok - stats -w: clears a terminal"; fails=$((fails + 1)); fi
+else
+	echo "ok - # SKIP stats -w on a terminal: no script(1)"
+fi
+# Until interrupted: SIGINT and SIGTERM end it at once, with status 0.
+for sig in INT TERM; do
+	"$FAKE" stats -w 30 >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	n=0
+	while [ $n -lt 100 ] && ! grep -q '^frames' "$tmp/out"; do sleep 0.05; n=$((n + 1)); done
+	kill -$sig $pid
+	start=$(date +%s)
+	wait $pid
+	rc=$?
+	if [ $rc -eq 0 ] && [ $(($(date +%s) - start)) -lt 5 ] && [ ! -s "$tmp/err" ]; then
+		echo "ok - stats -w: SIG$sig exits 0"
+	else
+		echo "not ok - stats -w: SIG$sig exits 0"; echo "#  rc $rc, $(cat "$tmp/err")"; fails=$((fails + 1))
+	fi
+done
+rm -f "$tmp/trace"
+
+# monitor: the fake kernel delivers its script, then "presses Ctrl-C".
+run "monitor" 0 "" "$FAKE" monitor
+[ "$(wc -l <"$tmp/out")" -eq 10 ] || { echo "not ok - monitor: 10 lines"; fails=$((fails + 1)); }
+if grep -vqE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} [a-z-]+( |$)' "$tmp/out"; then
+	echo "not ok - monitor: every line starts with a timestamp and a kind"; fails=$((fails + 1))
+else
+	echo "ok - monitor: every line starts with a timestamp and a kind"
+fi
+cut -d' ' -f2- "$tmp/out" >"$tmp/mon"
+cat >"$tmp/want" <<'WANT'
+listen-add address 127.0.0.1:7000 accepted 3 conns 0
+conn-open id 1 peer 127.0.0.1:40000 local-port 7000 state open events 10 bytes 640 paused no acked 9 inflight 1 idle-ms 1500
+route-add topic 7 prio realtime
+route-del topic 7
+config max-payload 4096 pool-limit 65536 pressure 80 ring-size 1024 store-limit 68719476736 conn-limit 1024 batch 64 idle-timeout 300 ack-delay 200
+proto-error conn 1099511627776 peer [2001:db8::1]:40001 kind magic client-seq 7 message "bad \"magic\"\x0a"
+rate interval-ms 500 frames 1200 bytes 76800 listeners 102 conns 103 paused 104 inflight 105 inflight-high 106 store-events 107 store-bytes 108
+conn-close id 1099511627776 peer [2001:db8::1]:40001 local-port 7001 state draining events 1099511627776 bytes 18446744073709551615 paused yes acked 4294967295 inflight 0 idle-ms 90061000 reason error
+listen-del address 127.0.0.1:7000 accepted 3 conns 0
+unknown cmd 200
+WANT
+if cmp -s "$tmp/mon" "$tmp/want"; then echo "ok - monitor text"; else echo "not ok - monitor text"; diff "$tmp/want" "$tmp/mon" | sed 's/^/#  /'; fails=$((fails + 1)); fi
+trace_is "monitor sends no evstream request" ""
+run "monitor --count 3" 0 "" "$FAKE" monitor --count 3
+[ "$(wc -l <"$tmp/out")" -eq 3 ] || { echo "not ok - monitor --count 3: 3 lines"; fails=$((fails + 1)); }
+stdout_has "monitor --count 3: third" ' route-add topic 7 prio realtime$'
+run "monitor --count 8: in the middle of a datagram" 0 "" "$FAKE" monitor --count=8
+[ "$(wc -l <"$tmp/out")" -eq 8 ] || { echo "not ok - monitor --count 8: 8 lines"; fails=$((fails + 1)); }
+run "-j monitor" 0 "" "$FAKE" -j monitor
+[ "$(wc -l <"$tmp/out")" -eq 10 ] || { echo "not ok - -j monitor: one line per event"; fails=$((fails + 1)); }
+if jq -se '
+	length == 10 and
+	([.[].event] == ["listen-add", "conn-open", "route-add", "route-del", "config", "proto-error", "rate", "conn-close", "listen-del", "unknown"]) and
+	all(.[]; .time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}[+-][0-9]{2}:[0-9]{2}$")) and
+	(.[0] | del(.time)) == {event: "listen-add", family: "inet", address: "127.0.0.1", port: 7000, accepted: 3, conns: 0} and
+	(.[1] | del(.time)) == {event: "conn-open", id: 1, family: "inet", peer: "127.0.0.1", peer_port: 40000, local_port: 7000, state: "open", events: 10, bytes: 640, paused: false, acked: 9, inflight: 1, idle_ms: 1500} and
+	(.[2] | del(.time)) == {event: "route-add", topic: 7, prio: "realtime"} and
+	(.[3] | del(.time)) == {event: "route-del", topic: 7} and
+	(.[4] | del(.time)) == {event: "config", max_payload: 4096, pool_limit: 65536, pressure: 80, ring_size: 1024, store_limit: 68719476736, conn_limit: 1024, batch: 64, idle_timeout: 300, ack_delay: 200} and
+	(.[5] | del(.time)) == {event: "proto-error", conn: 1099511627776, family: "inet6", peer: "2001:db8::1", peer_port: 40001, kind: "magic", client_seq: 7, message: "bad \"magic\"\n"} and
+	(.[6] | keys) == ["deltas", "event", "gauges", "interval_ms", "rates", "time"] and
+	.[6].interval_ms == 500 and .[6].deltas.frames == 1200 and .[6].deltas.acks == 0 and (.[6].deltas | length) == 23 and
+	.[6].rates.frames == 2400 and .[6].rates.bytes == 153600 and .[6].gauges.conns == 103 and
+	.[7].event == "conn-close" and .[7].reason == "error" and .[7].id == 1099511627776 and .[7].family == "inet6" and .[7].bytes == 18446744073709551615 and
+	(.[8] | del(.time)) == {event: "listen-del", family: "inet", address: "127.0.0.1", port: 7000, accepted: 3, conns: 0} and
+	(.[9] | del(.time)) == {event: "unknown", cmd: 200}
+' "$tmp/out" >/dev/null; then
+	echo "ok - -j monitor keys"
+else
+	echo "not ok - -j monitor keys"; sed 's/^/#  /' "$tmp/out"; fails=$((fails + 1))
+fi
+run "monitor -j after the object" 0 "" "$FAKE" monitor -j --count 1
+json "monitor -j after the object" '.event == "listen-add"'
+# Each line is out as soon as it is whole, also into a file: the fake
+# holds the second notification back until the first one was read.
+rm -f "$tmp/gate"
+EVS_FAKE_GATE="$tmp/gate" "$FAKE" monitor --count 2 >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+n=0
+while [ $n -lt 100 ] && [ "$(wc -l <"$tmp/out")" -lt 1 ]; do sleep 0.05; n=$((n + 1)); done
+lines=$(wc -l <"$tmp/out")
+touch "$tmp/gate"
+wait $pid
+rc=$?
+if [ "$lines" -eq 1 ] && [ $rc -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 2 ]; then
+	echo "ok - monitor: line-buffered into a file"
+else
+	echo "not ok - monitor: line-buffered into a file"; echo "#  $lines line(s) before the gate, rc $rc"; fails=$((fails + 1))
+fi
+rm -f "$tmp/trace"
+if [ "$(id -u)" -eq 0 ]; then
+	run "-n with a path" 0 "" "$FAKE" -n /proc/self/ns/net route
+	stdout_has "-n with a path: output" '^65535  batch$'
+	trace_is "-n with a path: request" "ROUTE_GET"
+else
+	echo "ok - # SKIP -n with a path: setns needs CAP_SYS_ADMIN"
+fi
+run "-n missing: nothing sent" 1 "evctl: cannot enter network namespace 'evs-test-missing': No such file or directory" "$FAKE" -n evs-test-missing route
+trace_is "-n missing: nothing sent" ""
 unset EVS_FAKE_TRACE
 
 EVS_FAKE=partial
@@ -285,14 +512,28 @@ run "partial stats text" 0 "" "$FAKE" stats
 [ "$(wc -l <"$tmp/out")" -eq 12 ] || { echo "not ok - partial stats lines"; fails=$((fails + 1)); }
 run "partial config" 0 "" "$FAKE" -j config
 json "partial config keys" '(. | length) == 6 and (. | has("conn_limit") | not)'
+run "partial conn: no idle time" 0 "" "$FAKE" -j conn
+json "partial conn: idle_ms null" '.[0].idle_ms == null and .[1].idle_ms == null'
+run "partial conn text" 0 "" "$FAKE" conn
+stdout_has "partial conn text: IDLE -" '^ +1  127\.0\.0\.1:40000 .*  -$'
+run "partial ring: none yet" 0 "" "$FAKE" ring
+stdout_is "partial ring prints nothing" ""
+run "-j partial ring" 0 "" "$FAKE" -j ring
+stdout_is "-j partial ring" "[]"
+run "monitor without the group" 1 'evctl: the evstream module is too old: no "monitor" group' "$FAKE" monitor
+stdout_is "monitor without the group prints nothing" ""
 
 EVS_FAKE=absent
 run "module not loaded" 1 "evctl: evstream module not loaded" "$FAKE" stats
 run "module not loaded, -j" 1 "evctl: evstream module not loaded" "$FAKE" -j version
 stdout_is "no output on error" ""
+run "module not loaded, monitor" 1 "evctl: evstream module not loaded" "$FAKE" monitor
+run "module not loaded, stats -w" 1 "evctl: evstream module not loaded" "$FAKE" stats -w 1
+stdout_is "module not loaded, stats -w prints nothing" ""
 
 EVS_FAKE=eperm
 run "EPERM" 1 "evctl: Operation not permitted (need CAP_NET_ADMIN)" "$FAKE" stats reset
+run "EPERM ring" 1 "evctl: Operation not permitted (need CAP_NET_ADMIN)" "$FAKE" ring
 
 EVS_FAKE=einval
 run "extack" 1 'evctl: Invalid argument: Fake "quoted" failure (offset 20)' "$FAKE" stats
@@ -319,6 +560,14 @@ run "bad route reply" 1 "evctl: malformed reply from the kernel: bad or missing 
 stdout_is "bad route reply prints nothing" ""
 run "bad config reply" 1 "evctl: malformed reply from the kernel: bad setting" "$FAKE" config
 run "bad read reply" 1 "evctl: malformed reply from the kernel: events out of order or incomplete" "$FAKE" read topic 7
+run "bad ring reply" 1 "evctl: malformed reply from the kernel: bad or missing ring attribute" "$FAKE" ring
+stdout_is "bad ring reply prints nothing" ""
+run "bad latency reply" 1 "evctl: malformed reply from the kernel: bad or missing latency histogram" "$FAKE" -j latency
+stdout_is "bad latency reply prints nothing" ""
+run "bad stats -w reply" 1 "evctl: malformed reply from the kernel: bad or missing counters" "$FAKE" stats -w 1
+# A malformed notification is reported and skipped; the rest go on.
+run "bad notification" 0 "evctl: malformed route-add notification: bad or missing topic or priority" "$FAKE" monitor
+[ "$(wc -l <"$tmp/out")" -eq 10 ] || { echo "not ok - bad notification: the others still come"; fails=$((fails + 1)); }
 
 echo "$0: $fails failed"
 [ "$fails" -eq 0 ]

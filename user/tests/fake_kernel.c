@@ -15,26 +15,46 @@
  * "eperm" (commands fail with EPERM, no message); "einval" (commands fail
  * with EINVAL and an extended-ACK message); "partial" (stats without some
  * counters, with one this evctl does not know, and without gauges and
- * latency); "bad" (malformed replies); for READ also "intr" (the first
- * dump from below seq 5 is interrupted in the middle of event 5),
+ * latency); "bad" (malformed replies, and a malformed notification in
+ * the monitor script); for READ also "intr" (the first dump from below
+ * seq 5 is interrupted in the middle of event 5),
  * "intr-always" (every READ dump is interrupted before any event) and
  * "cut" (event 5 stops after its first fragment, no interruption flagged).
+ *
+ * "partial" is also an older module: no multicast groups, no rings (an
+ * empty RING_GET dump, as before the first listener), no idle time on
+ * connections and no idle timeout or ack delay settings.
  *
  * When EVS_FAKE_TRACE names a file, one line per request is appended to
  * it: the command and each attribute with its type, e.g.
  * "LISTEN_ADD ADDR_IN=127.0.0.1 PORT=u16:7000", so that tests can check
  * the exact message format.
+ *
+ * The "monitor" group: joining it (NETLINK_ADD_MEMBERSHIP through
+ * mnl_socket_setsockopt, also wrapped) starts a script of notifications,
+ * one handed out each time the socket is polled empty (ppoll, wrapped);
+ * once they are all out, the next poll is interrupted by a SIGINT, as if
+ * the user pressed Ctrl-C.  When EVS_FAKE_GATE names a file, the second
+ * notification waits (up to 10 s) until that file exists, so that a test
+ * can check that the first one was written out before.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include "../lib/evs_nl.h"
 
 #define FAKE_FAMILY	0x2a
+/* Multicast group ids: another group first, so lookup by name matters. */
+#define FAKE_GRP_OTHER	0x2b
+#define FAKE_GRP_MON	0x2c
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_DGRAMS	64
 /* Dump datagrams are cut at this size, smaller than the reader's buffer. */
@@ -54,6 +74,14 @@ ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *nl,
 				 const void *req, size_t siz);
 ssize_t __wrap_mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf,
 				   size_t siz);
+int __wrap_mnl_socket_setsockopt(const struct mnl_socket *nl, int type,
+				 void *buf, socklen_t len);
+int __real_mnl_socket_setsockopt(const struct mnl_socket *nl, int type,
+				 void *buf, socklen_t len);
+int __wrap_ppoll(struct pollfd *fds, nfds_t nfds,
+		 const struct timespec *tmo, const sigset_t *mask);
+int __real_ppoll(struct pollfd *fds, nfds_t nfds,
+		 const struct timespec *tmo, const sigset_t *mask);
 
 static const char *mode(void)
 {
@@ -170,6 +198,29 @@ static void do_ctrl(const struct nlmsghdr *req, uint32_t portid)
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, EVS_GENL_NAME);
 	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, FAKE_FAMILY);
 	mnl_attr_put_u32(nlh, CTRL_ATTR_VERSION, EVS_GENL_VERSION);
+	if (!mode_is("partial")) {
+		static const struct {
+			const char *name;
+			uint32_t id;
+		} grps[] = {
+			{ "other", FAKE_GRP_OTHER },
+			{ EVS_MCGRP_MONITOR, FAKE_GRP_MON },
+		};
+		struct nlattr *all, *one;
+		unsigned int i;
+
+		all = mnl_attr_nest_start(nlh, CTRL_ATTR_MCAST_GROUPS);
+		for (i = 0; i < ARRAY_SIZE(grps); i++) {
+			/* The kernel numbers the entries from 1. */
+			one = mnl_attr_nest_start(nlh, i + 1);
+			mnl_attr_put_strz(nlh, CTRL_ATTR_MCAST_GRP_NAME,
+					  grps[i].name);
+			mnl_attr_put_u32(nlh, CTRL_ATTR_MCAST_GRP_ID,
+					 grps[i].id);
+			mnl_attr_nest_end(nlh, one);
+		}
+		mnl_attr_nest_end(nlh, all);
+	}
 	queue_msg(nlh);
 	queue_err(req, portid, 0, NULL, 0);
 }
@@ -202,6 +253,8 @@ static const struct attr_desc cfg_attrs[EVS_CFG_A_MAX + 1] = {
 	[EVS_CFG_A_STORE_LIMIT]	= { "STORE_LIMIT", K_U64 },
 	[EVS_CFG_A_CONN_LIMIT]	= { "CONN_LIMIT", K_U32 },
 	[EVS_CFG_A_BATCH]	= { "BATCH", K_U32 },
+	[EVS_CFG_A_IDLE_TIMEOUT] = { "IDLE_TIMEOUT", K_U32 },
+	[EVS_CFG_A_ACK_DELAY]	= { "ACK_DELAY", K_U32 },
 };
 
 static const char *const cmd_names[EVS_CMD_MAX + 1] = {
@@ -218,6 +271,8 @@ static const char *const cmd_names[EVS_CMD_MAX + 1] = {
 	[EVS_CMD_READ]		= "READ",
 	[EVS_CMD_CONFIG_GET]	= "CONFIG_GET",
 	[EVS_CMD_CONFIG_SET]	= "CONFIG_SET",
+	[EVS_CMD_RING_GET]	= "RING_GET",
+	[EVS_CMD_LATENCY_GET]	= "LATENCY_GET",
 };
 
 /* The request under check, and what went wrong with it. */
@@ -332,6 +387,19 @@ static void put_addr(struct nlmsghdr *nlh, const char *addr, uint16_t port)
 	mnl_attr_put_u16(nlh, EVS_A_PORT, port);
 }
 
+/* @bad: CONNS of the wrong size. */
+static void listener_attrs(struct nlmsghdr *nlh, const char *addr,
+			   uint16_t port, uint64_t accepted, uint32_t conns,
+			   bool bad)
+{
+	put_addr(nlh, addr, port);
+	put_u64_64bit(nlh, EVS_A_LISTEN_ACCEPTED, accepted, EVS_A_PAD);
+	if (bad)
+		mnl_attr_put_u16(nlh, EVS_A_LISTEN_CONNS, conns);
+	else
+		mnl_attr_put_u32(nlh, EVS_A_LISTEN_CONNS, conns);
+}
+
 static void put_listener(const struct nlmsghdr *req, uint32_t portid,
 			 const char *addr, uint16_t port, uint64_t accepted,
 			 uint32_t conns)
@@ -339,12 +407,7 @@ static void put_listener(const struct nlmsghdr *req, uint32_t portid,
 	struct nlmsghdr *nlh = new_genl(req, portid, FAKE_FAMILY,
 					EVS_CMD_LISTEN_GET);
 
-	put_addr(nlh, addr, port);
-	put_u64_64bit(nlh, EVS_A_LISTEN_ACCEPTED, accepted, EVS_A_PAD);
-	if (mode_is("bad"))
-		mnl_attr_put_u16(nlh, EVS_A_LISTEN_CONNS, conns);
-	else
-		mnl_attr_put_u32(nlh, EVS_A_LISTEN_CONNS, conns);
+	listener_attrs(nlh, addr, port, accepted, conns, mode_is("bad"));
 	queue_msg(nlh);
 }
 
@@ -369,20 +432,17 @@ struct fake_conn {
 	uint8_t state, paused;
 	uint64_t events, bytes;
 	uint32_t acked, inflight;
+	uint64_t idle_ms;
 };
 
 static const struct fake_conn fake_conns[] = {
-	{ 1, "127.0.0.1", 40000, 7000, EVS_CONN_OPEN, 0, 10, 640, 9, 1 },
+	{ 1, "127.0.0.1", 40000, 7000, EVS_CONN_OPEN, 0, 10, 640, 9, 1, 1500 },
 	{ 1ULL << 40, "2001:db8::1", 40001, 7001, EVS_CONN_DRAINING, 1,
-	  1ULL << 40, 18446744073709551615ULL, 4294967295U, 0 },
+	  1ULL << 40, 18446744073709551615ULL, 4294967295U, 0, 90061000 },
 };
 
-static void put_conn(const struct nlmsghdr *req, uint32_t portid,
-		     const struct fake_conn *c)
+static void conn_attrs(struct nlmsghdr *nlh, const struct fake_conn *c)
 {
-	struct nlmsghdr *nlh = new_genl(req, portid, FAKE_FAMILY,
-					EVS_CMD_CONN_GET);
-
 	put_u64_64bit(nlh, EVS_A_CONN_ID, c->id, EVS_A_PAD);
 	put_addr(nlh, c->peer, c->port);
 	mnl_attr_put_u16(nlh, EVS_A_LOCAL_PORT, c->local_port);
@@ -392,6 +452,18 @@ static void put_conn(const struct nlmsghdr *req, uint32_t portid,
 	mnl_attr_put_u8(nlh, EVS_A_CONN_PAUSED, c->paused);
 	mnl_attr_put_u32(nlh, EVS_A_CONN_ACKED, c->acked);
 	mnl_attr_put_u32(nlh, EVS_A_CONN_INFLIGHT, c->inflight);
+	/* Newer than the rest: an older module does not send it. */
+	if (!mode_is("partial"))
+		put_u64_64bit(nlh, EVS_A_CONN_IDLE_MS, c->idle_ms, EVS_A_PAD);
+}
+
+static void put_conn(const struct nlmsghdr *req, uint32_t portid,
+		     const struct fake_conn *c)
+{
+	struct nlmsghdr *nlh = new_genl(req, portid, FAKE_FAMILY,
+					EVS_CMD_CONN_GET);
+
+	conn_attrs(nlh, c);
 	queue_msg(nlh);
 }
 
@@ -511,67 +583,144 @@ static void do_read(const struct nlmsghdr *req, uint32_t portid,
 	queue_done(req, portid, 0);
 }
 
+/*
+ * Latency histograms.  rt: p50 in bucket 10, p99 in 12, p99.9 in 20; tx:
+ * empty; batch: its one event in the open last bucket.
+ */
+static const uint64_t lat_rt[EVS_LAT_BUCKETS] = {
+	[10] = 500, [12] = 490, [20] = 9, [30] = 1
+};
+
+static const uint64_t lat_tx[EVS_LAT_BUCKETS];
+static const uint64_t lat_batch[EVS_LAT_BUCKETS] = {
+	[EVS_LAT_BUCKETS - 1] = 1
+};
+
+static const uint64_t *const lat[EVS_PRIO_NR] = { lat_rt, lat_tx, lat_batch };
+
+/* One EVS_A_LAT_PRIO nest; @len is the size of the buckets attribute. */
+static void put_lat_prio(struct nlmsghdr *nlh, uint8_t prio, size_t len)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, EVS_A_LAT_PRIO);
+
+	mnl_attr_put_u8(nlh, EVS_LAT_A_PRIO, prio);
+	mnl_attr_put(nlh, EVS_LAT_A_BUCKETS, len, lat[prio]);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/*
+ * Counter @attr after @calls earlier GET_STATS: each call adds attr * 10,
+ * bytes 1.5 MiB, so that stats -w has deltas to show.
+ */
+static uint64_t counter_val(unsigned int attr, unsigned int calls)
+{
+	if (attr == EVS_STATS_A_BYTES)
+		return (1ULL << 40) + calls * 1572864ULL;
+	return attr * 3 + calls * attr * 10;
+}
+
+/* The counters nest; @only_even leaves out every other one. */
+static void put_counters(struct nlmsghdr *nlh, uint16_t type,
+			 unsigned int calls, bool only_even, bool bad)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
+	unsigned int i;
+
+	for (i = EVS_STATS_A_FIRST_COUNTER; i <= EVS_STATS_A_MAX; i++) {
+		if (only_even && i % 2)
+			continue;
+		if (bad && i == EVS_STATS_A_ACKS)
+			mnl_attr_put_u32(nlh, i, 1);
+		else
+			put_u64_64bit(nlh, i, counter_val(i, calls),
+				      EVS_STATS_A_PAD);
+	}
+	if (only_even)
+		put_u64_64bit(nlh, EVS_STATS_A_MAX + 5, 99, EVS_STATS_A_PAD);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static void put_gauges(struct nlmsghdr *nlh)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, EVS_A_GAUGES);
+	unsigned int i;
+
+	for (i = EVS_GAUGE_A_FIRST; i <= EVS_GAUGE_A_MAX; i++)
+		put_u64_64bit(nlh, i, 100 + i, EVS_GAUGE_A_PAD);
+	mnl_attr_nest_end(nlh, nest);
+}
+
 static void do_stats(const struct nlmsghdr *req, uint32_t portid, bool bad)
 {
-	/* rt: p50 in bucket 10, p99 in 12, p99.9 in 20; tx: empty; batch:
-	 * its one event in the open last bucket.
-	 */
-	uint64_t rt[EVS_LAT_BUCKETS] = { [10] = 500, [12] = 490, [20] = 9,
-					 [30] = 1 };
-	uint64_t tx[EVS_LAT_BUCKETS] = { 0 };
-	uint64_t batch[EVS_LAT_BUCKETS] = { [EVS_LAT_BUCKETS - 1] = 1 };
-	const uint64_t *lat[EVS_PRIO_NR] = { rt, tx, batch };
+	static unsigned int calls;
 	bool partial = mode_is("partial");
-	struct nlattr *nest, *prio;
+	struct nlattr *nest;
 	struct nlmsghdr *nlh;
 	unsigned int i;
 
 	nlh = new_genl(req, portid, FAKE_FAMILY, EVS_CMD_GET_STATS);
 	mnl_attr_put_strz(nlh, EVS_A_VERSION, "0.1.0-fake");
-	nest = mnl_attr_nest_start(nlh, EVS_A_STATS);
-	for (i = EVS_STATS_A_FIRST_COUNTER; i <= EVS_STATS_A_MAX; i++) {
-		if (partial && i % 2)
-			continue;
-		if (bad && i == EVS_STATS_A_ACKS)
-			mnl_attr_put_u32(nlh, i, 1);
-		else
-			put_u64_64bit(nlh, i, i == EVS_STATS_A_BYTES ?
-				      18446744073709551615ULL : i * 3,
-				      EVS_STATS_A_PAD);
-	}
-	if (partial)
-		put_u64_64bit(nlh, EVS_STATS_A_MAX + 5, 99, EVS_STATS_A_PAD);
-	mnl_attr_nest_end(nlh, nest);
+	put_counters(nlh, EVS_A_STATS, calls++, partial, bad);
 	if (partial) {
 		queue_msg(nlh);
 		return;
 	}
-
-	nest = mnl_attr_nest_start(nlh, EVS_A_GAUGES);
-	for (i = EVS_GAUGE_A_FIRST; i <= EVS_GAUGE_A_MAX; i++)
-		put_u64_64bit(nlh, i, 100 + i, EVS_GAUGE_A_PAD);
-	mnl_attr_nest_end(nlh, nest);
-
+	put_gauges(nlh);
 	nest = mnl_attr_nest_start(nlh, EVS_A_LATENCY);
-	for (i = 0; i < EVS_PRIO_NR; i++) {
-		prio = mnl_attr_nest_start(nlh, EVS_A_LAT_PRIO);
-		mnl_attr_put_u8(nlh, EVS_LAT_A_PRIO, i);
-		mnl_attr_put(nlh, EVS_LAT_A_BUCKETS,
-			     EVS_LAT_BUCKETS * sizeof(uint64_t), lat[i]);
-		mnl_attr_nest_end(nlh, prio);
-	}
+	for (i = 0; i < EVS_PRIO_NR; i++)
+		put_lat_prio(nlh, i, sizeof(lat_rt));
 	mnl_attr_nest_end(nlh, nest);
 	queue_msg(nlh);
 }
 
-static void do_config_get(const struct nlmsghdr *req, uint32_t portid,
-			  bool bad)
+/* LATENCY_GET: one message per priority; "bad" cuts the buckets short. */
+static void do_latency(const struct nlmsghdr *req, uint32_t portid, bool bad)
 {
 	struct nlmsghdr *nlh;
-	struct nlattr *nest;
+	unsigned int i;
 
-	nlh = new_genl(req, portid, FAKE_FAMILY, EVS_CMD_CONFIG_GET);
-	nest = mnl_attr_nest_start(nlh, EVS_A_CONFIG);
+	for (i = 0; i < EVS_PRIO_NR; i++) {
+		nlh = new_genl(req, portid, FAKE_FAMILY, EVS_CMD_LATENCY_GET);
+		put_lat_prio(nlh, i, bad ? 12 : sizeof(lat_rt));
+		queue_msg(nlh);
+	}
+	queue_done(req, portid, 0);
+}
+
+/*
+ * RING_GET: two CPUs, three priorities each, 1024 slots; an empty dump
+ * for an older module, as before the first listener.
+ */
+static void do_ring(const struct nlmsghdr *req, uint32_t portid, bool bad)
+{
+	static const uint32_t counts[2][EVS_PRIO_NR] = {
+		{ 0, 512, 1024 }, { 1, 0, 3 }
+	};
+	struct nlmsghdr *nlh;
+	unsigned int cpu, p;
+
+	for (cpu = 0; cpu < 2 && !mode_is("partial"); cpu++) {
+		for (p = 0; p < EVS_PRIO_NR; p++) {
+			nlh = new_genl(req, portid, FAKE_FAMILY,
+				       EVS_CMD_RING_GET);
+			mnl_attr_put_u32(nlh, EVS_A_CPU, cpu);
+			mnl_attr_put_u8(nlh, EVS_A_PRIO, p);
+			mnl_attr_put_u32(nlh, EVS_A_RING_COUNT, counts[cpu][p]);
+			if (bad)
+				mnl_attr_put_u16(nlh, EVS_A_RING_SIZE, 1024);
+			else
+				mnl_attr_put_u32(nlh, EVS_A_RING_SIZE, 1024);
+			queue_msg(nlh);
+		}
+	}
+	queue_done(req, portid, 0);
+}
+
+/* The EVS_A_CONFIG nest of CONFIG_GET and NTF_CONFIG. */
+static void config_attrs(struct nlmsghdr *nlh, bool bad)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, EVS_A_CONFIG);
+
 	mnl_attr_put_u32(nlh, EVS_CFG_A_MAX_PAYLOAD, 4096);
 	mnl_attr_put_u32(nlh, EVS_CFG_A_POOL_LIMIT, 65536);
 	if (bad)
@@ -583,7 +732,20 @@ static void do_config_get(const struct nlmsghdr *req, uint32_t portid,
 	if (!mode_is("partial"))
 		mnl_attr_put_u32(nlh, EVS_CFG_A_CONN_LIMIT, 1024);
 	mnl_attr_put_u32(nlh, EVS_CFG_A_BATCH, 64);
+	if (!mode_is("partial")) {
+		mnl_attr_put_u32(nlh, EVS_CFG_A_IDLE_TIMEOUT, 300);
+		mnl_attr_put_u32(nlh, EVS_CFG_A_ACK_DELAY, 200);
+	}
 	mnl_attr_nest_end(nlh, nest);
+}
+
+static void do_config_get(const struct nlmsghdr *req, uint32_t portid,
+			  bool bad)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = new_genl(req, portid, FAKE_FAMILY, EVS_CMD_CONFIG_GET);
+	config_attrs(nlh, bad);
 	queue_msg(nlh);
 }
 
@@ -593,7 +755,8 @@ static bool cmd_ok(struct check *c, uint8_t cmd, const struct nlattr **tb)
 	bool dump = (c->req->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 	bool want_dump = cmd == EVS_CMD_LISTEN_GET ||
 			 cmd == EVS_CMD_ROUTE_GET || cmd == EVS_CMD_CONN_GET ||
-			 cmd == EVS_CMD_READ;
+			 cmd == EVS_CMD_READ || cmd == EVS_CMD_RING_GET ||
+			 cmd == EVS_CMD_LATENCY_GET;
 
 	if (dump != want_dump)
 		check_fail(c, NULL, "fake: NLM_F_DUMP where it does not belong");
@@ -724,19 +887,39 @@ static void do_evs(const struct nlmsghdr *req, uint32_t portid)
 	case EVS_CMD_READ:
 		do_read(req, portid, tb);
 		return;
+	case EVS_CMD_RING_GET:
+		do_ring(req, portid, bad);
+		return;
+	case EVS_CMD_LATENCY_GET:
+		do_latency(req, portid, bad);
+		return;
 	case EVS_CMD_CONFIG_GET:
 		do_config_get(req, portid, bad);
 		break;
-	case EVS_CMD_CONFIG_SET:
-		/* The policy of PRESSURE is 1..100. */
-		if (cfg[EVS_CFG_A_PRESSURE] &&
-		    attr_val(cfg[EVS_CFG_A_PRESSURE]) > 100) {
-			queue_err(req, portid, -ERANGE, "integer out of range",
-				  (uint32_t)((const char *)cfg[EVS_CFG_A_PRESSURE] -
-					     (const char *)req));
-			return;
+	case EVS_CMD_CONFIG_SET: {
+		/* Ranges of the policy that the tests cross. */
+		static const struct {
+			uint16_t type;
+			uint64_t max;
+		} ranges[] = {
+			{ EVS_CFG_A_PRESSURE, 100 },
+			{ EVS_CFG_A_IDLE_TIMEOUT, 86400 },
+			{ EVS_CFG_A_ACK_DELAY, 1000000 },
+		};
+		const struct nlattr *a;
+
+		for (i = 0; i < ARRAY_SIZE(ranges); i++) {
+			a = cfg[ranges[i].type];
+			if (a && attr_val(a) > ranges[i].max) {
+				queue_err(req, portid, -ERANGE,
+					  "integer out of range",
+					  (uint32_t)((const char *)a -
+						     (const char *)req));
+				return;
+			}
 		}
 		break;
+	}
 	default:
 		queue_err(req, portid, -EOPNOTSUPP, NULL, 0);
 		return;
@@ -761,6 +944,192 @@ ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *nl,
 	else
 		queue_err(nlh, portid, -ENOENT, NULL, 0);
 	return siz;
+}
+
+/* ---- The "monitor" group ---- */
+
+static bool joined;
+static unsigned int ntf_next;
+
+/* A notification: no sequence number, from the kernel (port 0). */
+static struct nlmsghdr *new_ntf(uint16_t family, uint8_t cmd)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(msg_buf);
+	struct genlmsghdr *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+
+	nlh->nlmsg_type = family;
+	g->cmd = cmd;
+	g->version = 1;
+	return nlh;
+}
+
+/* Appends the notification to the last datagram instead of a new one. */
+static void queue_ntf(struct nlmsghdr *nlh, bool same_dgram)
+{
+	packing = same_dgram;
+	dgram_open = same_dgram;
+	queue_msg(nlh);
+	packing = false;
+}
+
+static void ntf_listener(uint8_t cmd, bool same_dgram)
+{
+	struct nlmsghdr *nlh = new_ntf(FAKE_FAMILY, cmd);
+
+	listener_attrs(nlh, "127.0.0.1", 7000, 3, 0, false);
+	queue_ntf(nlh, same_dgram);
+}
+
+static void ntf_conn(uint8_t cmd, const struct fake_conn *c, int reason)
+{
+	struct nlmsghdr *nlh = new_ntf(FAKE_FAMILY, cmd);
+
+	conn_attrs(nlh, c);
+	if (reason >= 0)
+		mnl_attr_put_u8(nlh, EVS_A_CLOSE_REASON, (uint8_t)reason);
+	queue_ntf(nlh, false);
+}
+
+static void ntf_route(uint8_t cmd, uint16_t topic, int prio)
+{
+	struct nlmsghdr *nlh = new_ntf(FAKE_FAMILY, cmd);
+
+	mnl_attr_put_u16(nlh, EVS_A_TOPIC, topic);
+	if (prio >= 0)
+		mnl_attr_put_u8(nlh, EVS_A_PRIO, (uint8_t)prio);
+	queue_ntf(nlh, false);
+}
+
+static void ntf_proto_error(void)
+{
+	struct nlmsghdr *nlh = new_ntf(FAKE_FAMILY, EVS_CMD_NTF_PROTO_ERROR);
+
+	put_u64_64bit(nlh, EVS_A_CONN_ID, 1ULL << 40, EVS_A_PAD);
+	put_addr(nlh, "2001:db8::1", 40001);
+	mnl_attr_put_u8(nlh, EVS_A_ERROR_KIND, EVS_ERR_MAGIC);
+	mnl_attr_put_strz(nlh, EVS_A_ERROR_MSG, "bad \"magic\"\n");
+	mnl_attr_put_u32(nlh, EVS_A_EVENT_CLIENT_SEQ, 7);
+	queue_ntf(nlh, false);
+}
+
+/* Counter deltas as the second GET_STATS would show them, over 500 ms. */
+static void ntf_rate(void)
+{
+	struct nlmsghdr *nlh = new_ntf(FAKE_FAMILY, EVS_CMD_NTF_RATE);
+	struct nlattr *nest;
+	unsigned int i;
+
+	mnl_attr_put_u32(nlh, EVS_A_INTERVAL_MS, 500);
+	nest = mnl_attr_nest_start(nlh, EVS_A_STATS);
+	for (i = EVS_STATS_A_FIRST_COUNTER; i <= EVS_STATS_A_MAX; i++)
+		put_u64_64bit(nlh, i, i == EVS_STATS_A_FRAMES ? 1200 :
+			      i == EVS_STATS_A_BYTES ? 76800 : 0,
+			      EVS_STATS_A_PAD);
+	mnl_attr_nest_end(nlh, nest);
+	put_gauges(nlh);
+	queue_ntf(nlh, false);
+}
+
+/*
+ * Queues the next step of the script, which may be several datagrams or
+ * several messages in one; returns false when the script is over.
+ */
+static bool queue_next_ntf(void)
+{
+	const char *gate = getenv("EVS_FAKE_GATE");
+	struct nlmsghdr *nlh;
+	int i;
+
+	if (ntf_next == 1 && gate)
+		for (i = 0; i < 1000 && access(gate, F_OK); i++)
+			usleep(10000);
+	switch (ntf_next++) {
+	case 0:
+		/* Another family's message first: not for the monitor. */
+		nlh = new_ntf(GENL_ID_CTRL, CTRL_CMD_NEWFAMILY);
+		queue_ntf(nlh, false);
+		ntf_listener(EVS_CMD_NTF_LISTEN_ADD, true);
+		return true;
+	case 1:
+		ntf_conn(EVS_CMD_NTF_CONN_OPEN, &fake_conns[0], -1);
+		return true;
+	case 2:
+		ntf_route(EVS_CMD_NTF_ROUTE_ADD, 7, EVS_PRIO_RT);
+		/* A malformed one: the prio is a u16.  Only in "bad". */
+		if (mode_is("bad")) {
+			nlh = new_ntf(FAKE_FAMILY, EVS_CMD_NTF_ROUTE_ADD);
+			mnl_attr_put_u16(nlh, EVS_A_TOPIC, 8);
+			mnl_attr_put_u16(nlh, EVS_A_PRIO, 1);
+			queue_ntf(nlh, true);
+		}
+		ntf_route(EVS_CMD_NTF_ROUTE_DEL, 7, -1);
+		return true;
+	case 3:
+		nlh = new_ntf(FAKE_FAMILY, EVS_CMD_NTF_CONFIG);
+		config_attrs(nlh, false);
+		queue_ntf(nlh, false);
+		return true;
+	case 4:
+		ntf_proto_error();
+		return true;
+	case 5:
+		ntf_rate();
+		return true;
+	case 6:
+		ntf_conn(EVS_CMD_NTF_CONN_CLOSE, &fake_conns[1],
+			 EVS_CLOSE_ERROR);
+		/* Two in one datagram. */
+		ntf_listener(EVS_CMD_NTF_LISTEN_DEL, true);
+		return true;
+	case 7:
+		/* A command from a newer module. */
+		nlh = new_ntf(FAKE_FAMILY, 200);
+		queue_ntf(nlh, false);
+		return true;
+	default:
+		return false;
+	}
+}
+
+int __wrap_mnl_socket_setsockopt(const struct mnl_socket *nl, int type,
+				 void *buf, socklen_t len)
+{
+	uint32_t group;
+
+	if (type != NETLINK_ADD_MEMBERSHIP)
+		return __real_mnl_socket_setsockopt(nl, type, buf, len);
+	memcpy(&group, buf, sizeof(group));
+	if (len != sizeof(group) || group != FAKE_GRP_MON) {
+		errno = EINVAL;
+		return -1;
+	}
+	joined = true;
+	return 0;
+}
+
+/*
+ * The monitor's wait for a notification: there is one at once while the
+ * script lasts, then the user presses Ctrl-C.  Sleeps (nfds 0) are real.
+ */
+int __wrap_ppoll(struct pollfd *fds, nfds_t nfds,
+		 const struct timespec *tmo, const sigset_t *mask)
+{
+	sigset_t old;
+
+	if (!nfds)
+		return __real_ppoll(fds, nfds, tmo, mask);
+	if (q_head == q_tail && joined)
+		queue_next_ntf();
+	if (q_head != q_tail) {
+		fds[0].revents = POLLIN;
+		return 1;
+	}
+	/* As the kernel does: the signal comes in with @mask in force. */
+	sigprocmask(SIG_SETMASK, mask, &old);
+	raise(SIGINT);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = EINTR;
+	return -1;
 }
 
 ssize_t __wrap_mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf,

@@ -57,6 +57,50 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static int count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	unsigned int *nr = data;
+
+	(void)nlh;
+	(*nr)++;
+	return MNL_CB_OK;
+}
+
+/*
+ * Multicast groups, on nlctrl's own "notify" (its id is the family's), and
+ * evs_nl_recv_ntf() on a reply left unread: a message of the family, then
+ * an ACK that it must skip.
+ */
+static void test_mcast(struct evs_nl *nl)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	struct nlmsghdr *nlh;
+	unsigned int nr = 0;
+	uint32_t grp = 0;
+	int err;
+
+	err = evs_nl_mcast_group(nl, "nlctrl", "notify", &grp);
+	CHECK(!err && grp == GENL_ID_CTRL, "nlctrl group \"notify\" is %u: %d",
+	      grp, err);
+	err = evs_nl_mcast_group(nl, "nlctrl", "evs-nosuchgroup", &grp);
+	CHECK(err == -ENOENT, "unknown group: %d", err);
+	err = evs_nl_mcast_group(nl, "evs-nosuchfam", "notify", &grp);
+	CHECK(err == -ENOENT, "group of an unknown family: %d", err);
+	err = evs_nl_join(nl, GENL_ID_CTRL);
+	CHECK(!err, "join \"notify\": %s", strerror(-err));
+	err = evs_nl_join(nl, 0);
+	CHECK(err == -EINVAL, "join group 0 refused: %s", strerror(-err));
+
+	nlh = evs_nl_genl_req(nl, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "nlctrl");
+	CHECK(mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) ==
+	      (ssize_t)nlh->nlmsg_len, "request sent");
+	err = evs_nl_recv_ntf(nl, count_cb, &nr);
+	CHECK(!err && nr == 1, "recv_ntf: the reply: %d, %u", err, nr);
+	err = evs_nl_recv_ntf(nl, count_cb, &nr);
+	CHECK(!err && nr == 1, "recv_ntf: the ACK skipped: %d, %u", err, nr);
+}
+
 static void test_ctrl(void)
 {
 	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
@@ -140,6 +184,8 @@ static void test_ctrl(void)
 	nlh->nlmsg_flags &= ~NLM_F_ACK;
 	err = evs_nl_talk(&nl, nlh, NULL, NULL);
 	CHECK(err == -EINVAL, "request without ACK refused: %d", err);
+
+	test_mcast(&nl);
 
 	evs_nl_close(&nl);
 	evs_nl_close(&nl);

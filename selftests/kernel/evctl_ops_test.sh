@@ -1,0 +1,101 @@
+#!/bin/sh
+# evctl as an operator's tool against the real module: named network
+# namespaces (-n), the monitor, stats -w, ring and latency dumps, the
+# /proc files.  Runs in a network namespace of its own.
+[ -z "$EVS_IN_NETNS" ] && EVS_IN_NETNS=1 exec unshare -n "$0" "$@"
+ip link set lo up
+. "$(dirname "$0")/tap.sh"
+
+tap_plan 21
+
+# A named namespace, made the way `ip netns add` makes one.
+mkdir -p /run/netns
+unshare -n sleep 600 &
+holder=$!
+n=0
+while [ "$(readlink /proc/$holder/ns/net)" = "$(readlink /proc/self/ns/net)" ] &&
+      [ $n -lt 100 ]; do
+	n=$((n + 1))
+	sleep 0.05
+done
+touch /run/netns/evs1
+mount --bind /proc/$holder/ns/net /run/netns/evs1
+
+tap_cmd "-n: listen add in evs1" 0 evctl -n evs1 listen add 127.0.0.1:7100
+tap_cmd "-n: evs1 shows its listener" 0 sh -c \
+	"evctl -n evs1 -j listen show | jq -e 'length == 1 and .[0].port == 7100'"
+tap_cmd "this namespace does not" 0 sh -c \
+	"evctl -j listen show | jq -e 'length == 0'"
+tap_cmd "-n with no such namespace: exit 1" 1 evctl -n nosuch stats
+echo "$tap_err" | grep -q "cannot enter network namespace 'nosuch'"
+tap_ok "-n error names the namespace: $tap_err" $?
+
+# The monitor sees each change, in order, as it happens.
+evctl -j monitor --count 6 >/tmp/mon.json 2>/tmp/mon.err &
+mon=$!
+# It is listening once its group membership shows in /proc.
+n=0
+while ! grep -q . /tmp/mon.json 2>/dev/null && [ $n -lt 100 ] &&
+      ! awk '$4 ~ /^0*[1-9a-f]/' /proc/net/netlink | grep -q .; do
+	n=$((n + 1))
+	sleep 0.05
+done
+sleep 0.2
+evctl listen add 127.0.0.1:7000 >/dev/null
+evctl route add topic 5 prio batch
+evctl config set batch 32
+printf 'garbage-frame-header' | nc 127.0.0.1 7000 >/dev/null
+evctl route del topic 5
+wait $mon
+tap_ok "monitor exits after --count 6" $?
+sed 's/^/# /' /tmp/mon.json
+events=$(jq -r .event /tmp/mon.json | tr '\n' ' ')
+echo "# events: $events"
+[ "$events" = "listen-add route-add config conn-open proto-error conn-close " ] ||
+	[ "$events" = "listen-add route-add config conn-open conn-close proto-error " ]
+tap_ok "monitor saw listen-add, route-add, config, conn-open, proto-error, conn-close" $?
+jq -s -e 'map(select(.event == "proto-error"))[0] | .kind == "magic" and .message == "bad magic"' \
+	/tmp/mon.json >/dev/null
+tap_ok "proto-error says what and why" $?
+jq -s -e 'map(select(.event == "conn-close"))[0].reason == "error"' /tmp/mon.json >/dev/null
+tap_ok "conn-close gives the reason" $?
+jq -s -e 'map(select(.event == "config"))[0].batch == 32' /tmp/mon.json >/dev/null
+tap_ok "config carries the new settings" $?
+
+tap_cmd "monitor rate summaries while a listener is up" 0 sh -c \
+	"evctl -j monitor --count 4 | jq -s -e 'map(select(.event == \"rate\")) | length >= 1 and (.[0].interval_ms > 0)'"
+
+tap_cmd "stats -w 1 --count 2: two frames" 0 sh -c \
+	"evctl -j stats -w 1 --count 2 >/tmp/w.json && [ \$(wc -l </tmp/w.json) -eq 2 ]"
+jq -s -e '.[0].deltas == null and (.[1].deltas | type == "object") and .[1].interval_s > 0' \
+	/tmp/w.json >/dev/null
+tap_ok "stats -w: deltas and the interval from the second frame" $?
+
+evload --addr 127.0.0.1:7000 --events 3000 --prio mix >/dev/null
+tap_cmd "ring show: every CPU and priority, empty at rest" 0 sh -c \
+	"evctl -j ring show | jq -e \"length == $(nproc) * 3 and all(.[]; .count == 0)\""
+tap_cmd "latency show: events per priority add up" 0 sh -c \
+	"evctl -j latency show | jq -e 'map(.events) | add == 3000'"
+
+# /proc shows what netlink shows.
+awk 'NR == 1 { ok = $0 == "address accepted conns" } NR == 2 { ok = ok && $1 == "127.0.0.1:7000" && $2 == 2 } END { exit !(ok && NR == 2) }' \
+	/proc/net/evstream/listeners
+tap_ok "/proc/net/evstream/listeners" $?
+evctl route add topic 9 prio realtime
+awk 'NR == 1 { ok = $0 == "topic prio" } NR == 2 { ok = ok && $1 == 9 && $2 == "realtime" } END { exit !(ok && NR == 2) }' \
+	/proc/net/evstream/routes
+tap_ok "/proc/net/evstream/routes" $?
+head -n 1 /proc/net/evstream/stats | grep -qx 'name value'
+tap_ok "/proc/net/evstream/stats has its header" $?
+
+tap_cmd "config show has idle-timeout and ack-delay" 0 sh -c \
+	"evctl -j config show | jq -e '.idle_timeout == 0 and .ack_delay == 0'"
+tap_cmd "idle-timeout out of range" 1 evctl config set idle-timeout 86401
+tap_cmd "help for every object" 0 sh -c \
+	'for o in version stats listen route conn ring latency read config monitor; do evctl help $o >/dev/null || exit 1; done'
+
+evctl -n evs1 listen del 127.0.0.1:7100
+umount /run/netns/evs1
+rm -f /run/netns/evs1
+kill $holder
+tap_done

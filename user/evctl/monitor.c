@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * evctl monitor: the notifications of the "monitor" group as they come,
+ * one line each: connections opening and closing, listeners, routes and
+ * settings changing, protocol errors, and once a second the rates.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "evctl.h"
+
+/* 1 MiB, room for a burst: a listener going away closes its connections. */
+#define MONITOR_RCVBUF	1048576
+
+struct monitor {
+	struct evctl *ctx;
+	struct json j;		/* the current line, with -j */
+	uint64_t count;		/* stop after this many, 0: never */
+	uint64_t seen;
+};
+
+/*
+ * The local time now with milliseconds, "2024-05-01T12:34:56.789"; with
+ * @zone the UTC offset follows ("+02:00"), so a log read elsewhere is
+ * still unambiguous.
+ */
+static const char *timestamp(char *buf, size_t size, bool zone)
+{
+	char z[8], colon[8] = "";
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	/* strftime's %z has no colon: "+0200". */
+	if (zone && strftime(z, sizeof(z), "%z", &tm) == 5)
+		snprintf(colon, sizeof(colon), "%.3s:%.2s", z, z + 3);
+	snprintf(buf + n, size - n, ".%03ld%s", ts.tv_nsec / 1000000L, colon);
+	return buf;
+}
+
+static void line_start(struct monitor *m, const char *kind)
+{
+	char buf[40];
+
+	if (m->ctx->json) {
+		evctl_json_begin(m->ctx, &m->j);
+		json_object_start(&m->j);
+		json_kv_string(&m->j, "event", kind);
+		json_kv_string(&m->j, "time",
+			       timestamp(buf, sizeof(buf), true));
+	} else {
+		printf("%s %s", timestamp(buf, sizeof(buf), false), kind);
+	}
+}
+
+static int line_end(struct monitor *m)
+{
+	if (!m->ctx->json) {
+		putchar('\n');
+		return EVCTL_OK;
+	}
+	json_object_end(&m->j);
+	return evctl_json_end(&m->j);
+}
+
+/* Text keys are the JSON keys with '-' for '_'. */
+static void put_key(const char *key)
+{
+	putchar(' ');
+	for (; *key; key++)
+		putchar(*key == '_' ? '-' : *key);
+	putchar(' ');
+}
+
+static void put_u64(struct monitor *m, const char *key, uint64_t v)
+{
+	if (m->ctx->json) {
+		json_kv_u64(&m->j, key, v);
+		return;
+	}
+	put_key(key);
+	printf("%" PRIu64, v);
+}
+
+/* A word in text; may not hold a blank. */
+static void put_word(struct monitor *m, const char *key, const char *s)
+{
+	if (m->ctx->json) {
+		json_kv_string(&m->j, key, s);
+		return;
+	}
+	put_key(key);
+	fputs(s, stdout);
+}
+
+/* Free text: quoted and escaped in text, so a line stays one line. */
+static void put_text(struct monitor *m, const char *key, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (m->ctx->json) {
+		json_kv_string(&m->j, key, s);
+		return;
+	}
+	put_key(key);
+	putchar('"');
+	for (; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\x%02x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+/* NTF_CONN_OPEN and NTF_CONN_CLOSE: the connection as conn show has it. */
+static const char *show_conn(struct monitor *m, const struct nlattr **tb,
+			     const char *kind)
+{
+	bool close = !strcmp(kind, "conn-close");
+	char addr[EVS_ADDR_STRLEN], buf[8];
+	struct evctl_conn c;
+	uint8_t reason = 0;
+	const char *bad;
+
+	bad = evctl_conn_parse(tb, &c);
+	if (bad)
+		return bad;
+	if (close && evs_nl_get_u8(tb[EVS_A_CLOSE_REASON], &reason))
+		return "bad or missing close reason";
+
+	line_start(m, kind);
+	if (m->ctx->json) {
+		evctl_conn_json(&m->j, &c);
+	} else {
+		put_u64(m, "id", c.id);
+		put_word(m, "peer",
+			 evs_addr_format(&c.peer, addr, sizeof(addr)));
+		put_u64(m, "local_port", c.local_port);
+		put_word(m, "state",
+			 evctl_state_name(c.state, buf, sizeof(buf)));
+		put_u64(m, "events", c.events);
+		put_u64(m, "bytes", c.bytes);
+		put_word(m, "paused", c.paused ? "yes" : "no");
+		put_u64(m, "acked", c.acked);
+		put_u64(m, "inflight", c.inflight);
+		if (c.has_idle)
+			put_u64(m, "idle_ms", c.idle_ms);
+	}
+	if (close)
+		put_word(m, "reason",
+			 evctl_name_or(evs_close_reason_name(reason), reason,
+				       buf, sizeof(buf)));
+	return NULL;
+}
+
+/* NTF_LISTEN_ADD and NTF_LISTEN_DEL: the listener as listen show has it. */
+static const char *show_listen(struct monitor *m, const struct nlattr **tb,
+			       const char *kind)
+{
+	char addr[EVS_ADDR_STRLEN];
+	struct evctl_listener l;
+	const char *bad;
+
+	bad = evctl_listener_parse(tb, &l);
+	if (bad)
+		return bad;
+	line_start(m, kind);
+	if (m->ctx->json) {
+		evctl_listener_json(&m->j, &l);
+		return NULL;
+	}
+	put_word(m, "address", evs_addr_format(&l.addr, addr, sizeof(addr)));
+	put_u64(m, "accepted", l.accepted);
+	put_u64(m, "conns", l.conns);
+	return NULL;
+}
+
+/* NTF_ROUTE_ADD (topic, prio) and NTF_ROUTE_DEL (topic). */
+static const char *show_route(struct monitor *m, const struct nlattr **tb,
+			      const char *kind)
+{
+	bool add = !strcmp(kind, "route-add");
+	uint16_t topic;
+	uint8_t prio = 0;
+	char buf[8];
+
+	if (evs_nl_get_u16(tb[EVS_A_TOPIC], &topic) ||
+	    (add && evs_nl_get_u8(tb[EVS_A_PRIO], &prio)))
+		return "bad or missing topic or priority";
+	line_start(m, kind);
+	put_u64(m, "topic", topic);
+	if (add)
+		put_word(m, "prio", evctl_prio_name(prio, buf, sizeof(buf)));
+	return NULL;
+}
+
+/* NTF_CONFIG: every setting, as config show names them. */
+static const char *show_config(struct monitor *m, const struct nlattr **tb,
+			       const char *kind)
+{
+	struct evctl_config cfg;
+	const char *bad;
+
+	bad = evctl_config_parse(tb[EVS_A_CONFIG], &cfg);
+	if (bad)
+		return bad;
+	line_start(m, kind);
+	if (m->ctx->json)
+		evctl_config_json(&m->j, &cfg);
+	else
+		evctl_config_words(&cfg);
+	return NULL;
+}
+
+/* The ERROR_KIND of a protocol error: "magic" for EVS_ERR_MAGIC. */
+static const char *error_kind(uint8_t kind, char *buf, size_t size)
+{
+	return evctl_name_or(evs_error_kind_name(kind), kind, buf, size);
+}
+
+/* NTF_PROTO_ERROR: which connection sent what, and what it was told. */
+static const char *show_proto_error(struct monitor *m,
+				    const struct nlattr **tb,
+				    const char *kind)
+{
+	char addr[EVS_ADDR_STRLEN], buf[8];
+	const char *msg;
+	struct evs_addr peer;
+	uint32_t client_seq;
+	uint64_t conn;
+	uint8_t err;
+
+	if (evs_nl_get_u64(tb[EVS_A_CONN_ID], &conn) ||
+	    evs_addr_get(tb[EVS_A_ADDR_IN], tb[EVS_A_ADDR_IN6],
+			 tb[EVS_A_PORT], &peer) || !tb[EVS_A_PORT] ||
+	    evs_nl_get_u8(tb[EVS_A_ERROR_KIND], &err) ||
+	    evs_nl_get_str(tb[EVS_A_ERROR_MSG], &msg) ||
+	    evs_nl_get_u32(tb[EVS_A_EVENT_CLIENT_SEQ], &client_seq))
+		return "bad or missing error attribute";
+	line_start(m, kind);
+	put_u64(m, "conn", conn);
+	if (m->ctx->json) {
+		json_kv_string(&m->j, "family", evs_addr_family_name(&peer));
+		json_kv_string(&m->j, "peer",
+			       evs_addr_ntop(&peer, addr, sizeof(addr)));
+		json_kv_u64(&m->j, "peer_port", peer.port);
+	} else {
+		put_word(m, "peer", evs_addr_format(&peer, addr, sizeof(addr)));
+	}
+	put_word(m, "kind", error_kind(err, buf, sizeof(buf)));
+	put_u64(m, "client_seq", client_seq);
+	put_text(m, "message", msg);
+	return NULL;
+}
+
+/*
+ * NTF_RATE: counter deltas over the interval and the gauges.  The text
+ * line leaves out the counters that did not move; JSON has them all.
+ */
+static const char *show_rate(struct monitor *m, const struct nlattr **tb,
+			     const char *kind)
+{
+	struct evs_stats d;
+	struct evs_gauges g;
+	uint32_t ms;
+	unsigned int i;
+	char name[32];
+
+	memset(&g, 0, sizeof(g));
+	if (evs_nl_get_u32(tb[EVS_A_INTERVAL_MS], &ms) ||
+	    evs_nl_parse_stats(tb[EVS_A_STATS], &d) ||
+	    (tb[EVS_A_GAUGES] && evs_nl_parse_gauges(tb[EVS_A_GAUGES], &g)))
+		return "bad or missing interval, counters or gauges";
+	line_start(m, kind);
+	put_u64(m, "interval_ms", ms);
+	if (m->ctx->json) {
+		json_key(&m->j, "deltas");
+		evctl_counters_json(&m->j, &d);
+		json_key(&m->j, "rates");
+		evctl_rates_json(&m->j, &d, ms * 1000000ULL);
+		json_key(&m->j, "gauges");
+		evctl_gauges_json(&m->j, &g);
+		return NULL;
+	}
+	for (i = 0; i < EVS_NR_COUNTERS; i++)
+		if (d.present[i] && d.counters[i])
+			put_u64(m, evctl_counter_name(i, name, sizeof(name)),
+				d.counters[i]);
+	for (i = 0; i < EVS_NR_GAUGES; i++)
+		if (g.present[i])
+			put_u64(m, evctl_gauge_name(i, name, sizeof(name)),
+				g.values[i]);
+	return NULL;
+}
+
+/*
+ * Each notification: its name on the line (the "event" key in JSON) and
+ * the function that checks it and, only once it is whole, prints it.
+ */
+static const struct ntf_kind {
+	uint8_t cmd;
+	const char *name;
+	const char *(*show)(struct monitor *m, const struct nlattr **tb,
+			    const char *kind);
+} kinds[] = {
+	{ EVS_CMD_NTF_CONN_OPEN, "conn-open", show_conn },
+	{ EVS_CMD_NTF_CONN_CLOSE, "conn-close", show_conn },
+	{ EVS_CMD_NTF_LISTEN_ADD, "listen-add", show_listen },
+	{ EVS_CMD_NTF_LISTEN_DEL, "listen-del", show_listen },
+	{ EVS_CMD_NTF_ROUTE_ADD, "route-add", show_route },
+	{ EVS_CMD_NTF_ROUTE_DEL, "route-del", show_route },
+	{ EVS_CMD_NTF_CONFIG, "config", show_config },
+	{ EVS_CMD_NTF_PROTO_ERROR, "proto-error", show_proto_error },
+	{ EVS_CMD_NTF_RATE, "rate", show_rate },
+};
+
+static int ntf_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[EVS_A_MAX + 1];
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	const struct ntf_kind *k = NULL;
+	struct monitor *m = data;
+	const char *bad;
+	unsigned int i;
+
+	if (evs_nl_parse(nlh, tb, EVS_A_MAX)) {
+		evctl_err("malformed notification: bad attributes");
+		return MNL_CB_OK;
+	}
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (kinds[i].cmd == g->cmd)
+			k = &kinds[i];
+	if (k) {
+		bad = k->show(m, tb, k->name);
+		if (bad) {
+			/* Nothing printed yet: the line is all or nothing. */
+			evctl_err("malformed %s notification: %s", k->name,
+				  bad);
+			return MNL_CB_OK;
+		}
+	} else {
+		/* A newer module: say that something happened. */
+		line_start(m, "unknown");
+		put_u64(m, "cmd", g->cmd);
+	}
+	if (line_end(m))
+		return MNL_CB_ERROR;
+	m->seen++;
+	return m->count && m->seen == m->count ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+enum { OPT_COUNT };
+
+static const struct evctl_opt monitor_opts[] = {
+	[OPT_COUNT] = { NULL, "--count" },
+	{ NULL, NULL }
+};
+
+static int monitor_opt(unsigned int opt, const char *val, void *data)
+{
+	struct monitor *m = data;
+
+	(void)opt;
+	if (evctl_parse_u64("count", val, UINT32_MAX, &m->count))
+		return EVCTL_USAGE;
+	if (!m->count)
+		return evctl_usage_err("invalid count '0'");
+	return EVCTL_OK;
+}
+
+static int monitor_run(struct evctl *ctx, int argc, char **argv)
+{
+	struct monitor m = { .ctx = ctx };
+	int rcvbuf = MONITOR_RCVBUF;
+	struct evs_nl *nl;
+	uint32_t group;
+	int ret, err;
+
+	ret = evctl_parse_opts(ctx, argc, argv, monitor_opts, monitor_opt,
+			       &m);
+	if (ret)
+		return ret;
+	ret = evctl_nl(ctx, &nl);
+	if (ret)
+		return ret;
+	err = evs_nl_mcast_group(nl, EVS_GENL_NAME, EVS_MCGRP_MONITOR, &group);
+	if (err == -ENOENT)
+		return evctl_err("the evstream module is too old: no \"%s\" group",
+				 EVS_MCGRP_MONITOR);
+	if (err)
+		return evctl_nl_err(ctx, err);
+	err = evs_nl_join(nl, group);
+	if (err)
+		return evctl_err("cannot join the \"%s\" group: %s",
+				 EVS_MCGRP_MONITOR, strerror(-err));
+	/* Best effort: capped by net.core.rmem_max, and losses are told. */
+	setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUF,
+		   &rcvbuf, sizeof(rcvbuf));
+
+	/* A line as soon as it is whole, also into a pipe or a file. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	evctl_catch_stop();
+	while (!m.count || m.seen < m.count) {
+		if (evctl_wait(mnl_socket_get_fd(nl->sock), NULL) < 0)
+			break;
+		err = evs_nl_recv_ntf(nl, ntf_cb, &m);
+		if (err == -ENOBUFS) {
+			evctl_err("notifications lost: the receive buffer overran");
+			continue;
+		}
+		if (err == -EINTR || err == -EAGAIN)
+			continue;
+		if (ferror(stdout))
+			return evctl_err("write error");
+		if (err)
+			return evctl_err("cannot receive notifications: %s",
+					 strerror(-err));
+	}
+	return EVCTL_OK;
+}
+
+static const struct evctl_verb monitor_verbs[] = {
+	{ "monitor", "[--count N]",
+	  "print notifications as they come, until Ctrl-C", monitor_run },
+	{ NULL }
+};
+
+const struct evctl_object evctl_obj_monitor = {
+	.name		= "monitor",
+	.verbs		= monitor_verbs,
+	.verbless	= true,
+	.notes		=
+	"One line per notification: local time with milliseconds, the kind,\n"
+	"then \"key value\" words (the JSON keys with - for _; peer and address\n"
+	"are ADDR:PORT).  Kinds: conn-open, conn-close, listen-add, listen-del,\n"
+	"route-add, route-del, config, proto-error, rate (once a second while\n"
+	"a listener is up; its text leaves out counters that did not move), and\n"
+	"unknown for one this evctl does not know.  --count N stops after N.\n"
+	"Anyone in the namespace may watch.\n"
+	"JSON: one object per line with the keys event (the kind) and time\n"
+	"  (\"YYYY-MM-DDTHH:MM:SS.mmm+HH:MM\"), and by kind:\n"
+	"  conn-open, conn-close: the keys of conn show; conn-close adds reason\n"
+	"    (\"peer\", \"error\", \"idle\", \"listener\", \"shutdown\", \"send\")\n"
+	"  listen-add, listen-del: the keys of listen show\n"
+	"  route-add: topic, prio; route-del: topic\n"
+	"  config: the keys of config show\n"
+	"  proto-error: conn, family, peer, peer_port, kind (\"magic\",\n"
+	"    \"version\", \"reserved\", \"length\", \"priority\"), client_seq,\n"
+	"    message\n"
+	"  rate: interval_ms, deltas {NAME: n}, rates {NAME: per second},\n"
+	"    gauges {NAME: n}\n"
+	"  unknown: cmd\n",
+};

@@ -1,0 +1,160 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# make install and make uninstall into a DESTDIR: the files where
+# evctl(8) says they go, the man page readable without a warning and in
+# step with `evctl help`, the bash completion loadable and offering what
+# `evctl help` lists.  Prints TAP-like lines; exits 1 on any failure.
+#
+# usage: install_test.sh MAKE	(from user/)
+
+MAKE=${1:-make}
+fails=0
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+dest=$tmp/root
+prefix=/usr/local
+bin=$dest$prefix/bin
+page=$dest$prefix/share/man/man8/evctl.8.gz
+comp=$dest$prefix/share/bash-completion/completions/evctl
+
+# check NAME CMD...: ok when CMD succeeds.
+check() {
+	name=$1
+	shift
+	if "$@"; then
+		echo "ok - $name"
+	else
+		echo "not ok - $name"
+		fails=$((fails + 1))
+	fi
+}
+
+# quiet CMD...: its output only when it fails, as TAP comments.
+quiet() {
+	"$@" >"$tmp/log" 2>&1 && return 0
+	sed 's/^/#  /' "$tmp/log"
+	return 1
+}
+
+# same NAME FILE1 FILE2: the two lists, sorted, are the same.
+same() {
+	sort -u "$2" >"$tmp/a"
+	sort -u "$3" >"$tmp/b"
+	if [ -s "$tmp/a" ] && cmp -s "$tmp/a" "$tmp/b"; then
+		echo "ok - $1"
+	else
+		echo "not ok - $1"
+		diff "$tmp/a" "$tmp/b" | sed 's/^/#  /'
+		fails=$((fails + 1))
+	fi
+}
+
+# SANITIZE= : the plain build, whatever the calling make was asked for.
+check "make install DESTDIR" quiet "$MAKE" -s install DESTDIR="$dest" SANITIZE=
+check "bin/evctl" test -x "$bin/evctl"
+check "bin/evload" test -x "$bin/evload"
+check "man8/evctl.8.gz" test -f "$page"
+check "completions/evctl" test -f "$comp"
+"$bin/evctl" help >"$tmp/help"
+check "the installed evctl runs" test -s "$tmp/help"
+check "the man page is gzipped" gzip -t "$page"
+check "nothing else installed" test "$(find "$dest" -type f | wc -l)" -eq 4
+
+# The page renders without a warning, with groff and with man.
+if command -v groff >/dev/null; then
+	zcat "$page" | groff -man -Tutf8 -ww -z >/dev/null 2>"$tmp/err"
+	check "groff -ww: no warnings" test ! -s "$tmp/err"
+	sed 's/^/#  /' "$tmp/err"
+else
+	echo "ok - # SKIP groff is not installed"
+fi
+if command -v man >/dev/null; then
+	MANWIDTH=200 man -l "$page" >"$tmp/man" 2>"$tmp/err"
+	check "man -l reads it" test -s "$tmp/man"
+	check "man -l: nothing on stderr" test ! -s "$tmp/err"
+	sed 's/^/#  /' "$tmp/err"
+	# Every verb's synopsis of `evctl help` is in the page as it is.
+	sed -n 's/^  \(evctl [a-z][a-z]* [^ ].*\)$/\1/p' "$tmp/help" |
+		sed 's/  .*//' | grep -v '^evctl help ' >"$tmp/syn"
+	check "help lists verbs" test -s "$tmp/syn"
+	while read -r syn; do
+		grep -qF -- "$syn" "$tmp/man" ||
+			{ echo "not ok - man page has '$syn'"; fails=$((fails + 1)); }
+	done <"$tmp/syn"
+	for key in $("$bin/evctl" help config |
+		     sed -n '/^KEY is one of/,/^VALUE/s/^  \([a-z][a-z-]*\) .*/\1/p'); do
+		grep -qE "^ +$key( |\$)" "$tmp/man" ||
+			{ echo "not ok - man page has config key $key"; fails=$((fails + 1)); }
+	done
+else
+	echo "ok - # SKIP man is not installed"
+fi
+
+# The completion: loadable, and it offers what evctl help lists.
+if command -v bash >/dev/null; then
+	check "completion: bash -n" bash -n "$comp"
+	cat >"$tmp/comp.sh" <<'EOS'
+. "$1"
+c() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _evctl; printf '%s\n' "${COMPREPLY[@]}"; }
+case $2 in
+objects)	c evctl "" ;;
+verbs)		c evctl "$3" "" | grep -v -e '^-' -e '^help$' ;;
+keys)		c evctl config set "" ;;
+prio)		c evctl route add topic 7 prio "" ;;
+netns)		c evctl -n "" ;;
+options)	c evctl - ;;
+esac
+EOS
+	sed -n 's/^  evctl \([a-z][a-z]*\) .*/\1/p' "$tmp/help" | sort -u >"$tmp/want"
+	bash "$tmp/comp.sh" "$comp" objects >"$tmp/got"
+	same "completion: the objects of evctl help" "$tmp/want" "$tmp/got"
+	cp "$tmp/want" "$tmp/objects"
+	while read -r obj; do
+		[ "$obj" = help ] && continue
+		sed -n "s/^  evctl $obj \[\{0,1\}\([a-z][a-z]*\)\]\{0,1\}\( .*\)\{0,1\}$/\1/p" \
+			"$tmp/help" >"$tmp/want_v"
+		bash "$tmp/comp.sh" "$comp" verbs "$obj" >"$tmp/got_v"
+		if [ -s "$tmp/want_v" ]; then
+			same "completion: the verbs of $obj" "$tmp/want_v" "$tmp/got_v"
+		else
+			check "completion: $obj has no verbs" test ! -s "$tmp/got_v"
+		fi
+	done <"$tmp/objects"
+	"$bin/evctl" help config |
+		sed -n '/^KEY is one of/,/^VALUE/s/^  \([a-z][a-z-]*\) .*/\1/p' \
+		>"$tmp/want"
+	bash "$tmp/comp.sh" "$comp" keys >"$tmp/got"
+	same "completion: the config keys of evctl help config" "$tmp/want" "$tmp/got"
+	printf '%s\n' realtime transactional batch rt tx >"$tmp/want"
+	bash "$tmp/comp.sh" "$comp" prio >"$tmp/got"
+	same "completion: priority words" "$tmp/want" "$tmp/got"
+	"$bin/evctl" help | sed -n 's/^  \(-[a-zA-Z]\), \(--[a-z]*\).*/\1\n\2/p' >"$tmp/want"
+	bash "$tmp/comp.sh" "$comp" options >"$tmp/got"
+	same "completion: the options of evctl help" "$tmp/want" "$tmp/got"
+else
+	echo "ok - # SKIP bash is not installed"
+fi
+
+check "make uninstall DESTDIR" quiet "$MAKE" -s uninstall DESTDIR="$dest" SANITIZE=
+check "uninstall removes every file" test "$(find "$dest" -type f | wc -l)" -eq 0
+
+# PREFIX alone, no DESTDIR.
+check "make install PREFIX" quiet "$MAKE" -s install PREFIX="$tmp/prefix" SANITIZE=
+check "PREFIX: bin, man8, completions" test -x "$tmp/prefix/bin/evctl" -a \
+	-f "$tmp/prefix/share/man/man8/evctl.8.gz" -a \
+	-f "$tmp/prefix/share/bash-completion/completions/evctl"
+check "make uninstall PREFIX" quiet "$MAKE" -s uninstall PREFIX="$tmp/prefix" SANITIZE=
+check "PREFIX: uninstall removes every file" \
+	test "$(find "$tmp/prefix" -type f | wc -l)" -eq 0
+
+# The sanitized build is for tests only: install refuses it at once.
+if "$MAKE" -s install DESTDIR="$tmp/san" SANITIZE=1 >"$tmp/log" 2>&1; then
+	echo "not ok - install refuses SANITIZE=1"; fails=$((fails + 1))
+else
+	check "install refuses SANITIZE=1" grep -q "run it without SANITIZE=1" "$tmp/log"
+fi
+check "SANITIZE=1 install left nothing" test ! -e "$tmp/san"
+
+echo "$0: $fails failed"
+[ "$fails" -eq 0 ]
