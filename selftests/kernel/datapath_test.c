@@ -535,6 +535,52 @@ TEST_F(dp, store_limit_evicts_oldest)
 	close(fd);
 }
 
+/*
+ * A reset zeroes counters and histograms, but not what is current (the
+ * gauges) and never the store.
+ */
+TEST_F(dp, stats_reset_keeps_store_and_gauges)
+{
+	size_t len = make_frames(self->buf, 50, 16, EVS_PRIO_RT, 10);
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	struct evs_gauges before, after;
+	struct evs_latency lat;
+	struct evs_stats st;
+	unsigned int i, p;
+	int fd;
+
+	fd = evs_test_connect(AF_INET, self->port);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, evs_test_write(fd, self->buf, len));
+	ASSERT_EQ(0, evs_test_wait_ack(fd, 49, TMO));
+	ASSERT_EQ(0, evs_test_get_gauges(&self->nl, &before));
+	ASSERT_EQ(0, evs_nl_talk(&self->nl, evs_nl_req(&self->nl, buf,
+				 EVS_CMD_STATS_RESET, 0), NULL, NULL));
+	ASSERT_EQ(0, evs_test_get_stats(&self->nl, &st));
+	for (i = 0; i < EVS_NR_COUNTERS; i++)
+		EXPECT_EQ(0, st.counters[i]) TH_LOG("counter %u", i);
+	ASSERT_EQ(0, evs_test_get_latency(&self->nl, &lat));
+	for (p = 0; p < EVS_PRIO_NR; p++)
+		for (i = 0; i < EVS_LAT_BUCKETS; i++)
+			EXPECT_EQ(0, lat.buckets[p][i]);
+	ASSERT_EQ(0, evs_test_get_gauges(&self->nl, &after));
+	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
+	EXPECT_EQ(50, evs_test_stored(&self->nl, 16));
+	/* Counting starts again from zero. */
+	ASSERT_EQ(0, evs_test_write(fd, self->buf, len));
+	ASSERT_EQ(0, evs_test_wait_ack(fd, 49, TMO));
+	EXPECT_EQ(50, evs_test_counter(&self->nl, EVS_STATS_A_FRAMES));
+	ASSERT_EQ(0, evs_test_get_latency(&self->nl, &lat));
+	{
+		uint64_t n = 0;
+
+		for (i = 0; i < EVS_LAT_BUCKETS; i++)
+			n += lat.buckets[EVS_PRIO_RT][i];
+		EXPECT_EQ(50, n);
+	}
+	close(fd);
+}
+
 /* A namespace sees only its own listeners, counters and events. */
 TEST_F(dp, namespaces_are_isolated)
 {

@@ -132,6 +132,27 @@ static inline int evs_test_get_gauges(struct evs_nl *nl, struct evs_gauges *g)
 			   evs_test_gauges_cb, g);
 }
 
+static inline int evs_test_latency_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[EVS_A_MAX + 1];
+
+	if (evs_nl_parse(nlh, tb, EVS_A_MAX) || !tb[EVS_A_LATENCY] ||
+	    evs_nl_parse_latency(tb[EVS_A_LATENCY], data))
+		return MNL_CB_ERROR;
+	return MNL_CB_OK;
+}
+
+/* The namespace's latency histograms through EVS_CMD_GET_STATS. */
+static inline int evs_test_get_latency(struct evs_nl *nl,
+				       struct evs_latency *lat)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+
+	memset(lat, 0, sizeof(*lat));
+	return evs_nl_talk(nl, evs_nl_req(nl, buf, EVS_CMD_GET_STATS, 0),
+			   evs_test_latency_cb, lat);
+}
+
 /*
  * The namespace's counters and gauges through /proc/net/evstream/stats.
  * Returns the number of records read (after the header line), -errno when the file cannot be
