@@ -292,6 +292,18 @@ static void evs_conn_read(struct evs_conn *conn)
 			goto out;
 		conn->ready = NULL;
 	}
+	/*
+	 * Paused between a header and its buffer: finish that frame first.
+	 * A zero-length frame needs no more bytes, and none may come: the
+	 * FIN after it would leave it undelivered.
+	 */
+	if (conn->parser.state == EVS_PS_BUFFER) {
+		size_t used;
+
+		if (evs_parse(&conn->parser, &evs_skb_parser_ops, conn, NULL, 0,
+			      &used) != EVS_PARSE_MORE)
+			goto out;
+	}
 	desc.written = 0;
 	desc.count = 1;
 	desc.arg.data = conn;

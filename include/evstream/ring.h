@@ -9,7 +9,8 @@
  * and read by the other side with an acquire load, so a slot's pointer is
  * visible before the index that hands it over.  Each side also keeps a
  * private copy of the other's index and rereads the shared one only when
- * the copy says full (or empty), so the two cache lines bounce only then.
+ * the copy says full (or empty), and its own copy of the mask, so the two
+ * cache lines bounce only then.
  */
 #ifndef _EVSTREAM_RING_H
 #define _EVSTREAM_RING_H
@@ -24,6 +25,7 @@ struct evs_ring {
 	/* Consumer's line. */
 	u32 tail ____cacheline_aligned;	/* next slot to empty */
 	u32 head_seen;			/* consumer's copy of @head */
+	u32 cmask;			/* consumer's copy of @mask */
 	void *slot[] ____cacheline_aligned;
 };
 
@@ -46,6 +48,7 @@ static inline void evs_ring_init(struct evs_ring *r, u32 slots)
 	r->mask = slots - 1;
 	r->tail = 0;
 	r->head_seen = 0;
+	r->cmask = slots - 1;
 }
 
 /* Producer only.  Returns false, changing nothing, when the ring is full. */
@@ -90,7 +93,7 @@ static __always_inline void *evs_ring_pop(struct evs_ring *r)
 		if (tail == r->head_seen)
 			return NULL;
 	}
-	p = r->slot[tail & r->mask];
+	p = r->slot[tail & r->cmask];
 	/* The slot is read before the producer may reuse it. */
 	smp_store_release(&r->tail, tail + 1);
 	return p;

@@ -260,6 +260,35 @@ TEST_F(dp, truncated_frame_at_close)
 	EXPECT_EQ(1, evs_test_counter(&self->nl, EVS_STATS_A_TRUNCATED));
 }
 
+/*
+ * A zero-length frame right before the FIN, with the pool so small that
+ * the reader keeps pausing between a header and its buffer: the frame
+ * must still be stored and acked, not counted as cut short.
+ */
+TEST_F(dp, zero_length_frame_before_fin_while_paused)
+{
+	unsigned int round;
+
+	ASSERT_EQ(0, evs_test_config(&self->nl, EVS_CFG_A_POOL_LIMIT, 1));
+	for (round = 0; round < 20; round++) {
+		size_t len = make_frames(self->buf, 30, 17, EVS_PRIO_TX, 8);
+		char c;
+		int fd;
+
+		len += evs_test_frame(self->buf + len, EVS_WIRE_F_ACK_REQ, 17,
+				      EVS_PRIO_TX, 30, 0);
+		fd = evs_test_connect(AF_INET, self->port);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, evs_test_write(fd, self->buf, len));
+		ASSERT_EQ(0, shutdown(fd, SHUT_WR));
+		ASSERT_EQ(0, evs_test_wait_ack(fd, 30, TMO)) TH_LOG("round %u", round);
+		EXPECT_EQ(1, evs_test_read_full(fd, &c, 1, TMO));
+		close(fd);
+	}
+	EXPECT_EQ(0, evs_test_counter(&self->nl, EVS_STATS_A_TRUNCATED));
+	EXPECT_EQ(20 * 31, evs_test_stored(&self->nl, 17));
+}
+
 /* Every ACK covers exactly the frames stored: check after each one. */
 TEST_F(dp, acks_cover_exactly_what_is_stored)
 {
@@ -545,6 +574,7 @@ TEST_F(dp, stats_reset_keeps_store_and_gauges)
 	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
 	struct evs_gauges before, after;
 	struct evs_latency lat;
+	struct nlmsghdr *nlh;
 	struct evs_stats st;
 	unsigned int i, p;
 	int fd;
@@ -554,8 +584,8 @@ TEST_F(dp, stats_reset_keeps_store_and_gauges)
 	ASSERT_EQ(0, evs_test_write(fd, self->buf, len));
 	ASSERT_EQ(0, evs_test_wait_ack(fd, 49, TMO));
 	ASSERT_EQ(0, evs_test_get_gauges(&self->nl, &before));
-	ASSERT_EQ(0, evs_nl_talk(&self->nl, evs_nl_req(&self->nl, buf,
-				 EVS_CMD_STATS_RESET, 0), NULL, NULL));
+	nlh = evs_nl_req(&self->nl, buf, EVS_CMD_STATS_RESET, 0);
+	ASSERT_EQ(0, evs_nl_talk(&self->nl, nlh, NULL, NULL));
 	ASSERT_EQ(0, evs_test_get_stats(&self->nl, &st));
 	for (i = 0; i < EVS_NR_COUNTERS; i++)
 		EXPECT_EQ(0, st.counters[i]) TH_LOG("counter %u", i);

@@ -153,6 +153,7 @@ TEST(init_gives_empty_ring)
 
 		ASSERT_NE(NULL, r);
 		EXPECT_EQ(slots - 1, r->mask);
+		EXPECT_EQ(slots - 1, r->cmask);
 		EXPECT_EQ(0, evs_ring_count(r));
 		EXPECT_EQ(NULL, evs_ring_pop(r));
 		EXPECT_TRUE(evs_ring_has_room(r, 0));
