@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Event pools: one kmem_cache per payload size class.
+ * Event pools: one kmem_cache per payload size class, each behind the
+ * per-CPU stash of pool.h.
  *
  * An event is its header and payload in one object, so the rx path makes
  * one allocation per frame and the store keeps the very object the rx
@@ -12,14 +13,14 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/slab.h>
 #include "evstream.h"
+#include "pool.h"
 
 static const u32 evs_class_payload[] = { 256, 1024, 4096, EVS_WIRE_PAYLOAD_CAP };
 
 #define EVS_NR_CLASSES ARRAY_SIZE(evs_class_payload)
 
-static struct kmem_cache *evs_cache[EVS_NR_CLASSES];
+static struct evs_pool evs_pools[EVS_NR_CLASSES];
 
 int __init evs_pool_init(void)
 {
@@ -29,10 +30,9 @@ int __init evs_pool_init(void)
 	for (i = 0; i < EVS_NR_CLASSES; i++) {
 		snprintf(name, sizeof(name), "evs_event_%u",
 			 evs_class_payload[i]);
-		evs_cache[i] = kmem_cache_create(name, sizeof(struct evs_event) +
-						 evs_class_payload[i], 0,
-						 SLAB_HWCACHE_ALIGN, NULL);
-		if (!evs_cache[i])
+		if (evs_pool_create(&evs_pools[i], name,
+				    sizeof(struct evs_event) +
+				    evs_class_payload[i]))
 			goto err;
 	}
 	return 0;
@@ -45,10 +45,8 @@ void evs_pool_exit(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < EVS_NR_CLASSES; i++) {
-		kmem_cache_destroy(evs_cache[i]);
-		evs_cache[i] = NULL;
-	}
+	for (i = 0; i < EVS_NR_CLASSES; i++)
+		evs_pool_destroy(&evs_pools[i]);
 }
 
 static unsigned int evs_class_of(u32 len)
@@ -88,7 +86,7 @@ struct evs_event *evs_event_alloc(struct evs_net *en, u32 len)
 	n = atomic_inc_return(&en->inflight);
 	if (n > READ_ONCE(en->cfg.pool_limit))
 		goto fail;
-	ev = kmem_cache_alloc(evs_cache[cls], GFP_ATOMIC | __GFP_NOWARN);
+	ev = evs_pool_get(&evs_pools[cls], GFP_ATOMIC | __GFP_NOWARN);
 	if (!ev)
 		goto fail;
 	evs_note_high(en, n);
@@ -108,7 +106,7 @@ void evs_event_landed(struct evs_net *en)
 
 void evs_event_free(struct evs_event *ev)
 {
-	kmem_cache_free(evs_cache[ev->cls], ev);
+	evs_pool_put(&evs_pools[ev->cls], ev);
 }
 
 u32 evs_event_cost(const struct evs_event *ev)
