@@ -28,11 +28,12 @@ KSELFTESTS	:= $(BUILD)/kselftest/control_test $(BUILD)/kselftest/netlink_test \
 		   $(BUILD)/kselftest/module_test
 KSELFTEST_BINS	:= $(filter $(BUILD)/%,$(KSELFTESTS))
 # jq lets the guest's tests check evctl's JSON with a real parser.
-TOOLS		:= user/bin/evctl user/bin/evload
+TOOLS		:= user/bin/evctl user/bin/evload user/bin/evsink
 VM_TOOLS	:= $(TOOLS) $(shell command -v jq)
 
 .PHONY: FORCE all module user deps lint unit fuzz kselftests initramfs \
-	vm-check check demo vm-shell install uninstall clean help
+	vm-check check demo vm-shell install uninstall clean help bench \
+	bench-module
 
 all: module user
 
@@ -44,6 +45,7 @@ help:
 	@echo "make fuzz     libFuzzer targets, FUZZ_TIME seconds each (60)"
 	@echo "make vm-shell boot the test VM with a shell on the console"
 	@echo "make install  evctl, evload, man page, completion (PREFIX, DESTDIR)"
+	@echo "make bench    the benchmark suite; results as in docs/perf.md"
 	@echo "KDIR=...      kernel build dir (now $(KDIR))"
 
 deps:
@@ -103,6 +105,15 @@ demo: deps
 	@echo "== evstream demo: Debian $(KREL) under QEMU =="
 	@selftests/vm/run.sh $(KREL) $(VMDIR)/initramfs.cpio.gz demo $(VMDIR)/demo
 
+# The in-kernel micro-benchmarks: a module of their own, never part of
+# evstream.ko.
+bench-module kmod/bench/evs_bench.ko: FORCE
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod/bench modules
+
+bench: deps all bench-module
+	$(MAKE) -C bench/micro
+	@bench/run.sh $(KREL)
+
 # evctl, evload, the man page and bash completion (PREFIX, DESTDIR); the
 # module itself installs with the kernel's own modules_install.
 install uninstall:
@@ -115,5 +126,6 @@ FORCE:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod/bench clean
 	$(MAKE) -C user clean
 	rm -rf $(BUILD)

@@ -1,0 +1,283 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# evsink on the host, driven by evload and a tiny client: acks with every
+# priority, 64 B, 4 KiB and 64 KiB payloads, routing, backpressure and
+# eviction, every kind of bad header (ERROR frame, then close), a frame
+# cut by the FIN, SIGUSR1, the --report line, --raw; and at each SIGTERM
+# or SIGINT a clean exit (status 0: evsink checks that every event went
+# back to its pool) with nothing from the sanitizers.  Run it with a
+# sanitized evsink.  Prints TAP-like lines; exits 1 on any failure.
+#
+# usage: evsink_test.sh EVSINK EVLOAD EVSINK_CLIENT
+
+EVSINK=$1 EVLOAD=$2 CLIENT=$3
+fails=0
+tmp=$(mktemp -d) || exit 1
+pids=
+cleanup() {
+	for p in $pids; do kill -KILL "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# A sanitizer report must fail the test, not just print.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+
+ok() { echo "ok - $1"; }
+not_ok() {
+	echo "not ok - $1"
+	shift
+	for l in "$@"; do echo "#  $l"; done
+	fails=$((fails + 1))
+}
+
+# check NAME COND_CMD...: ok when the command succeeds.
+check() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
+}
+
+# start NAME ARGS...: evsink on 127.0.0.1, any free port; sets $ADDR and
+# the pid in $pid_NAME.  stderr in $tmp/NAME.err, stdout in $tmp/NAME.out.
+start() {
+	name=$1
+	shift
+	"$EVSINK" --listen 127.0.0.1:0 "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	p=$!
+	pids="$pids $p"
+	eval "pid_$name=$p"
+	i=0
+	while [ $i -lt 100 ]; do
+		ADDR=$(sed -n 's/^evsink: listening on \([0-9.:]*\),.*/\1/p' "$tmp/$name.err")
+		[ -n "$ADDR" ] && return 0
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	not_ok "$name: evsink starts" "$(cat "$tmp/$name.err")"
+	return 1
+}
+
+# stop NAME [SIGNAL]: the signal, then a clean exit within 30 s.
+stop() {
+	name=$1 sig=${2:-TERM}
+	eval "p=\$pid_$name"
+	kill -"$sig" "$p"
+	i=0
+	while kill -0 "$p" 2>/dev/null && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 "$p" 2>/dev/null; then
+		not_ok "$name: exits after SIG$sig" "still running after 30 s"
+		kill -KILL "$p"
+		wait "$p" 2>/dev/null
+		return 1
+	fi
+	wait "$p"
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		not_ok "$name: exit status 0 after SIG$sig" "status $rc" \
+			"$(tail -n 20 "$tmp/$name.err")"
+	else
+		ok "$name: exit status 0 after SIG$sig"
+	fi
+	if grep -qE 'Sanitizer|runtime error:' "$tmp/$name.err"; then
+		not_ok "$name: no sanitizer report" \
+			"$(grep -A 12 -E 'Sanitizer|runtime error:' "$tmp/$name.err" | head -n 30)"
+	else
+		ok "$name: no sanitizer report"
+	fi
+}
+
+# counter NAME KEY: the value in the last statistics block of NAME.
+counter() {
+	awk -v k="$2" '$1 == k { v = $2 } END { print v }' "$tmp/$1.err"
+}
+
+# expect NAME KEY VALUE
+expect() {
+	got=$(counter "$1" "$2")
+	if [ "$got" = "$3" ]; then
+		ok "$1: $2 = $3"
+	else
+		not_ok "$1: $2 = $3" "got '$got'"
+	fi
+}
+
+# load NAME WANT_RC ARGS...: evload against $ADDR.
+load() {
+	name=$1 want=$2
+	shift 2
+	"$EVLOAD" --addr "$ADDR" --timeout 120 "$@" >"$tmp/load.out" 2>"$tmp/load.err"
+	rc=$?
+	if [ $rc -ne "$want" ]; then
+		not_ok "$name" "evload $* exited $rc (want $want)" \
+			"$(cat "$tmp/load.err")"
+		return 1
+	fi
+	ok "$name"
+}
+
+# client NAME MODE WANT [GOOD]: the tiny client's exchange (GOOD good
+# frames first, 3 by default), as "LAST_ACK|ERROR" (or just "LAST_ACK"):
+# the last ACK covers the good frames, any ERROR comes after every ACK,
+# and the server closes last (orderly, or with a reset when it left
+# bytes unread).
+client() {
+	name=$1 mode=$2 want=$3
+	"$CLIENT" "$ADDR" "$mode" "${4:-3}" >"$tmp/client.out" 2>&1
+	rc=$?
+	got=$({ grep '^ack ' "$tmp/client.out" | tail -n 1
+		grep -v '^ack ' "$tmp/client.out"; } | tr '\n' '|')
+	if [ $rc -eq 0 ] &&
+	   { [ "$got" = "$want|eof|" ] || [ "$got" = "$want|reset|" ]; } &&
+	   awk '/^error /{ e = 1; next } e && /^ack /{ bad = 1 } END { exit bad }' \
+		"$tmp/client.out"; then
+		ok "$name"
+	else
+		not_ok "$name" "status $rc, got: $(tr '\n' '|' <"$tmp/client.out")" \
+			"want: $want|eof"
+	fi
+}
+
+# ---- usage ----
+
+usage() {
+	name=$1 want=$2 want_err=$3
+	shift 3
+	"$EVSINK" "$@" >"$tmp/u.out" 2>"$tmp/u.err"
+	rc=$?
+	if [ $rc -ne "$want" ] || [ "$(head -n 1 "$tmp/u.err")" != "$want_err" ]; then
+		not_ok "$name" "status $rc (want $want), stderr: $(cat "$tmp/u.err")"
+	else
+		ok "$name"
+	fi
+}
+
+usage "--help" 0 "" --help
+usage "no --listen" 2 "evsink: missing --listen ADDR:PORT"
+usage "bad --listen" 2 "evsink: invalid address 'localhost:1' (A.B.C.D:PORT or [IPV6]:PORT)" --listen localhost:1
+usage "--ring-size not a power of two" 2 "evsink: invalid --ring-size '100' (a power of two, 64..65536)" --listen 127.0.0.1:0 --ring-size 100
+usage "--max-payload over the cap" 2 "evsink: invalid --max-payload '65537' (0..65536)" --listen 127.0.0.1:0 --max-payload 65537
+usage "bad --route" 2 "evsink: invalid --route '7:urgent' (TOPIC:rt|tx|batch)" --listen 127.0.0.1:0 --route 7:urgent
+usage "bad --stats-fd" 2 "evsink: invalid --stats-fd '99' (an open file descriptor)" --listen 127.0.0.1:0 --stats-fd 99
+usage "unknown option" 2 "evsink: bad option '--bogus'" --listen 127.0.0.1:0 --bogus
+
+# ---- the pipeline, default limits ----
+
+if start main --threads 2 --route 7:rt; then
+	load "64 B, 4 connections, priority mix, acks" 0 \
+		--conns 4 --events 200000 --size 64 --prio mix --ack
+	load "4 KiB, 3 connections, priority mix, acks" 0 \
+		--conns 3 --events 20000 --size 4096 --prio mix --ack
+	load "auto priority follows --route" 0 \
+		--events 1000 --size 100 --topic 7 --prio auto --ack
+	load "a payload over the limit fails the run" 1 \
+		--events 10 --size 4097 --ack
+	check "... with the server's reason" \
+		grep -q "server sent ERROR: payload length over limit (frame seq 0)" "$tmp/load.err"
+
+	client "bad magic: ack, ERROR, close" magic "ack 2|error 1000 bad magic"
+	client "bad version: ack, ERROR, close" version "ack 2|error 1000 unsupported version"
+	client "reserved bits: ack, ERROR, close" reserved "ack 2|error 1000 reserved bits set"
+	client "length over the cap: ack, ERROR, close" length "ack 2|error 1000 payload length over limit"
+	client "bad priority: ack, ERROR, close" priority "ack 2|error 1000 unknown priority"
+	client "bytes after a bad header: ack, ERROR, close" junk "ack 2|error 1000 bad magic"
+	client "a frame cut by the FIN: ack, close" truncated "ack 2"
+
+	eval "kill -USR1 \$pid_main"
+	i=0
+	while [ "$(grep -c '^evsink .*: pipeline' "$tmp/main.err")" -lt 1 ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check "SIGUSR1 prints the counters" grep -q '^frames  *221021$' "$tmp/main.err"
+
+	stop main
+	# 200000 + 20000 + 1000 from evload, 3 good frames from each of 7
+	# client runs.  evload's mix is rt, tx, batch, auto (-> tx) in turn
+	# from each connection's first event: 4 x 50000 events give 50000,
+	# 100000, 50000; 6667 + 6667 + 6666 give 5001, 9999, 5000.  The
+	# client sends rt, tx, batch; topic 7's auto is routed to rt.
+	expect main frames 221021
+	expect main stored 221021
+	expect main enqueued_rt 56008
+	expect main enqueued_tx 110006
+	expect main enqueued_batch 55007
+	expect main processed_rt 56008
+	expect main processed_tx 110006
+	expect main processed_batch 55007
+	expect main err_magic 2
+	expect main err_version 1
+	expect main err_reserved 1
+	expect main err_length 2
+	expect main err_priority 1
+	expect main errors 7
+	expect main truncated 1
+	# evload: 4 + 3 + 1 + 1, the client 7.
+	expect main conn_accepted 16
+	expect main conn_closed 16
+	expect main inflight 0
+fi
+
+# ---- 64 KiB payloads ----
+
+if start big --threads 1 --max-payload 65536; then
+	load "64 KiB payloads with --max-payload 65536, acks" 0 \
+		--conns 2 --events 2000 --size 65536 --prio mix --ack
+	stop big INT
+	expect big frames 2000
+	expect big stored 2000
+	expect big bytes 131072000
+fi
+
+# ---- backpressure and eviction ----
+
+if start tight --threads 2 --pool-limit 32 --ring-size 64 --batch 1 \
+	--store-limit 64K; then
+	load "tiny pool, rings and store: everything stored and acked" 0 \
+		--conns 8 --events 50000 --size 512 --prio mix --ack
+	stop tight
+	expect tight frames 50000
+	expect tight stored 50000
+	check "tight: reads paused" [ "$(counter tight pauses)" -gt 0 ]
+	check "tight: every pause resumed" [ "$(counter tight pauses)" = "$(counter tight resumes)" ]
+	check "tight: the store evicted" [ "$(counter tight evicted)" -gt 49000 ]
+	check "tight: in flight never above the pool limit" [ "$(counter tight inflight_high)" -le 32 ]
+fi
+
+# ---- one event in flight at a time ----
+
+# With a pool of one, the reader pauses on nearly every header; the last
+# frame has no payload, so when it pauses there, nothing is left to read
+# but the FIN: the resume must still take the frame, not call it cut.
+if start one --threads 1 --pool-limit 1; then
+	i=0
+	while [ $i -lt 20 ]; do
+		client "pool of one, a zero-length frame last ($i)" zero "ack 50" 50
+		i=$((i + 1))
+	done
+	stop one
+	expect one frames 1020
+	expect one stored 1020
+	expect one truncated 0
+	check "one: reads paused" [ "$(counter one pauses)" -gt 0 ]
+fi
+
+# ---- --raw, --report ----
+
+if start raw --raw --threads 2 --report; then
+	load "--raw: evload without acks" 0 \
+		--conns 4 --events 100000 --size 4096
+	stop raw
+	check "--raw --report: one JSON line on stdout" \
+		grep -q "^{\"mode\":\"raw\",\"threads\":2,.*\"frames\":0,.*\"rx_bytes\":411200000,.*\"leaked\":0," "$tmp/raw.out"
+	check "--raw --report: nothing else on stdout" [ "$(wc -l <"$tmp/raw.out")" -eq 1 ]
+fi
+
+echo "$0: $fails failed"
+[ "$fails" -eq 0 ]
