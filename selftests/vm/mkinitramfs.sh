@@ -2,9 +2,10 @@
 # Packs the test VM's initramfs: busybox, the module, the tools with the
 # shared libraries they load, the kselftest binaries and the VM scripts.
 #
-# usage: mkinitramfs.sh OUT.cpio.gz MODULE.ko TOOLS... -- TESTS...
-# TOOLS land in /usr/bin, TESTS in /tests; those named *_test or
-# *_test.sh run, in the order given, the rest are files they use.
+# usage: mkinitramfs.sh OUT.cpio.gz MODULES.ko TOOLS... -- TESTS...
+# MODULES (comma-separated, the first is evstream.ko) land in
+# /lib/modules, TOOLS in /usr/bin, TESTS in /tests; those named *_test
+# or *_test.sh run, in the order given, the rest are files they use.
 set -eu
 out=$1
 module=$2
@@ -35,8 +36,11 @@ if ! file -L "$busybox" 2>/dev/null | grep -q 'statically linked' &&
 fi
 cp "$busybox" "$root/bin/busybox"
 cp "$here/init" "$root/init"
-cp "$here/check.sh" "$here/demo.sh" "$here/lib.sh" "$root/vm/"
-cp "$module" "$root/lib/modules/"
+cp "$here/check.sh" "$here/demo.sh" "$here/lib.sh" \
+	"$here/../../bench/vm-bench.sh" "$root/vm/"
+for m in $(echo "$module" | tr , ' '); do
+	cp "$m" "$root/lib/modules/"
+done
 echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
