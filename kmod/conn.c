@@ -58,6 +58,12 @@ void evs_conn_put(struct evs_conn *conn)
 		evs_conn_free(conn);
 }
 
+void evs_conn_put_many(struct evs_conn *conn, unsigned int n)
+{
+	if (refcount_sub_and_test(n, &conn->ref))
+		evs_conn_free(conn);
+}
+
 /* ---- rx: the reader ---- */
 
 /*
@@ -161,13 +167,21 @@ static bool evs_conn_push(struct evs_conn *conn, struct evs_event *ev)
 	pe->flags = ev->flags;
 	pe->done = 0;
 	ev->pend_idx = idx;
+	/*
+	 * Each event holds a reference to its connection, taken before a
+	 * consumer can see it, from a handful the reader takes at once.
+	 */
+	if (!conn->rd_refs) {
+		refcount_add(EVS_CONN_REF_CHUNK, &conn->ref);
+		conn->rd_refs = EVS_CONN_REF_CHUNK;
+	}
+	conn->rd_refs--;
 	ev->conn = conn;
-	refcount_inc(&conn->ref);
 	/* Publish the slot before the event can be stored and marked. */
 	smp_store_release(&conn->pend_tail, idx + 1);
 	evs_ring_push(ring, ev);
 	conn->pushed |= BIT(ev->prio);
-	evs_stats_inc(en, EVS_STATS_A_ENQ_RT + ev->prio);
+	conn->rd_enq[ev->prio]++;
 	return true;
 }
 
@@ -185,7 +199,7 @@ static void *evs_parse_begin(void *ctx, const struct evs_frame *f)
 		evs_conn_pause(conn, EVS_PAUSE_POOL, NULL);
 		return NULL;
 	}
-	ev->t_ingest = ktime_get_ns();
+	ev->t_ingest = conn->rd_now;
 	ev->conn_id = conn->id;
 	ev->client_seq = f->seq;
 	ev->topic = f->topic;
@@ -204,8 +218,8 @@ static bool evs_parse_end(void *ctx, const struct evs_frame *f, void *buf)
 	conn->cur = NULL;
 	conn->events++;
 	conn->bytes += f->length;
-	evs_stats_inc(en, EVS_STATS_A_FRAMES);
-	evs_stats_add(en, EVS_STATS_A_BYTES, f->length);
+	conn->rd_frames++;
+	conn->rd_bytes += f->length;
 	ev->prio = evs_route(en, f);
 	if (evs_conn_push(conn, ev))
 		return true;
@@ -255,6 +269,32 @@ static int evs_recv_actor(read_descriptor_t *desc, struct sk_buff *skb,
 	return used;
 }
 
+/*
+ * Counts what one read did, gives back the references it took and did
+ * not hand to events, and kicks the consumers of the rings it filled.
+ */
+static void evs_conn_read_done(struct evs_conn *conn)
+{
+	struct evs_net *en = conn->en;
+	int p;
+
+	for (p = 0; p < EVS_PRIO_NR; p++)
+		if (conn->rd_enq[p])
+			evs_stats_add(en, EVS_STATS_A_ENQ_RT + p,
+				      conn->rd_enq[p]);
+	if (conn->rd_refs) {
+		/* The connection's own reference keeps this above zero. */
+		evs_conn_put_many(conn, conn->rd_refs);
+		conn->rd_refs = 0;
+	}
+	if (conn->rd_frames) {
+		evs_stats_add(en, EVS_STATS_A_FRAMES, conn->rd_frames);
+		evs_stats_add(en, EVS_STATS_A_BYTES, conn->rd_bytes);
+	}
+	if (conn->pushed)
+		evs_rings_kick(en, conn->pushed);
+}
+
 /* The peer sent everything it will: what is left must be stored, then close. */
 static void evs_conn_eof(struct evs_conn *conn)
 {
@@ -262,7 +302,7 @@ static void evs_conn_eof(struct evs_conn *conn)
 		/* A frame cut short was never accepted: nothing to keep. */
 		evs_stats_inc(conn->en, EVS_STATS_A_TRUNCATED);
 		if (conn->cur) {
-			evs_event_landed(conn->en);
+			evs_events_landed(conn->en, 1);
 			evs_event_free(conn->cur);
 			conn->cur = NULL;
 		}
@@ -285,6 +325,11 @@ static void evs_conn_read(struct evs_conn *conn)
 		return;
 	conn->stop = false;
 	conn->pushed = 0;
+	conn->rd_frames = 0;
+	conn->rd_bytes = 0;
+	memset(conn->rd_enq, 0, sizeof(conn->rd_enq));
+	/* One stamp for every frame of this read: cheaper, and as true. */
+	conn->rd_now = ktime_get_ns();
 	conn->parser.max_payload = READ_ONCE(conn->en->cfg.max_payload);
 
 	if (conn->ready) {
@@ -311,8 +356,7 @@ static void evs_conn_read(struct evs_conn *conn)
 	if (tcp_read_sock(sk, &desc, evs_recv_actor) > 0)
 		WRITE_ONCE(conn->last_rx, get_jiffies_64());
 out:
-	if (conn->pushed)
-		evs_rings_kick(conn->en, conn->pushed);
+	evs_conn_read_done(conn);
 	if (test_bit(EVS_CONN_ERROR, &conn->flags)) {
 		evs_stats_inc(conn->en, EVS_STATS_A_ERR_MAGIC +
 			      conn->parser.err - EVS_FRAME_ERR_MAGIC);
@@ -606,7 +650,7 @@ static void evs_conn_close_work(struct work_struct *work)
 
 	/* Never pushed, so not on any ring: ours to drop. */
 	if (conn->cur || conn->ready) {
-		evs_event_landed(en);
+		evs_events_landed(en, 1);
 		evs_event_free(conn->cur ?: conn->ready);
 		conn->cur = NULL;
 		conn->ready = NULL;

@@ -62,53 +62,67 @@ u8 evs_route(struct evs_net *en, const struct evs_frame *f)
 	return rule ? xa_to_value(rule) : EVS_PRIO_TX;
 }
 
-static void evs_process(struct evs_net *en, struct evs_event *ev, u8 prio)
+/*
+ * Stores a chunk of events taken off one ring: stamps, latency, one trip
+ * to the store, then each event marked done in its connection's window.
+ * Events of one connection come in runs; its tx work (acks, resume) is
+ * kicked and its references dropped once per run.
+ */
+static void evs_process(struct evs_net *en, u8 prio, struct evs_event **evs,
+			unsigned int n)
 {
-	u64 lat;
+	struct evs_conn *conn[EVS_STORE_CHUNK];
+	u32 idx[EVS_STORE_CHUNK];
+	unsigned int i, run;
+	u64 now = ktime_get_ns();
 
-	ev->t_done = ktime_get_ns();
-	lat = ev->t_done - ev->t_ingest;
-	/* The store owns the event from here; it may even evict it. */
-	evs_store_add(en, ev);
-	evs_stats_inc(en, EVS_STATS_A_DONE_RT + prio);
-	evs_stats_latency(en, prio, lat);
+	for (i = 0; i < n; i++) {
+		struct evs_event *ev = evs[i];
+
+		conn[i] = ev->conn;
+		idx[i] = ev->pend_idx;
+		ev->conn = NULL;
+		ev->t_dequeue = now;
+	}
+	now = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		evs[i]->t_done = now;
+		evs_stats_latency(en, prio, now - evs[i]->t_ingest);
+	}
+	/* The store owns the events from here; it may even evict them. */
+	evs_store_add(en, evs, n);
+	evs_stats_add(en, EVS_STATS_A_DONE_RT + prio, n);
+
+	for (i = 0, run = 0; i < n; i++) {
+		evs_conn_event_done(conn[i], idx[i]);
+		run++;
+		if (i + 1 < n && conn[i + 1] == conn[i])
+			continue;
+		evs_conn_kick_tx(conn[i]);
+		evs_conn_put_many(conn[i], run);
+		run = 0;
+	}
 }
 
 static void evs_ring_work_fn(struct work_struct *work)
 {
 	struct evs_ring_work *rw = container_of(work, struct evs_ring_work,
 						work);
+	struct evs_event *evs[EVS_STORE_CHUNK];
 	struct evs_net *en = rw->en;
 	u32 budget = READ_ONCE(en->cfg.batch);
-	struct evs_conn *last = NULL;
-	struct evs_event *ev;
+	unsigned int n;
 
-	while (budget-- && (ev = evs_ring_pop(rw->ring))) {
-		struct evs_conn *conn = ev->conn;
-		u32 idx = ev->pend_idx;
-
-		ev->t_dequeue = ktime_get_ns();
-		ev->conn = NULL;
-		evs_process(en, ev, rw->prio);
-		evs_conn_event_done(conn, idx);
-		/*
-		 * Each event holds a reference to its connection.  Keep one
-		 * across a run of events from the same connection so its tx
-		 * work (which acks and resumes) is kicked once per run.
-		 */
-		if (conn == last) {
-			evs_conn_put(conn);
-			continue;
+	while (budget) {
+		for (n = 0; n < min_t(u32, budget, EVS_STORE_CHUNK); n++) {
+			evs[n] = evs_ring_pop(rw->ring);
+			if (!evs[n])
+				break;
 		}
-		if (last) {
-			evs_conn_kick_tx(last);
-			evs_conn_put(last);
-		}
-		last = conn;
-	}
-	if (last) {
-		evs_conn_kick_tx(last);
-		evs_conn_put(last);
+		if (!n)
+			break;
+		budget -= n;
+		evs_process(en, rw->prio, evs, n);
 	}
 	/*
 	 * More to do: run again, on the ring's CPU while it is online (its
@@ -188,7 +202,7 @@ void evs_rings_drain(struct evs_net *en)
 			cancel_work_sync(&rw->work);
 			while ((ev = evs_ring_pop(rw->ring))) {
 				evs_conn_put(ev->conn);
-				evs_event_landed(en);
+				evs_events_landed(en, 1);
 				evs_event_free(ev);
 			}
 		}

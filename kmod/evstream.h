@@ -84,8 +84,8 @@ int evs_pool_init(void);
 void evs_pool_exit(void);
 struct evs_event *evs_event_alloc(struct evs_net *en, u32 len);
 void evs_event_free(struct evs_event *ev);
-/* The event left the in-flight count (stored, or dropped at teardown). */
-void evs_event_landed(struct evs_net *en);
+/* Events left the in-flight count (stored, or dropped at teardown). */
+void evs_events_landed(struct evs_net *en, unsigned int n);
 /* What an event costs in memory: the store charges this. */
 u32 evs_event_cost(const struct evs_event *ev);
 
@@ -117,6 +117,8 @@ u8 evs_route(struct evs_net *en, const struct evs_frame *f);
 
 /* Events of one connection accepted but not yet stored, at most. */
 #define EVS_CONN_WINDOW 1024
+/* References the reader takes at once, to hand one to each event. */
+#define EVS_CONN_REF_CHUNK 64
 
 /* One accepted frame, in accept order, until stored and acked. */
 struct evs_pend {
@@ -168,6 +170,12 @@ struct evs_conn {
 	struct evs_event *cur;		/* being filled */
 	struct evs_event *ready;	/* complete, waiting for ring room */
 	unsigned int pushed;		/* prio bits filled this read */
+	/* What this read did, counted once at its end. */
+	u32 rd_frames;
+	u32 rd_bytes;
+	u32 rd_enq[EVS_PRIO_NR];
+	u32 rd_refs;			/* connection references in hand */
+	u64 rd_now;			/* ns: this read's ingest stamp */
 	int ring_cpu;			/* CPU whose rings hold its events */
 	bool stop;			/* paused during this read */
 	u32 pend_tail;			/* next pend slot to fill */
@@ -200,6 +208,7 @@ void evs_conn_close(struct evs_conn *conn, u8 reason);
 void evs_conn_close_sync(struct evs_conn *conn, u8 reason);
 void evs_conn_idle_scan(struct evs_net *en);
 void evs_conn_put(struct evs_conn *conn);
+void evs_conn_put_many(struct evs_conn *conn, unsigned int n);
 void evs_conn_kick_tx(struct evs_conn *conn);
 void evs_conn_resume(struct evs_conn *conn);
 void evs_resume_work_fn(struct work_struct *work);
@@ -257,7 +266,9 @@ struct evs_store {
 
 void evs_store_init(struct evs_store *st);
 void evs_store_exit(struct evs_store *st);
-void evs_store_add(struct evs_net *en, struct evs_event *ev);
+/* Events a consumer hands the store at once, at most. */
+#define EVS_STORE_CHUNK 32
+void evs_store_add(struct evs_net *en, struct evs_event **evs, unsigned int n);
 
 /* ---- per-namespace state (main.c) ---- */
 

@@ -99,9 +99,9 @@ fail:
 	return NULL;
 }
 
-void evs_event_landed(struct evs_net *en)
+void evs_events_landed(struct evs_net *en, unsigned int n)
 {
-	atomic_dec(&en->inflight);
+	atomic_sub(n, &en->inflight);
 }
 
 void evs_event_free(struct evs_event *ev)

@@ -122,37 +122,46 @@ static struct evs_event *evs_store_evict_one(struct evs_store *st)
 }
 
 /*
- * Appends @ev to its topic and takes ownership: the event may be evicted
- * (and freed) before this returns.  When no memory can be found for the
- * topic's index, the event is counted as stored and evicted at once
- * rather than lost silently.
+ * Appends @n events, each to its topic, and takes ownership: any of them
+ * may be evicted (and freed) before this returns.  One lock round for
+ * the lot.  When no memory can be found for a topic's index, its event
+ * is counted as stored and evicted at once rather than lost silently.
  */
-void evs_store_add(struct evs_net *en, struct evs_event *ev)
+void evs_store_add(struct evs_net *en, struct evs_event **evs, unsigned int n)
 {
 	struct evs_store *st = &en->store;
 	u64 limit = READ_ONCE(en->cfg.store_limit);
+	struct evs_topic *t[EVS_STORE_CHUNK];
 	struct evs_event *victim, *tmp;
 	LIST_HEAD(evicted);
-	struct evs_topic *t;
 	u64 nevicted = 0;
+	unsigned int i;
 
-	t = evs_topic_get(st, ev->topic);
+	/* Topics first: making one sleeps. */
+	for (i = 0; i < n; i++)
+		t[i] = i && evs[i]->topic == evs[i - 1]->topic ? t[i - 1] :
+			evs_topic_get(st, evs[i]->topic);
+
 	spin_lock(&st->lock);
-	while (t && t->next_seq - t->first_seq == t->cap) {
-		spin_unlock(&st->lock);
-		if (!evs_topic_grow(st, t))
-			t = NULL;
-		spin_lock(&st->lock);
-	}
-	if (t) {
-		ev->seq = t->next_seq++;
-		t->slot[ev->seq & (t->cap - 1)] = ev;
+	for (i = 0; i < n; i++) {
+		struct evs_event *ev = evs[i];
+
+		while (t[i] && t[i]->next_seq - t[i]->first_seq == t[i]->cap) {
+			spin_unlock(&st->lock);
+			if (!evs_topic_grow(st, t[i]))
+				t[i] = NULL;
+			spin_lock(&st->lock);
+		}
+		if (!t[i]) {
+			list_add_tail(&ev->fifo, &evicted);
+			nevicted++;
+			continue;
+		}
+		ev->seq = t[i]->next_seq++;
+		t[i]->slot[ev->seq & (t[i]->cap - 1)] = ev;
 		list_add_tail(&ev->fifo, &st->fifo);
 		st->bytes += evs_event_cost(ev);
 		st->events++;
-	} else {
-		list_add_tail(&ev->fifo, &evicted);
-		nevicted++;
 	}
 	while (st->bytes > limit && !list_empty(&st->fifo)) {
 		victim = evs_store_evict_one(st);
@@ -161,8 +170,8 @@ void evs_store_add(struct evs_net *en, struct evs_event *ev)
 	}
 	spin_unlock(&st->lock);
 
-	evs_event_landed(en);
-	evs_stats_inc(en, EVS_STATS_A_STORED);
+	evs_events_landed(en, n);
+	evs_stats_add(en, EVS_STATS_A_STORED, n);
 	if (nevicted)
 		evs_stats_add(en, EVS_STATS_A_EVICTED, nevicted);
 	list_for_each_entry_safe(victim, tmp, &evicted, fifo)

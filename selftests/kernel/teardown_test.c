@@ -142,8 +142,14 @@ TEST_F(td, listen_del_with_busy_connections)
 		EXPECT_EQ(0, g.values[EVS_GAUGE_A_LISTENERS - EVS_GAUGE_A_FIRST]);
 		EXPECT_EQ(NSENDERS, join_senders(self->s));
 	}
-	EXPECT_EQ(ROUNDS * NSENDERS,
+	/*
+	 * Every connection accepted was closed.  (A sender can be busy
+	 * before it is accepted: TCP took its bytes into the accept queue,
+	 * and the listener's close resets it without it ever being ours.)
+	 */
+	EXPECT_EQ(evs_test_counter(&nl, EVS_STATS_A_CONN_ACCEPTED),
 		  evs_test_counter(&nl, EVS_STATS_A_CONN_CLOSED));
+	EXPECT_LT(0, evs_test_counter(&nl, EVS_STATS_A_CONN_CLOSED));
 	evs_nl_close(&nl);
 }
 
