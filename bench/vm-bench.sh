@@ -99,7 +99,7 @@ stop_server()
 }
 
 if [ "$quick" = 1 ]; then
-	sizes="64 4096"
+	sizes="64 512 4096"
 	conns_list="4"
 	acks="noack ack"
 else
