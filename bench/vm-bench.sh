@@ -25,7 +25,7 @@ echo "# reps $reps"
 
 # ---- in-kernel micro-benchmarks ----
 insmod /lib/modules/evs_bench.ko && rmmod evs_bench
-dmesg | sed -n 's/.*evs_bench: /micro /p'
+dmesg | grep -v taint | sed -n 's/.*evs_bench: /micro /p'
 
 # ---- slab bytes per event: objects of the event caches ----
 insmod /lib/modules/evstream.ko
@@ -67,11 +67,11 @@ start_server()
 		evctl listen add 127.0.0.1:7000 >/dev/null
 		;;
 	B)
-		evsink --listen 127.0.0.1:7000 &
+		evsink --listen 127.0.0.1:7000 2>/dev/null &
 		server_pid=$!
 		;;
 	C)
-		evsink --listen 127.0.0.1:7000 --raw &
+		evsink --listen 127.0.0.1:7000 --raw 2>/dev/null &
 		server_pid=$!
 		;;
 	esac
