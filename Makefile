@@ -25,13 +25,14 @@ KSELFTESTS	:= $(BUILD)/kselftest/control_test $(BUILD)/kselftest/netlink_test \
 		   selftests/kernel/evctl_test.sh selftests/kernel/evctl_ops_test.sh \
 		   selftests/kernel/evload_test.sh \
 		   selftests/kernel/tap.sh $(BUILD)/kselftest/teardown_test \
+		   $(BUILD)/kselftest/fault_test \
 		   $(BUILD)/kselftest/module_test
 KSELFTEST_BINS	:= $(filter $(BUILD)/%,$(KSELFTESTS))
 # jq lets the guest's tests check evctl's JSON with a real parser.
 TOOLS		:= user/bin/evctl user/bin/evload user/bin/evsink
 VM_TOOLS	:= $(TOOLS) $(shell command -v jq)
 
-.PHONY: FORCE all module user deps lint unit fuzz kselftests initramfs \
+.PHONY: FORCE all module user deps lint unit fuzz kselftests initramfs fault-module \
 	vm-check check demo vm-shell install uninstall clean help bench \
 	bench-module
 
@@ -86,10 +87,21 @@ $(BUILD)/kselftest/%: selftests/kernel/%.c selftests/kernel/evs_test.h \
 
 kselftests: $(KSELFTEST_BINS)
 
-initramfs: kmod/evstream.ko $(TOOLS) kselftests
+# The test build with fault injection (kmod/fault.h), built from a copy
+# of the sources so that it never replaces kmod/evstream.ko.
+FAULT_DIR := $(BUILD)/fault
+FAULT_KO := $(FAULT_DIR)/evstream-fault.ko
+
+fault-module $(FAULT_KO): FORCE
+	@mkdir -p $(FAULT_DIR)
+	cp -a Kbuild kmod include $(FAULT_DIR)/
+	$(MAKE) -C $(KDIR) M=$(abspath $(FAULT_DIR)) EVS_FAULT=y modules
+	cp $(FAULT_DIR)/kmod/evstream.ko $(FAULT_KO)
+
+initramfs: kmod/evstream.ko $(FAULT_KO) $(TOOLS) kselftests
 	@mkdir -p $(VMDIR)
 	selftests/vm/mkinitramfs.sh $(VMDIR)/initramfs.cpio.gz \
-		kmod/evstream.ko $(VM_TOOLS) -- $(KSELFTESTS)
+		kmod/evstream.ko,$(FAULT_KO) $(VM_TOOLS) -- $(KSELFTESTS)
 
 vm-check: initramfs
 	@selftests/vm/run.sh $(KREL) $(VMDIR)/initramfs.cpio.gz check $(VMDIR)/check

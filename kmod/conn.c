@@ -725,10 +725,12 @@ int evs_conn_create(struct evs_listener *l, struct socket *sock)
 	struct evs_conn *conn;
 	int err;
 
-	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	conn = evs_should_fail(EVS_FAULT_CONN) ? NULL :
+	       kzalloc(sizeof(*conn), GFP_KERNEL);
 	if (!conn)
 		return -ENOMEM;
-	conn->pend = kvcalloc(EVS_CONN_WINDOW, sizeof(*conn->pend), GFP_KERNEL);
+	conn->pend = evs_should_fail(EVS_FAULT_CONN) ? NULL :
+		     kvcalloc(EVS_CONN_WINDOW, sizeof(*conn->pend), GFP_KERNEL);
 	if (!conn->pend) {
 		kfree(conn);
 		return -ENOMEM;

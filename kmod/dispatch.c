@@ -21,9 +21,21 @@ static struct workqueue_struct *evs_wq[EVS_PRIO_NR];
 
 int __init evs_dispatch_init(void)
 {
-	evs_wq[EVS_PRIO_RT] = alloc_workqueue("evs_rt", WQ_HIGHPRI, 0);
-	evs_wq[EVS_PRIO_TX] = alloc_workqueue("evs_tx", 0, 0);
-	evs_wq[EVS_PRIO_BATCH] = alloc_workqueue("evs_batch", WQ_UNBOUND, 0);
+	static const unsigned int flags[EVS_PRIO_NR] = {
+		[EVS_PRIO_RT] = WQ_HIGHPRI,
+		[EVS_PRIO_TX] = 0,
+		[EVS_PRIO_BATCH] = WQ_UNBOUND,
+	};
+	static const char *const names[EVS_PRIO_NR] = {
+		[EVS_PRIO_RT] = "evs_rt",
+		[EVS_PRIO_TX] = "evs_tx",
+		[EVS_PRIO_BATCH] = "evs_batch",
+	};
+	int p;
+
+	for (p = 0; p < EVS_PRIO_NR; p++)
+		evs_wq[p] = evs_should_fail(EVS_FAULT_LOAD) ? NULL :
+			    alloc_workqueue(names[p], flags[p], 0);
 	if (!evs_wq[EVS_PRIO_RT] || !evs_wq[EVS_PRIO_TX] ||
 	    !evs_wq[EVS_PRIO_BATCH]) {
 		evs_dispatch_exit();
@@ -149,12 +161,28 @@ void evs_rings_kick(struct evs_net *en, unsigned int prio_mask)
 			queue_work_on(cpu, evs_wq[p], &cr->rw[p].work);
 }
 
+static void evs_rings_release(struct evs_net *en)
+{
+	int cpu, p;
+
+	for_each_possible_cpu(cpu) {
+		struct evs_cpu_rings *cr = per_cpu_ptr(en->rings, cpu);
+
+		for (p = 0; p < EVS_PRIO_NR; p++)
+			kvfree(cr->rw[p].ring);
+	}
+	free_percpu(en->rings);
+	en->rings = NULL;
+	en->rings_size = 0;
+}
+
 int evs_rings_alloc(struct evs_net *en)
 {
 	u32 size = en->cfg.ring_size;
 	int cpu, p;
 
-	en->rings = alloc_percpu(struct evs_cpu_rings);
+	en->rings = evs_should_fail(EVS_FAULT_LISTEN) ? NULL :
+		    alloc_percpu(struct evs_cpu_rings);
 	if (!en->rings)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu) {
@@ -163,7 +191,8 @@ int evs_rings_alloc(struct evs_net *en)
 		for (p = 0; p < EVS_PRIO_NR; p++) {
 			struct evs_ring_work *rw = &cr->rw[p];
 
-			rw->ring = kvmalloc_node(evs_ring_bytes(size),
+			rw->ring = evs_should_fail(EVS_FAULT_LISTEN) ? NULL :
+				   kvmalloc_node(evs_ring_bytes(size),
 						 GFP_KERNEL, cpu_to_node(cpu));
 			if (!rw->ring)
 				goto err;
@@ -177,7 +206,8 @@ int evs_rings_alloc(struct evs_net *en)
 	en->rings_size = size;
 	return 0;
 err:
-	evs_rings_free(en);
+	/* Nothing was queued yet: no consumer to wait for. */
+	evs_rings_release(en);
 	return -ENOMEM;
 }
 
@@ -235,19 +265,10 @@ static void evs_rings_flush(struct evs_net *en)
 
 void evs_rings_free(struct evs_net *en)
 {
-	int cpu, p;
-
 	if (!en->rings)
 		return;
 	evs_rings_flush(en);
-	for_each_possible_cpu(cpu) {
-		struct evs_cpu_rings *cr = per_cpu_ptr(en->rings, cpu);
-
-		for (p = 0; p < EVS_PRIO_NR; p++)
-			kvfree(cr->rw[p].ring);
-	}
-	free_percpu(en->rings);
-	en->rings = NULL;
+	evs_rings_release(en);
 }
 
 /*

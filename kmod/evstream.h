@@ -34,6 +34,7 @@
 #include <evstream/ring.h>
 #include <evstream/stats_names.h>
 #include <evstream/version.h>
+#include "fault.h"
 
 struct proc_dir_entry;
 struct netlink_ext_ack;

@@ -93,7 +93,8 @@ static int evs_listen_open(struct evs_net *en, struct evs_listener *l,
 	struct sock *sk;
 	int err;
 
-	err = sock_create_kern(en->net, l->addr.ss_family, SOCK_STREAM,
+	err = evs_should_fail(EVS_FAULT_LISTEN) ? -ENOMEM :
+	      sock_create_kern(en->net, l->addr.ss_family, SOCK_STREAM,
 			       IPPROTO_TCP, &sock);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot create socket");
@@ -147,7 +148,8 @@ int evs_listen_add(struct evs_net *en, const struct sockaddr_storage *ss,
 	int err;
 
 	lockdep_assert_held(&en->lock);
-	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	l = evs_should_fail(EVS_FAULT_LISTEN) ? NULL :
+	    kzalloc(sizeof(*l), GFP_KERNEL);
 	if (!l)
 		return -ENOMEM;
 	l->en = en;

@@ -112,10 +112,12 @@ static int __net_init evs_net_init(struct net *net)
 	en->conns_gen = 1;
 	en->routes_gen = 1;
 
-	err = evs_stats_init(en);
+	err = evs_should_fail(EVS_FAULT_NET) || evs_should_fail(EVS_FAULT_LOAD) ?
+	      -ENOMEM : evs_stats_init(en);
 	if (err)
 		return err;
-	err = evs_proc_init_net(en);
+	err = evs_should_fail(EVS_FAULT_NET) || evs_should_fail(EVS_FAULT_LOAD) ?
+	      -ENOMEM : evs_proc_init_net(en);
 	if (err)
 		goto err_stats;
 	return 0;
@@ -169,21 +171,23 @@ static int __init evs_init(void)
 	err = evs_check_params();
 	if (err)
 		return err;
+	evs_fault_init();
 	err = evs_pool_init();
 	if (err)
-		return err;
+		goto err_fault;
 	err = evs_dispatch_init();
 	if (err)
 		goto err_pool;
 	err = -ENOMEM;
-	evs_ctl_wq = alloc_workqueue("evs_ctl", 0, 0);
+	evs_ctl_wq = evs_should_fail(EVS_FAULT_LOAD) ? NULL :
+		     alloc_workqueue("evs_ctl", 0, 0);
 	if (!evs_ctl_wq)
 		goto err_dispatch;
 	err = register_pernet_subsys(&evs_net_ops);
 	if (err)
 		goto err_wq;
 	/* Last: once the family exists, requests can arrive. */
-	err = evs_netlink_init();
+	err = evs_should_fail(EVS_FAULT_LOAD) ? -ENOMEM : evs_netlink_init();
 	if (err)
 		goto err_pernet;
 	pr_info("version %s loaded\n", EVS_VERSION);
@@ -197,6 +201,8 @@ err_dispatch:
 	evs_dispatch_exit();
 err_pool:
 	evs_pool_exit();
+err_fault:
+	evs_fault_exit();
 	return err;
 }
 
@@ -208,6 +214,7 @@ static void __exit evs_exit(void)
 	destroy_workqueue(evs_ctl_wq);
 	evs_dispatch_exit();
 	evs_pool_exit();
+	evs_fault_exit();
 	pr_info("unloaded\n");
 }
 

@@ -30,7 +30,8 @@ int __init evs_pool_init(void)
 	for (i = 0; i < EVS_NR_CLASSES; i++) {
 		snprintf(name, sizeof(name), "evs_event_%u",
 			 evs_class_payload[i]);
-		if (evs_pool_create(&evs_pools[i], name,
+		if (evs_should_fail(EVS_FAULT_LOAD) ||
+		    evs_pool_create(&evs_pools[i], name,
 				    sizeof(struct evs_event) +
 				    evs_class_payload[i]))
 			goto err;
@@ -84,7 +85,7 @@ struct evs_event *evs_event_alloc(struct evs_net *en, u32 len)
 	int n;
 
 	n = atomic_inc_return(&en->inflight);
-	if (n > READ_ONCE(en->cfg.pool_limit))
+	if (n > READ_ONCE(en->cfg.pool_limit) || evs_should_fail(EVS_FAULT_POOL))
 		goto fail;
 	ev = evs_pool_get(&evs_pools[cls], GFP_ATOMIC | __GFP_NOWARN);
 	if (!ev)

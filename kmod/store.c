@@ -47,7 +47,8 @@ static struct evs_topic *evs_topic_get(struct evs_store *st, u16 id)
 	t = xa_load(&st->topics, id);
 	if (t)
 		return t;
-	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	t = evs_should_fail(EVS_FAULT_STORE) ? NULL :
+	    kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return NULL;
 	t->cap = EVS_TOPIC_MIN_SLOTS;
@@ -81,7 +82,8 @@ static bool evs_topic_grow(struct evs_store *st, struct evs_topic *t)
 	cap = t->cap;
 	spin_unlock(&st->lock);
 
-	slot = kvcalloc((size_t)cap * 2, sizeof(*slot), GFP_KERNEL);
+	slot = evs_should_fail(EVS_FAULT_STORE) ? NULL :
+	       kvcalloc((size_t)cap * 2, sizeof(*slot), GFP_KERNEL);
 
 	spin_lock(&st->lock);
 	if (t->cap != cap || t->next_seq - t->first_seq < cap) {

@@ -48,6 +48,8 @@ step "module builds with W=1 and sparse (C=1), no warnings" \
 	warning_free $MAKE -s module W=1 C=1
 step "benchmark module builds with W=1 and sparse (C=1), no warnings" \
 	warning_free $MAKE -s bench-module W=1 C=1
+step "fault-injection test build with W=1 and sparse (C=1), no warnings" \
+	warning_free $MAKE -s fault-module W=1 C=1
 step "tools build with -Wall -Wextra -Werror" $MAKE -s user
 stage lint $MAKE -s lint
 stage "host unit tests (ASan+UBSan)" $MAKE -s unit

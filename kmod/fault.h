@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Fault injection for tests: makes the Nth allocation at a given point
+ * fail.  Only in test builds (make EVS_FAULT=y, `make fault-module`); in
+ * the module users run every evs_should_fail() is a constant false.
+ *
+ * Each site has a countdown: 0 is off, N fails the Nth call from now
+ * (once).  They are set with the module parameter fault_load (the load
+ * path, which runs before debugfs exists) and, once loaded, through
+ * /sys/kernel/debug/evstream/fail_<site>; hits_<site> counts failures
+ * injected.
+ */
+#ifndef _EVS_FAULT_H
+#define _EVS_FAULT_H
+
+#include <linux/types.h>
+
+enum evs_fault_site {
+	EVS_FAULT_LOAD,		/* caches, workqueues, family at load */
+	EVS_FAULT_NET,		/* per-namespace state at namespace creation */
+	EVS_FAULT_LISTEN,	/* listener, its rings, its socket */
+	EVS_FAULT_CONN,		/* a new connection's state */
+	EVS_FAULT_POOL,		/* an event, on the rx path */
+	EVS_FAULT_STORE,	/* a topic's index in the store */
+	EVS_FAULT_NR,
+};
+
+#ifdef EVS_FAULT_INJECT
+bool evs_should_fail(enum evs_fault_site site);
+void evs_fault_init(void);
+void evs_fault_exit(void);
+#else
+static inline bool evs_should_fail(enum evs_fault_site site)
+{
+	return false;
+}
+
+static inline void evs_fault_init(void)
+{
+}
+
+static inline void evs_fault_exit(void)
+{
+}
+#endif
+
+#endif /* _EVS_FAULT_H */

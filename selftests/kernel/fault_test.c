@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Allocation failures, injected at every point of load, namespace
+ * creation, listen, accept, rx and store, with the test build of the
+ * module (make fault-module; see kmod/fault.h).  Each must end in a clean
+ * error or in backpressure, never in corrupt state: the module keeps
+ * working afterwards, and the VM's checks after the suite find no leak.
+ */
+#include "evs_test.h"
+#include <sys/wait.h>
+#include "kselftest_harness.h"
+
+#define EVS_FAULT_KO "/lib/modules/evstream-fault.ko"
+#define TMO 20000
+
+static int load_fault(const char *params)
+{
+	int fd = open(EVS_FAULT_KO, O_RDONLY | O_CLOEXEC);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = syscall(__NR_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+static int knob(const char *name, const char *how, unsigned int *val)
+{
+	char path[96];
+	FILE *f;
+	int err = 0;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/evstream/%s", name);
+	f = fopen(path, how);
+	if (!f)
+		return -errno;
+	if (*how == 'w')
+		err = fprintf(f, "%u\n", *val) < 0 ? -EIO : 0;
+	else
+		err = fscanf(f, "%u", val) == 1 ? 0 : -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
+/* Fail the @n-th allocation at @site from now. */
+static int arm(const char *site, unsigned int n)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "fail_%s", site);
+	return knob(name, "w", &n);
+}
+
+static unsigned int hits(const char *site)
+{
+	unsigned int v = ~0U;
+	char name[32];
+
+	snprintf(name, sizeof(name), "hits_%s", site);
+	knob(name, "r", &v);
+	return v;
+}
+
+static int slab_caches(void)
+{
+	FILE *f = fopen("/proc/slabinfo", "r");
+	char line[512];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "evs_", 4))
+			n++;
+	fclose(f);
+	return n;
+}
+
+static size_t frames(unsigned char *buf, unsigned int n, uint16_t topic)
+{
+	size_t off = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		off += evs_test_frame(buf + off,
+				      i == n - 1 ? EVS_WIRE_F_ACK_REQ : 0,
+				      topic, EVS_PRIO_TX, i, 32);
+	return off;
+}
+
+FIXTURE(fault) {
+	struct evs_nl nl;
+	unsigned char buf[1 << 18];
+};
+
+/* Each test starts with the fault build loaded in a fresh namespace. */
+FIXTURE_SETUP(fault)
+{
+	if (evs_test_loaded())
+		ASSERT_EQ(0, evs_test_unload());
+	ASSERT_EQ(0, load_fault("")) TH_LOG("no %s: make fault-module",
+					   EVS_FAULT_KO);
+	ASSERT_EQ(0, evs_test_new_netns());
+	ASSERT_EQ(0, evs_nl_open(&self->nl));
+}
+
+/* And leaves the normal build loaded, as the other tests expect. */
+FIXTURE_TEARDOWN(fault)
+{
+	evs_nl_close(&self->nl);
+	if (evs_test_loaded())
+		evs_test_unload();
+	evs_test_load();
+}
+
+TEST_F(fault, load_fails_cleanly_at_every_point)
+{
+	unsigned int n, failed = 0;
+	char params[32];
+	struct stat st;
+	int err;
+
+	evs_nl_close(&self->nl);
+	ASSERT_EQ(0, evs_test_unload());
+	for (n = 1; n < 100; n++) {
+		snprintf(params, sizeof(params), "fault_load=%u", n);
+		err = load_fault(params);
+		if (!err)
+			break;		/* past the last failure point */
+		EXPECT_EQ(-ENOMEM, err) TH_LOG("point %u", n);
+		EXPECT_FALSE(evs_test_loaded());
+		EXPECT_EQ(0, slab_caches()) TH_LOG("point %u", n);
+		EXPECT_NE(0, stat("/proc/net/evstream", &st));
+		failed++;
+	}
+	/* Caches, workqueues, namespace state, the family: all seen. */
+	EXPECT_LE(9, failed);
+	ASSERT_TRUE(evs_test_loaded());
+	ASSERT_EQ(0, evs_nl_open(&self->nl));
+	EXPECT_LT(0, evs_test_listen(&self->nl, EVS_CMD_LISTEN_ADD,
+				     "127.0.0.1:0"));
+}
+
+TEST_F(fault, netns_creation_fails_cleanly)
+{
+	unsigned int n;
+
+	for (n = 1; n <= 2; n++) {
+		pid_t pid;
+		int status;
+
+		ASSERT_EQ(0, arm("net", n));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0)
+			_exit(unshare(CLONE_NEWNET) ? errno : 0);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		EXPECT_EQ(ENOMEM, WEXITSTATUS(status)) TH_LOG("point %u", n);
+	}
+	EXPECT_EQ(2, hits("net"));
+	/* And the next namespace is whole. */
+	ASSERT_EQ(0, evs_test_new_netns());
+	evs_nl_close(&self->nl);
+	ASSERT_EQ(0, evs_nl_open(&self->nl));
+	EXPECT_LT(0, evs_test_listen(&self->nl, EVS_CMD_LISTEN_ADD,
+				     "127.0.0.1:0"));
+}
+
+static int count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(*(unsigned int *)data)++;
+	return MNL_CB_OK;
+}
+
+static unsigned int listeners(struct evs_nl *nl)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	unsigned int n = 0;
+
+	if (evs_nl_talk(nl, evs_nl_req(nl, buf, EVS_CMD_LISTEN_GET, NLM_F_DUMP),
+			count_cb, &n))
+		return ~0U;
+	return n;
+}
+
+/* The listener, its per-CPU rings (each one) and its socket. */
+TEST_F(fault, listen_fails_cleanly_at_every_point)
+{
+	unsigned int n, failed = 0;
+	int port = 0;
+
+	for (n = 1; n < 100; n++) {
+		ASSERT_EQ(0, arm("listen", n));
+		port = evs_test_listen(&self->nl, EVS_CMD_LISTEN_ADD,
+				       "127.0.0.1:0");
+		if (port > 0)
+			break;
+		EXPECT_EQ(-ENOMEM, port) TH_LOG("point %u", n);
+		EXPECT_EQ(0, listeners(&self->nl));
+		failed++;
+	}
+	ASSERT_EQ(0, arm("listen", 0));
+	EXPECT_LE(4, failed);
+	ASSERT_LT(0, port);
+	EXPECT_EQ(1, listeners(&self->nl));
+	/* It works. */
+	{
+		size_t len = frames(self->buf, 10, 1);
+		int fd = evs_test_connect(AF_INET, port);
+
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, evs_test_write(fd, self->buf, len));
+		EXPECT_EQ(0, evs_test_wait_ack(fd, 9, TMO));
+		close(fd);
+	}
+}
+
+/* A connection whose state cannot be allocated is closed; others work. */
+TEST_F(fault, accept_failure_closes_only_that_connection)
+{
+	int port = evs_test_listen(&self->nl, EVS_CMD_LISTEN_ADD, "127.0.0.1:0");
+	unsigned int n;
+
+	ASSERT_LT(0, port);
+	for (n = 1; n <= 2; n++) {
+		size_t len = frames(self->buf, 5, 2);
+		char c;
+		int fd;
+
+		ASSERT_EQ(0, arm("conn", n));
+		fd = evs_test_connect(AF_INET, port);
+		ASSERT_LE(0, fd);
+		/* Refused after accept: closed, never served. */
+		evs_test_write(fd, self->buf, len);
+		EXPECT_NE(0, evs_test_read_full(fd, &c, 1, TMO)) TH_LOG("point %u", n);
+		close(fd);
+		EXPECT_EQ(n, hits("conn"));
+	}
+	{
+		size_t len = frames(self->buf, 5, 2);
+		int fd = evs_test_connect(AF_INET, port);
+
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, evs_test_write(fd, self->buf, len));
+		EXPECT_EQ(0, evs_test_wait_ack(fd, 4, TMO));
+		close(fd);
+	}
+	EXPECT_EQ(5, evs_test_stored(&self->nl, 2));
+}
+
+/* An event that cannot be allocated on the rx path is backpressure. */
+TEST_F(fault, rx_allocation_failure_loses_nothing)
+{
+	int port = evs_test_listen(&self->nl, EVS_CMD_LISTEN_ADD, "127.0.0.1:0");
+	unsigned int n;
+	int fd;
+
+	ASSERT_LT(0, port);
+	fd = evs_test_connect(AF_INET, port);
+	ASSERT_LE(0, fd);
+	for (n = 1; n <= 20; n++) {
+		size_t len = frames(self->buf, 100, 3);
+
+		ASSERT_EQ(0, arm("pool", n * 3));
+		ASSERT_EQ(0, evs_test_write(fd, self->buf, len));
+		ASSERT_EQ(0, evs_test_wait_ack(fd, 99, TMO)) TH_LOG("round %u", n);
+	}
+	close(fd);
+	EXPECT_EQ(20, hits("pool"));
+	EXPECT_EQ(2000, evs_test_stored(&self->nl, 3));
+	EXPECT_LE(20, evs_test_counter(&self->nl, EVS_STATS_A_PAUSES));
+	EXPECT_EQ(20, evs_test_counter(&self->nl, EVS_STATS_A_POOL_FAILS));
+}
+
+/*
+ * No memory for a topic's index: its events are counted as stored and
+ * evicted at once, never lost without a trace; the topic works after.
+ */
+TEST_F(fault, store_index_failure_is_counted)
+{
+	int port = evs_test_listen(&self->nl, EVS_CMD_LISTEN_ADD, "127.0.0.1:0");
+	struct evs_gauges g;
+	size_t len;
+	int fd, kept;
+
+	ASSERT_LT(0, port);
+	fd = evs_test_connect(AF_INET, port);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arm("store", 1));
+	len = frames(self->buf, 3, 4);
+	ASSERT_EQ(0, evs_test_write(fd, self->buf, len));
+	ASSERT_EQ(0, evs_test_wait_ack(fd, 2, TMO));
+	/* Past the topic's first 64 events its index grows: fail that. */
+	ASSERT_EQ(0, arm("store", 2));
+	len = frames(self->buf, 200, 4);
+	ASSERT_EQ(0, evs_test_write(fd, self->buf, len));
+	ASSERT_EQ(0, evs_test_wait_ack(fd, 199, TMO));
+	close(fd);
+
+	EXPECT_EQ(2, hits("store"));
+	EXPECT_EQ(203, evs_test_counter(&self->nl, EVS_STATS_A_STORED));
+	kept = evs_test_stored(&self->nl, 4);
+	EXPECT_LT(0, kept);
+	EXPECT_EQ(203 - kept, (int)evs_test_counter(&self->nl,
+						   EVS_STATS_A_EVICTED));
+	ASSERT_EQ(0, evs_test_get_gauges(&self->nl, &g));
+	EXPECT_EQ(kept, (int)g.values[EVS_GAUGE_A_STORE_EVENTS -
+				      EVS_GAUGE_A_FIRST]);
+}
+
+TEST_HARNESS_MAIN
