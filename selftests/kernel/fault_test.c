@@ -100,8 +100,9 @@ FIXTURE_SETUP(fault)
 {
 	if (evs_test_loaded())
 		ASSERT_EQ(0, evs_test_unload());
-	ASSERT_EQ(0, load_fault("")) TH_LOG("no %s: make fault-module",
-					   EVS_FAULT_KO);
+	ASSERT_EQ(0, load_fault("")) {
+		TH_LOG("no %s: make fault-module", EVS_FAULT_KO);
+	}
 	ASSERT_EQ(0, evs_test_new_netns());
 	ASSERT_EQ(0, evs_nl_open(&self->nl));
 }
@@ -283,6 +284,7 @@ TEST_F(fault, store_index_failure_is_counted)
 {
 	int port = evs_test_listen(&self->nl, EVS_CMD_LISTEN_ADD, "127.0.0.1:0");
 	struct evs_gauges g;
+	uint64_t evicted;
 	size_t len;
 	int fd, kept;
 
@@ -304,8 +306,8 @@ TEST_F(fault, store_index_failure_is_counted)
 	EXPECT_EQ(203, evs_test_counter(&self->nl, EVS_STATS_A_STORED));
 	kept = evs_test_stored(&self->nl, 4);
 	EXPECT_LT(0, kept);
-	EXPECT_EQ(203 - kept, (int)evs_test_counter(&self->nl,
-						   EVS_STATS_A_EVICTED));
+	evicted = evs_test_counter(&self->nl, EVS_STATS_A_EVICTED);
+	EXPECT_EQ(203 - kept, (int)evicted);
 	ASSERT_EQ(0, evs_test_get_gauges(&self->nl, &g));
 	EXPECT_EQ(kept, (int)g.values[EVS_GAUGE_A_STORE_EVENTS -
 				      EVS_GAUGE_A_FIRST]);
