@@ -182,6 +182,14 @@ static bool evs_conn_push(struct evs_conn *conn, struct evs_event *ev)
 	evs_ring_push(ring, ev);
 	conn->pushed |= BIT(ev->prio);
 	conn->rd_enq[ev->prio]++;
+	/*
+	 * Counted once taken: a frame still waiting in @ready when the
+	 * connection dies was never accepted (see evs_conn_close_work()).
+	 */
+	conn->events++;
+	conn->bytes += ev->len;
+	conn->rd_frames++;
+	conn->rd_bytes += ev->len;
 	return true;
 }
 
@@ -216,14 +224,10 @@ static bool evs_parse_end(void *ctx, const struct evs_frame *f, void *buf)
 	struct evs_net *en = conn->en;
 
 	conn->cur = NULL;
-	conn->events++;
-	conn->bytes += f->length;
-	conn->rd_frames++;
-	conn->rd_bytes += f->length;
 	ev->prio = evs_route(en, f);
 	if (evs_conn_push(conn, ev))
 		return true;
-	/* Accepted: it waits in @ready until the reader is resumed. */
+	/* Whole: it waits in @ready until the reader is resumed. */
 	conn->ready = ev;
 	return false;
 }
@@ -311,6 +315,24 @@ static void evs_conn_eof(struct evs_conn *conn)
 	evs_conn_kick_tx(conn);
 }
 
+/* After the ERROR: bytes the client still sends are read and dropped. */
+static int evs_discard_actor(read_descriptor_t *desc, struct sk_buff *skb,
+			     unsigned int offset, size_t len)
+{
+	return len;
+}
+
+static void evs_conn_linger_read(struct evs_conn *conn)
+{
+	struct sock *sk = conn->sock->sk;
+	read_descriptor_t desc = { .count = 1 };
+
+	tcp_read_sock(sk, &desc, evs_discard_actor);
+	if (skb_queue_empty_lockless(&sk->sk_receive_queue) &&
+	    (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN || sk->sk_err))
+		evs_conn_close(conn, EVS_CLOSE_ERROR);
+}
+
 /*
  * The reader.  The caller holds the socket (softirq with the socket not
  * owned, or lock_sock()) and has bottom halves off.
@@ -320,6 +342,10 @@ static void evs_conn_read(struct evs_conn *conn)
 	struct sock *sk = conn->sock->sk;
 	read_descriptor_t desc;
 
+	if (test_bit(EVS_CONN_LINGER, &conn->flags)) {
+		evs_conn_linger_read(conn);
+		return;
+	}
 	if (conn->pause_why || test_bit(EVS_CONN_EOF, &conn->flags) ||
 	    test_bit(EVS_CONN_ERROR, &conn->flags))
 		return;
@@ -545,14 +571,50 @@ static void evs_conn_ack_work(struct work_struct *work)
 	evs_conn_kick_tx(conn);
 }
 
+static void evs_conn_linger_work(struct work_struct *work)
+{
+	struct evs_conn *conn = container_of(to_delayed_work(work),
+					     struct evs_conn, linger_work);
+
+	evs_conn_close(conn, EVS_CLOSE_ERROR);
+}
+
+/*
+ * The ERROR frame is queued: end our side with a FIN behind it and wait
+ * for the client's.  Closing at once, with the client's bytes after the
+ * bad header unread, would make TCP send a reset that can overtake the
+ * ACK and the ERROR still in flight.
+ */
+static void evs_conn_linger(struct evs_conn *conn)
+{
+	if (test_and_set_bit(EVS_CONN_LINGER, &conn->flags))
+		return;
+	kernel_sock_shutdown(conn->sock, SHUT_WR);
+	spin_lock_bh(&conn->lock);
+	if (!test_bit(EVS_CONN_DEAD, &conn->flags)) {
+		queue_delayed_work(evs_ctl_wq, &conn->linger_work,
+				   msecs_to_jiffies(EVS_CONN_LINGER_MS));
+		queue_work(evs_ctl_wq, &conn->rx_work);
+	}
+	spin_unlock_bh(&conn->lock);
+}
+
 static void evs_conn_tx_work(struct work_struct *work)
 {
 	struct evs_conn *conn = container_of(work, struct evs_conn, tx_work);
+	bool error, eof;
 	u32 inflight;
 	int err;
 
 	if (test_bit(EVS_CONN_DEAD, &conn->flags))
 		return;
+	/*
+	 * Whether the connection is ending is read once, before the ACK is
+	 * decided: a reader setting ERROR or EOF after this kicks us again,
+	 * and that run sends the ACK it owes before the ERROR or the close.
+	 */
+	error = test_bit(EVS_CONN_ERROR, &conn->flags);
+	eof = test_bit(EVS_CONN_EOF, &conn->flags);
 	err = evs_conn_flush_tx(conn);
 	if (err)
 		goto sock_err;
@@ -585,7 +647,7 @@ after_ack:
 	if (inflight)
 		return;
 	/* Everything accepted is stored and acked: errors and EOF close. */
-	if (test_bit(EVS_CONN_ERROR, &conn->flags)) {
+	if (error) {
 		if (!test_and_set_bit(EVS_CONN_ERROR_SENT, &conn->flags)) {
 			evs_conn_put_frame(conn, EVS_WIRE_F_ERROR,
 					   conn->parser.frame.seq,
@@ -595,10 +657,13 @@ after_ack:
 		err = evs_conn_flush_tx(conn);
 		if (err == -EAGAIN)
 			return;
-		evs_conn_close(conn, EVS_CLOSE_ERROR);
+		if (err)
+			evs_conn_close(conn, EVS_CLOSE_ERROR);
+		else
+			evs_conn_linger(conn);
 		return;
 	}
-	if (test_bit(EVS_CONN_EOF, &conn->flags))
+	if (eof)
 		evs_conn_close(conn, EVS_CLOSE_PEER);
 	return;
 
@@ -639,6 +704,7 @@ static void evs_conn_close_work(struct work_struct *work)
 	cancel_work_sync(&conn->rx_work);
 	cancel_work_sync(&conn->tx_work);
 	cancel_delayed_work_sync(&conn->ack_work);
+	cancel_delayed_work_sync(&conn->linger_work);
 
 	spin_lock_bh(&en->paused_lock);
 	if (test_and_clear_bit(EVS_CONN_PAUSED_NS, &conn->flags)) {
@@ -648,8 +714,13 @@ static void evs_conn_close_work(struct work_struct *work)
 	}
 	spin_unlock_bh(&en->paused_lock);
 
-	/* Never pushed, so not on any ring: ours to drop. */
+	/*
+	 * Never pushed, so not on any ring: ours to drop.  It was never
+	 * accepted either (never counted, never acked): the connection
+	 * ended inside a frame, as far as the counters go.
+	 */
 	if (conn->cur || conn->ready) {
+		evs_stats_inc(en, EVS_STATS_A_TRUNCATED);
 		evs_events_landed(en, 1);
 		evs_event_free(conn->cur ?: conn->ready);
 		conn->cur = NULL;
@@ -709,7 +780,9 @@ void evs_conn_idle_scan(struct evs_net *en)
 		return;
 	spin_lock(&en->conns_lock);
 	list_for_each_entry(conn, &en->conns, node) {
+		/* After an ERROR the linger timer closes it. */
 		if (READ_ONCE(conn->pause_why) ||
+		    test_bit(EVS_CONN_ERROR, &conn->flags) ||
 		    READ_ONCE(conn->pend_tail) != READ_ONCE(conn->pend_head) ||
 		    evs_conn_idle_ms(conn) < timeout * 1000ULL)
 			continue;
@@ -723,7 +796,6 @@ int evs_conn_create(struct evs_listener *l, struct socket *sock)
 	struct evs_net *en = l->en;
 	struct sock *sk = sock->sk;
 	struct evs_conn *conn;
-	int err;
 
 	conn = evs_should_fail(EVS_FAULT_CONN) ? NULL :
 	       kzalloc(sizeof(*conn), GFP_KERNEL);
@@ -735,10 +807,13 @@ int evs_conn_create(struct evs_listener *l, struct socket *sock)
 		kfree(conn);
 		return -ENOMEM;
 	}
-	err = kernel_getpeername(sock, (struct sockaddr *)&conn->peer);
-	if (err < 0) {
-		evs_conn_free(conn);
-		return err;
+	/*
+	 * A client that reset before we accepted has no peer address any
+	 * more: it is still a connection, counted and closed by its reader.
+	 */
+	if (kernel_getpeername(sock, (struct sockaddr *)&conn->peer) < 0) {
+		memset(&conn->peer, 0, sizeof(conn->peer));
+		conn->peer.ss_family = sk->sk_family;
 	}
 	refcount_set(&conn->ref, 1);
 	conn->en = en;
@@ -753,6 +828,7 @@ int evs_conn_create(struct evs_listener *l, struct socket *sock)
 	INIT_WORK(&conn->tx_work, evs_conn_tx_work);
 	INIT_WORK(&conn->close_work, evs_conn_close_work);
 	INIT_DELAYED_WORK(&conn->ack_work, evs_conn_ack_work);
+	INIT_DELAYED_WORK(&conn->linger_work, evs_conn_linger_work);
 	conn->last_rx = get_jiffies_64();
 	evs_parser_init(&conn->parser, READ_ONCE(en->cfg.max_payload));
 	/* Acks are small and a client may wait for each: no Nagle. */

@@ -148,7 +148,15 @@ enum {
 	EVS_CONN_CLOSE_REQ,	/* close_work is queued: close_reason set */
 	EVS_CONN_ACK_NOW,	/* the ACK delay is over */
 	EVS_CONN_ACK_TIMER,	/* ack_work armed */
+	EVS_CONN_LINGER,	/* ERROR sent, FIN sent: discard until EOF */
 };
+
+/*
+ * After its ERROR frame a connection waits this long for the client's
+ * FIN, discarding what it sends, so that the ERROR is not lost to a
+ * reset; then it closes whatever the client does.
+ */
+#define EVS_CONN_LINGER_MS 5000
 
 struct evs_conn {
 	struct list_head node;		/* evs_net.conns */
@@ -201,6 +209,7 @@ struct evs_conn {
 	struct work_struct tx_work;
 	struct work_struct close_work;
 	struct delayed_work ack_work;	/* ends an ACK delay */
+	struct delayed_work linger_work; /* ends the wait after an ERROR */
 	struct evs_pend *pend;		/* EVS_CONN_WINDOW slots */
 };
 

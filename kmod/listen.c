@@ -75,10 +75,9 @@ static void evs_accept_work(struct work_struct *work)
 		write_lock_bh(&sock->sk->sk_callback_lock);
 		sock->sk->sk_data_ready = l->saved_data_ready;
 		write_unlock_bh(&sock->sk->sk_callback_lock);
-		err = evs_conn_create(l, sock);
-		if (err) {
-			if (err == -EMFILE)
-				evs_stats_inc(l->en, EVS_STATS_A_CONN_REJECTED);
+		/* Over the limit or out of memory: closed, and counted. */
+		if (evs_conn_create(l, sock)) {
+			evs_stats_inc(l->en, EVS_STATS_A_CONN_REJECTED);
 			sock_release(sock);
 		}
 	}

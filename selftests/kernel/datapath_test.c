@@ -217,8 +217,9 @@ TEST_F(dp, bad_headers_close_only_their_connection)
 		EXPECT_EQ(EVS_WIRE_F_ERROR, f.flags);
 		EXPECT_EQ(5, f.seq);
 		EXPECT_STREQ(bc->reason, text);
-		EXPECT_NE(0, evs_test_read_full(fd, text, 1, TMO)) {
-			TH_LOG("connection still open after ERROR");
+		/* Then the server's FIN: an orderly EOF, not a reset. */
+		EXPECT_EQ(1, evs_test_read_full(fd, text, 1, TMO)) {
+			TH_LOG("no EOF after ERROR");
 		}
 		close(fd);
 		EXPECT_EQ(5, evs_test_stored(&self->nl, topic)) TH_LOG("%s", bc->reason);
@@ -238,6 +239,51 @@ TEST_F(dp, bad_headers_close_only_their_connection)
 		EXPECT_EQ(0, evs_test_wait_ack(other, 2, TMO));
 	}
 	close(other);
+}
+
+/*
+ * A client that goes on writing after its bad header, more than the
+ * socket buffers hold: the server discards it, so the ACK and the ERROR
+ * reach the client whole, followed by an orderly EOF rather than a reset;
+ * the connection closes once the client does.
+ */
+TEST_F(dp, error_survives_bytes_after_the_bad_header)
+{
+	const size_t garbage = 4 << 20;
+	struct evs_frame f = {
+		.magic = 0xdead, .version = EVS_WIRE_VERSION, .seq = 7,
+	};
+	unsigned char *junk;
+	uint64_t closed;
+	char text[64];
+	size_t len;
+	int fd;
+
+	junk = calloc(1, garbage);
+	ASSERT_NE(NULL, junk);
+	len = make_frames(self->buf, 7, 300, EVS_PRIO_RT, 100);
+	evs_frame_encode(self->buf + len, &f);
+	len += EVS_WIRE_HDR_LEN;
+	fd = evs_test_connect(AF_INET, self->port);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, evs_test_write(fd, self->buf, len));
+	/* Blocks until the server, done with the good frames, drains. */
+	ASSERT_EQ(0, evs_test_write(fd, junk, garbage));
+	free(junk);
+	ASSERT_EQ(0, evs_test_wait_ack(fd, 6, TMO));
+	ASSERT_EQ(0, evs_test_read_frame(fd, &f, text, sizeof(text), TMO));
+	EXPECT_EQ(EVS_WIRE_F_ERROR, f.flags);
+	EXPECT_STREQ("bad magic", text);
+	EXPECT_EQ(1, evs_test_read_full(fd, text, 1, TMO));
+	close(fd);
+	EXPECT_EQ(0, evs_test_wait_counter(&self->nl,
+					   EVS_STATS_A_CONN_CLOSED, 1, TMO,
+					   &closed)) {
+		TH_LOG("%llu connections closed", (unsigned long long)closed);
+	}
+	EXPECT_EQ(7, evs_test_stored(&self->nl, 300));
+	EXPECT_EQ(7, evs_test_counter(&self->nl, EVS_STATS_A_FRAMES));
+	EXPECT_EQ(0, evs_test_counter(&self->nl, EVS_STATS_A_TRUNCATED));
 }
 
 /* A client that stops mid-frame: what came before is kept, counted. */

@@ -440,4 +440,31 @@ static inline uint64_t evs_test_counter(struct evs_nl *nl, int attr)
 	return st.counters[attr - EVS_STATS_A_FIRST_COUNTER];
 }
 
+static inline uint64_t evs_test_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Waits until a GET_STATS counter reaches @want, asking every 10 ms, for
+ * at most @ms: 0, or -ETIMEDOUT with the last value in @last.
+ */
+static inline int evs_test_wait_counter(struct evs_nl *nl, int attr,
+					uint64_t want, int ms, uint64_t *last)
+{
+	uint64_t end = evs_test_now_ms() + ms;
+
+	for (;;) {
+		*last = evs_test_counter(nl, attr);
+		if (*last == want)
+			return 0;
+		if (evs_test_now_ms() >= end)
+			return -ETIMEDOUT;
+		poll(NULL, 0, 10);
+	}
+}
+
 #endif /* _EVS_TEST_H */

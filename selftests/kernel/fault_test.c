@@ -250,6 +250,9 @@ TEST_F(fault, accept_failure_closes_only_that_connection)
 		close(fd);
 	}
 	EXPECT_EQ(5, evs_test_stored(&self->nl, 2));
+	/* Every connection the kernel took is counted one way or the other. */
+	EXPECT_EQ(2, evs_test_counter(&self->nl, EVS_STATS_A_CONN_REJECTED));
+	EXPECT_EQ(1, evs_test_counter(&self->nl, EVS_STATS_A_CONN_ACCEPTED));
 }
 
 /* An event that cannot be allocated on the rx path is backpressure. */

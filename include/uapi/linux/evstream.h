@@ -221,7 +221,9 @@ enum evs_stats_attr {
 	EVS_STATS_A_ERR_PRIORITY,
 	EVS_STATS_A_CONN_ACCEPTED,	/* connections accepted */
 	EVS_STATS_A_CONN_CLOSED,	/* connections closed, for any reason */
-	EVS_STATS_A_CONN_REJECTED,	/* closed at once: over the limit */
+	EVS_STATS_A_CONN_REJECTED,	/* closed at once: over the limit or
+					 * out of memory
+					 */
 	EVS_STATS_A_PAUSES,		/* reads paused by backpressure */
 	EVS_STATS_A_RESUMES,		/* paused reads resumed */
 	EVS_STATS_A_ACKS,		/* ACK frames sent */
