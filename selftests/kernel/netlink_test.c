@@ -400,6 +400,59 @@ TEST_F(nl, every_command_checks_permission)
 			       self->nl.errmsg);
 }
 
+/*
+ * CAP_NET_ADMIN counts in the user namespace that owns the network
+ * namespace: an unprivileged user who makes a user namespace is refused
+ * every admin command on the namespace it came from, and may run every
+ * one of them in a network namespace of its own.
+ */
+TEST_F(nl, user_namespace_admin_only_over_its_own_netns)
+{
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct evs_nl own;
+		unsigned int i;
+
+		if (evs_test_drop_privileges() || unshare(CLONE_NEWUSER))
+			_exit(100);
+		for (i = 0; i < ARRAY_SIZE(perm_cases); i++) {
+			const struct perm_case *pc = &perm_cases[i];
+			int err = evs_nl_talk(&self->nl,
+					      perm_req(&self->nl, self->buf, pc),
+					      NULL, NULL);
+
+			if (err != (pc->admin ? -EPERM : 0))
+				_exit(1 + i);
+		}
+		if (evs_test_new_netns() || evs_nl_open(&own))
+			_exit(101);
+		for (i = 0; i < ARRAY_SIZE(perm_cases); i++)
+			if (evs_nl_talk(&own, perm_req(&own, self->buf,
+						       &perm_cases[i]),
+					NULL, NULL))
+				_exit(50 + i);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) {
+		int code = WEXITSTATUS(status);
+
+		if (code > 0 && code < 50)
+			TH_LOG("foreign netns: command %d answered wrongly",
+			       perm_cases[code - 1].cmd);
+		else if (code >= 50 && code < 100)
+			TH_LOG("own netns: command %d refused",
+			       perm_cases[code - 50].cmd);
+		else
+			TH_LOG("setup failed (%d)", code);
+	}
+}
+
 /* ---- dumps ---- */
 
 static int count_cb(const struct nlmsghdr *nlh, void *data)
