@@ -5,6 +5,9 @@
 # working in a VM.  Kernel build options (W=1, C=1, V=1) pass through to
 # kbuild.
 
+# KFLAVOUR=rt: build against and boot Debian's PREEMPT_RT kernel.
+KFLAVOUR ?=
+export KFLAVOUR
 KDIR	?= $(shell scripts/kdir.sh)
 KREL	 = $(shell scripts/krelease.sh $(KDIR))
 BUILD	:= build
@@ -26,6 +29,8 @@ KSELFTESTS	:= $(BUILD)/kselftest/control_test $(BUILD)/kselftest/netlink_test \
 		   selftests/kernel/evload_test.sh \
 		   selftests/kernel/tap.sh $(BUILD)/kselftest/teardown_test \
 		   $(BUILD)/kselftest/fault_test \
+		   $(BUILD)/kselftest/nl_fuzz $(BUILD)/kselftest/wire_fuzz \
+		   $(BUILD)/kselftest/stress_test \
 		   $(BUILD)/kselftest/module_test
 KSELFTEST_BINS	:= $(filter $(BUILD)/%,$(KSELFTESTS))
 # jq lets the guest's tests check evctl's JSON with a real parser.
@@ -34,7 +39,8 @@ VM_TOOLS	:= $(TOOLS) $(shell command -v jq)
 
 .PHONY: FORCE all module user deps lint unit fuzz kselftests initramfs fault-module \
 	vm-check check demo vm-shell install uninstall clean help bench \
-	bench-module
+	bench-run bench-module fuzz-run stress stress-run check-debug \
+	check-debug-run
 
 all: module user
 
@@ -47,7 +53,11 @@ help:
 	@echo "make vm-shell boot the test VM with a shell on the console"
 	@echo "make install  evctl, evload, man page, completion (PREFIX, DESTDIR)"
 	@echo "make bench    the benchmark suite; results as in docs/perf.md"
+	@echo "make fuzz     host and VM fuzzers, FUZZ_TIME s each (now $(FUZZ_TIME))"
+	@echo "make stress   the stress suite at full size in the VM"
+	@echo "make check-debug  every kselftest on a KASAN/lockdep/kmemleak kernel"
 	@echo "KDIR=...      kernel build dir (now $(KDIR))"
+	@echo "KFLAVOUR=rt   build for and test on Debian's PREEMPT_RT kernel"
 
 deps:
 	@scripts/deps.sh
@@ -75,12 +85,33 @@ $(BUILD)/unit/%: selftests/unit/%.c $(KSRC)/.stamp $(wildcard include/evstream/*
 unit: $(UNIT_TESTS)
 	@scripts/run-unit.sh $(UNIT_TESTS) selftests/unit/spec_test.sh
 
-# FUZZ_TIME seconds per target; make check runs a short pass.
+# FUZZ_TIME seconds per target, on the host and in the VM; make check
+# runs a short pass of each.
 FUZZ_TIME ?= 60
-fuzz:
-	@scripts/fuzz.sh $(FUZZ_TIME)
+fuzz: deps
+	@$(MAKE) -s fuzz-run
 
-$(BUILD)/kselftest/%: selftests/kernel/%.c selftests/kernel/evs_test.h \
+fuzz-run: kmod/evstream.ko $(TOOLS) $(BUILD)/kselftest/nl_fuzz \
+		$(BUILD)/kselftest/wire_fuzz
+	@scripts/suite.sh fuzz $(FUZZ_TIME)
+
+# The stress suite at full size (EVS_STRESS_SCALE, EVS_STRESS_ROUNDS);
+# make check runs it small.
+stress: deps
+	@$(MAKE) -s stress-run
+
+stress-run: kmod/evstream.ko $(TOOLS) $(BUILD)/kselftest/stress_test
+	@scripts/suite.sh stress
+
+# Every kselftest on a debug kernel (KASAN, lockdep, kmemleak, ...),
+# built once from linux-source-6.1 and cached in ~/.cache/evstream/.
+check-debug: deps
+	@$(MAKE) -s check-debug-run
+
+check-debug-run: $(TOOLS) kselftests
+	@scripts/suite.sh debug $(KSELFTESTS)
+
+$(BUILD)/kselftest/%: selftests/kernel/%.c $(wildcard selftests/kernel/*.h) \
 		$(KSRC)/.stamp user/lib/libevs.a include/uapi/linux/evstream.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ $< user/lib/libevs.a -lmnl -lpthread
@@ -103,8 +134,12 @@ initramfs: kmod/evstream.ko $(FAULT_KO) $(TOOLS) kselftests
 	selftests/vm/mkinitramfs.sh $(VMDIR)/initramfs.cpio.gz \
 		kmod/evstream.ko,$(FAULT_KO) $(VM_TOOLS) -- $(KSELFTESTS)
 
+# The fuzzers and the stress suite run small here (make fuzz, make stress
+# run them long); the guest gets these as environment variables.
+VM_CHECK_ENV ?= EVS_FUZZ_SECS=15 EVS_STRESS_QUICK=1
+
 vm-check: initramfs
-	@selftests/vm/run.sh $(KREL) $(VMDIR)/initramfs.cpio.gz check $(VMDIR)/check
+	@EVS_VM_APPEND="$(VM_CHECK_ENV) $(EVS_VM_APPEND)" selftests/vm/run.sh $(KREL) $(VMDIR)/initramfs.cpio.gz check $(VMDIR)/check
 
 vm-shell: initramfs
 	selftests/vm/run.sh $(KREL) $(VMDIR)/initramfs.cpio.gz shell $(VMDIR)/shell
@@ -122,7 +157,11 @@ demo: deps
 bench-module kmod/bench/evs_bench.ko: FORCE
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod/bench modules
 
-bench: deps all bench-module
+# After deps, in a new make: on a fresh machine KDIR only exists then.
+bench: deps
+	@$(MAKE) bench-run
+
+bench-run: all bench-module
 	$(MAKE) -C bench/micro
 	@bench/run.sh $(KREL)
 

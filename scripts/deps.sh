@@ -8,6 +8,9 @@ pkgs="build-essential pkg-config linux-image-amd64 linux-headers-amd64
 	linux-source-6.1 sparse clang libclang-rt-14-dev jq iproute2 kmod
 	perl python3 groff-base man-db bash"
 
+# make check KFLAVOUR=rt runs on Debian's PREEMPT_RT kernel as well.
+[ "${KFLAVOUR:-}" = rt ] && pkgs="$pkgs linux-image-rt-amd64 linux-headers-rt-amd64"
+
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

@@ -5,7 +5,8 @@
 # usage: mkinitramfs.sh OUT.cpio.gz MODULES.ko TOOLS... -- TESTS...
 # MODULES (comma-separated, the first is evstream.ko) land in
 # /lib/modules, TOOLS in /usr/bin, TESTS in /tests; those named *_test
-# or *_test.sh run, in the order given, the rest are files they use.
+# or *_test.sh or *_fuzz run, in the order given, the rest are files
+# they use.
 set -eu
 out=$1
 module=$2
@@ -65,7 +66,7 @@ for t in $tests; do
 	cp "$t" "$root/tests/"
 	copy_libs "$t"
 	case $t in
-	*_test | *_test.sh) basename "$t" >>"$root/tests/list" ;;
+	*_test | *_test.sh | *_fuzz) basename "$t" >>"$root/tests/list" ;;
 	esac
 done
 chmod +x "$root/init" "$root"/vm/*.sh
