@@ -29,8 +29,12 @@ for src in "$top"/selftests/fuzz/*_fuzz.c; do
 	rc=$?
 	rm -rf "$work"
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$name.log")
+	# Edges covered by the seed corpus alone, and at the end.
+	seedcov=$(sed -n 's/.*INITED cov: \([0-9]*\).*/\1/p' "$out/$name.log" | tail -n 1)
+	cov=$(sed -n 's/.*DONE *cov: \([0-9]*\).*corp: \([0-9]*\).*/\1 edges, \2 inputs/p' \
+		"$out/$name.log" | tail -n 1)
 	if [ $rc -eq 0 ]; then
-		echo "ok - fuzz $name: ${runs:-?} executions in ${secs}s, no findings"
+		echo "ok - fuzz $name: ${runs:-?} executions in ${secs}s, no findings; coverage ${cov:-?} (seeds alone ${seedcov:-?} edges)"
 	else
 		echo "not ok - fuzz $name: exit $rc (log and reproducer in build/fuzz/)"
 		grep -E 'ERROR|SUMMARY|Test unit written' "$out/$name.log" |

@@ -45,6 +45,13 @@ evctl listen add 127.0.0.1:7000 >/dev/null
 evctl route add topic 5 prio batch
 evctl config set batch 32
 printf 'garbage-frame-header' | nc 127.0.0.1 7000 >/dev/null
+# nc is done once the server's FIN after the ERROR came; the server
+# closes its side when nc's FIN follows: wait for that before going on.
+n=0
+while ! evctl -j conn show | jq -e 'length == 0' >/dev/null && [ $n -lt 200 ]; do
+	n=$((n + 1))
+	sleep 0.05
+done
 evctl route del topic 5
 wait $mon
 tap_ok "monitor exits after --count 6" $?

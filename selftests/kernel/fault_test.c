@@ -138,6 +138,8 @@ TEST_F(fault, load_fails_cleanly_at_every_point)
 	}
 	/* Caches, workqueues, namespace state, the family: all seen. */
 	EXPECT_LE(9, failed);
+	ksft_print_msg("load: %u failure points, each a clean -ENOMEM\n",
+		       failed);
 	ASSERT_TRUE(evs_test_loaded());
 	ASSERT_EQ(0, evs_nl_open(&self->nl));
 	EXPECT_LT(0, evs_test_listen(&self->nl, EVS_CMD_LISTEN_ADD,
@@ -205,6 +207,8 @@ TEST_F(fault, listen_fails_cleanly_at_every_point)
 	}
 	ASSERT_EQ(0, arm("listen", 0));
 	EXPECT_LE(4, failed);
+	ksft_print_msg("listen: %u failure points, each a clean -ENOMEM\n",
+		       failed);
 	ASSERT_LT(0, port);
 	EXPECT_EQ(1, listeners(&self->nl));
 	/* It works. */

@@ -360,6 +360,25 @@ static struct nlmsghdr *perm_req(struct evs_nl *nl, char *buf,
 }
 
 /*
+ * Sends every request of perm_cases on @nl without privilege over its
+ * namespace: 0 when each admin one got EPERM and each other an answer,
+ * else 1 + the index of the first that did not.
+ */
+static int perm_refused(struct evs_nl *nl, char *buf)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(perm_cases); i++) {
+		const struct perm_case *pc = &perm_cases[i];
+		int err = evs_nl_talk(nl, perm_req(nl, buf, pc), NULL, NULL);
+
+		if (err != (pc->admin ? -EPERM : 0))
+			return 1 + i;
+	}
+	return 0;
+}
+
+/*
  * Nobody gets EPERM for every admin command and an answer for the rest;
  * the same requests succeed as root, in this order.
  */
@@ -374,16 +393,7 @@ TEST_F(nl, every_command_checks_permission)
 	if (pid == 0) {
 		if (evs_test_drop_privileges())
 			_exit(100);
-		for (i = 0; i < ARRAY_SIZE(perm_cases); i++) {
-			const struct perm_case *pc = &perm_cases[i];
-			int err = evs_nl_talk(&self->nl,
-					      perm_req(&self->nl, self->buf, pc),
-					      NULL, NULL);
-
-			if (err != (pc->admin ? -EPERM : 0))
-				_exit(1 + i);
-		}
-		_exit(0);
+		_exit(perm_refused(&self->nl, self->buf));
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
@@ -419,15 +429,9 @@ TEST_F(nl, user_namespace_admin_only_over_its_own_netns)
 
 		if (evs_test_drop_privileges() || unshare(CLONE_NEWUSER))
 			_exit(100);
-		for (i = 0; i < ARRAY_SIZE(perm_cases); i++) {
-			const struct perm_case *pc = &perm_cases[i];
-			int err = evs_nl_talk(&self->nl,
-					      perm_req(&self->nl, self->buf, pc),
-					      NULL, NULL);
-
-			if (err != (pc->admin ? -EPERM : 0))
-				_exit(1 + i);
-		}
+		i = perm_refused(&self->nl, self->buf);
+		if (i)
+			_exit(i);
 		if (evs_test_new_netns() || evs_nl_open(&own))
 			_exit(101);
 		for (i = 0; i < ARRAY_SIZE(perm_cases); i++)

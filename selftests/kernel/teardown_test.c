@@ -13,6 +13,11 @@
 #include <sys/wait.h>
 #include "kselftest_harness.h"
 
+/*
+ * The harness's limit per test is there to catch a hang: a debug kernel
+ * under emulation (make check-debug) needs minutes for these rounds.
+ */
+#define TD_TIMEOUT	600
 #define NSENDERS	8
 #define ROUNDS		20
 #define TMO		20000
@@ -116,7 +121,7 @@ FIXTURE_TEARDOWN(td)
 		evs_test_load();
 }
 
-TEST_F(td, listen_del_with_busy_connections)
+TEST_F_TIMEOUT(td, listen_del_with_busy_connections, TD_TIMEOUT)
 {
 	struct evs_gauges g;
 	struct evs_nl nl;
@@ -153,7 +158,7 @@ TEST_F(td, listen_del_with_busy_connections)
 	evs_nl_close(&nl);
 }
 
-TEST_F(td, rmmod_with_busy_connections)
+TEST_F_TIMEOUT(td, rmmod_with_busy_connections, TD_TIMEOUT)
 {
 	struct evs_nl nl;
 	int round, port;
@@ -173,7 +178,7 @@ TEST_F(td, rmmod_with_busy_connections)
 }
 
 /* The namespace dies with its listener and busy connections in it. */
-TEST_F(td, netns_exit_with_busy_connections)
+TEST_F_TIMEOUT(td, netns_exit_with_busy_connections, TD_TIMEOUT)
 {
 	int round;
 
