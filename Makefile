@@ -8,7 +8,7 @@
 # KFLAVOUR=rt: build against and boot Debian's PREEMPT_RT kernel.
 KFLAVOUR ?=
 export KFLAVOUR
-KDIR	?= $(shell scripts/kdir.sh)
+KDIR	?= $(shell KFLAVOUR=$(KFLAVOUR) scripts/kdir.sh)
 KREL	 = $(shell scripts/krelease.sh $(KDIR))
 BUILD	:= build
 KSRC	:= $(BUILD)/ksrc
