@@ -7,7 +7,7 @@
 ip link set lo up
 . "$(dirname "$0")/tap.sh"
 
-tap_plan 21
+tap_plan 22
 
 ctr()
 {
@@ -70,6 +70,12 @@ tap_cmd "conn show lists the open connection" 0 sh -c \
 	"evctl -j conn show | jq -e '.[0].state == \"open\" and .[0].local_port == 7000'"
 awk 'NR == 1 { ok = $1 == "id" && $4 == "state" } NR == 2 { ok = ok && $3 == 7000 && $4 == "open" } END { exit !(ok && NR == 2) }' /proc/net/evstream/conns
 tap_ok "/proc/net/evstream/conns: a header and the open connection" $?
+# With a listener, a route, a connection and stored events in place:
+# nothing in /proc looks like a kernel address (0xffff... as a pointer
+# would print), and nothing is a non-printable byte.
+! cat /proc/net/evstream/* | grep -qiE 'ffff[0-9a-f]{12}' &&
+	! cat /proc/net/evstream/* | LC_ALL=C grep -q '[^[:print:][:space:]]'
+tap_ok "/proc/net/evstream/*: no kernel address, no stray byte" $?
 kill $nc_pid 2>/dev/null
 tap_cmd "listen del" 0 evctl listen del 127.0.0.1:7000
 

@@ -12,6 +12,11 @@
 
 #define EVS_FAULT_KO "/lib/modules/evstream-fault.ko"
 #define TMO 20000
+/*
+ * The harness's limit per test catches a hang; a debug kernel under
+ * emulation (make check-debug) needs minutes for a hundred module loads.
+ */
+#define FAULT_TIMEOUT 900
 
 static int load_fault(const char *params)
 {
@@ -116,7 +121,7 @@ FIXTURE_TEARDOWN(fault)
 	evs_test_load();
 }
 
-TEST_F(fault, load_fails_cleanly_at_every_point)
+TEST_F_TIMEOUT(fault, load_fails_cleanly_at_every_point, FAULT_TIMEOUT)
 {
 	unsigned int n, failed = 0;
 	char params[32];
@@ -146,7 +151,7 @@ TEST_F(fault, load_fails_cleanly_at_every_point)
 				     "127.0.0.1:0"));
 }
 
-TEST_F(fault, netns_creation_fails_cleanly)
+TEST_F_TIMEOUT(fault, netns_creation_fails_cleanly, FAULT_TIMEOUT)
 {
 	unsigned int n;
 
@@ -190,7 +195,7 @@ static unsigned int listeners(struct evs_nl *nl)
 }
 
 /* The listener, its per-CPU rings (each one) and its socket. */
-TEST_F(fault, listen_fails_cleanly_at_every_point)
+TEST_F_TIMEOUT(fault, listen_fails_cleanly_at_every_point, FAULT_TIMEOUT)
 {
 	unsigned int n, failed = 0;
 	int port = 0;
@@ -224,7 +229,7 @@ TEST_F(fault, listen_fails_cleanly_at_every_point)
 }
 
 /* A connection whose state cannot be allocated is closed; others work. */
-TEST_F(fault, accept_failure_closes_only_that_connection)
+TEST_F_TIMEOUT(fault, accept_failure_closes_only_that_connection, FAULT_TIMEOUT)
 {
 	int port = evs_test_listen(&self->nl, EVS_CMD_LISTEN_ADD, "127.0.0.1:0");
 	unsigned int n;
@@ -260,7 +265,7 @@ TEST_F(fault, accept_failure_closes_only_that_connection)
 }
 
 /* An event that cannot be allocated on the rx path is backpressure. */
-TEST_F(fault, rx_allocation_failure_loses_nothing)
+TEST_F_TIMEOUT(fault, rx_allocation_failure_loses_nothing, FAULT_TIMEOUT)
 {
 	int port = evs_test_listen(&self->nl, EVS_CMD_LISTEN_ADD, "127.0.0.1:0");
 	unsigned int n;
@@ -287,7 +292,7 @@ TEST_F(fault, rx_allocation_failure_loses_nothing)
  * No memory for a topic's index: its events are counted as stored and
  * evicted at once, never lost without a trace; the topic works after.
  */
-TEST_F(fault, store_index_failure_is_counted)
+TEST_F_TIMEOUT(fault, store_index_failure_is_counted, FAULT_TIMEOUT)
 {
 	int port = evs_test_listen(&self->nl, EVS_CMD_LISTEN_ADD, "127.0.0.1:0");
 	struct evs_gauges g;
