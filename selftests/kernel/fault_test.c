@@ -145,6 +145,7 @@ TEST_F_TIMEOUT(fault, load_fails_cleanly_at_every_point, FAULT_TIMEOUT)
 	EXPECT_LE(9, failed);
 	ksft_print_msg("load: %u failure points, each a clean -ENOMEM\n",
 		       failed);
+	fflush(stdout);	/* the harness ends the test with _exit() */
 	ASSERT_TRUE(evs_test_loaded());
 	ASSERT_EQ(0, evs_nl_open(&self->nl));
 	EXPECT_LT(0, evs_test_listen(&self->nl, EVS_CMD_LISTEN_ADD,
@@ -214,6 +215,7 @@ TEST_F_TIMEOUT(fault, listen_fails_cleanly_at_every_point, FAULT_TIMEOUT)
 	EXPECT_LE(4, failed);
 	ksft_print_msg("listen: %u failure points, each a clean -ENOMEM\n",
 		       failed);
+	fflush(stdout);	/* the harness ends the test with _exit() */
 	ASSERT_LT(0, port);
 	EXPECT_EQ(1, listeners(&self->nl));
 	/* It works. */

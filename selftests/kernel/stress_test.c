@@ -421,6 +421,12 @@ TEST_F(stress, storm)
 #define SLOW_FRAMES	300	/* per slow sender, at scale 1 */
 #define FAST_SENDERS	3
 #define FAST_BATCH	256
+/*
+ * Batches a fast sender sends at most, at any scale: what they send must
+ * all fit in the store (the check reads every frame back), and a faster
+ * machine would otherwise send more than the VM's memory holds.
+ */
+#define FAST_MAX_BATCHES 256
 #define SLOW_ACK_EVERY	16
 #define SLOW_MAX_ACK_US	15000000	/* an ACK later than this: stuck */
 
@@ -497,7 +503,8 @@ static void fast_run(struct slow_sender *ss)
 	struct stress_conn *sc = &ss->sc;
 	int err = 0;
 
-	while (!err && !__atomic_load_n(ss->stop, __ATOMIC_RELAXED)) {
+	while (!err && !__atomic_load_n(ss->stop, __ATOMIC_RELAXED) &&
+	       ss->batches < FAST_MAX_BATCHES) {
 		uint64_t t;
 
 		if (!stress_queue(sc, FAST_BATCH, 0, 1))
@@ -564,6 +571,9 @@ TEST_F(stress, slow_senders)
 
 	STRESS_BEGIN();
 	ASSERT_EQ(0, stress_ns_listen(&self->nl, &port));
+	/* Room for everything: the check below reads all of it back. */
+	ASSERT_EQ(0, evs_test_config(&self->nl, EVS_CFG_A_STORE_LIMIT,
+				     512ULL << 20));
 	ASSERT_EQ(0, stress_ledger_init(&led, n, 0x534c0000));
 	memset(ss, 0, sizeof(ss));
 	for (i = 0; i < n; i++) {
