@@ -1023,6 +1023,23 @@ static void *churn_sender_main(void *arg)
 	return NULL;
 }
 
+/* Runs @n senders to their end: 0, or the error starting one. */
+static int churn_senders_run(struct churn_sender *cs, unsigned int n)
+{
+	unsigned int i, started;
+	int err = 0;
+
+	for (started = 0; started < n; started++) {
+		err = pthread_create(&cs[started].thread, NULL,
+				     churn_sender_main, &cs[started]);
+		if (err)
+			break;
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(cs[i].thread, NULL);
+	return err;
+}
+
 enum {
 	CH_POOL, CH_PRESSURE, CH_BATCH, CH_PAYLOAD, CH_STORE, CH_ACK_DELAY,
 	CH_IDLE, CH_ALL, CH_NR
@@ -1178,11 +1195,7 @@ TEST_F(stress, config_churn)
 	}
 	t0 = stress_now_us();
 	ASSERT_EQ(0, pthread_create(&c.thread, NULL, churn_main, &c));
-	for (i = 0; i < CHURN_SENDERS; i++)
-		ASSERT_EQ(0, pthread_create(&cs[i].thread, NULL,
-					    churn_sender_main, &cs[i]));
-	for (i = 0; i < CHURN_SENDERS; i++)
-		pthread_join(cs[i].thread, NULL);
+	ASSERT_EQ(0, churn_senders_run(cs, CHURN_SENDERS));
 	__atomic_store_n(&c.stop, 1, __ATOMIC_RELAXED);
 	pthread_join(c.thread, NULL);
 	for (i = 0; i < CH_NR; i++) {
@@ -1392,11 +1405,7 @@ TEST_F(stress, store_at_limit)
 	t0 = stress_now_us();
 	ASSERT_EQ(0, pthread_create(&w.sampler, NULL, limit_sampler, &w));
 	ASSERT_EQ(0, pthread_create(&w.reader, NULL, limit_reader, &w));
-	for (i = 0; i < LIMIT_SENDERS; i++)
-		ASSERT_EQ(0, pthread_create(&cs[i].thread, NULL,
-					    churn_sender_main, &cs[i]));
-	for (i = 0; i < LIMIT_SENDERS; i++)
-		pthread_join(cs[i].thread, NULL);
+	ASSERT_EQ(0, churn_senders_run(cs, LIMIT_SENDERS));
 	__atomic_store_n(&w.stop, 1, __ATOMIC_RELAXED);
 	pthread_join(w.sampler, NULL);
 	pthread_join(w.reader, NULL);
