@@ -780,9 +780,13 @@ void evs_conn_idle_scan(struct evs_net *en)
 		return;
 	spin_lock(&en->conns_lock);
 	list_for_each_entry(conn, &en->conns, node) {
-		/* After an ERROR the linger timer closes it. */
+		/*
+		 * Lingering after its ERROR: the linger timer closes it.  (An
+		 * ERROR still unsent, to a client that reads nothing, is
+		 * left to this scan like any idle connection.)
+		 */
 		if (READ_ONCE(conn->pause_why) ||
-		    test_bit(EVS_CONN_ERROR, &conn->flags) ||
+		    test_bit(EVS_CONN_LINGER, &conn->flags) ||
 		    READ_ONCE(conn->pend_tail) != READ_ONCE(conn->pend_head) ||
 		    evs_conn_idle_ms(conn) < timeout * 1000ULL)
 			continue;
