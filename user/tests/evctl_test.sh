@@ -410,8 +410,17 @@ fi
 for sig in INT TERM; do
 	"$FAKE" stats -w 30 >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
+	# Its first frame comes after its handlers are in place; a signal
+	# before that would be lost (a background job starts with SIGINT
+	# ignored).  Wait for it, on a busy machine too, but not forever.
 	n=0
-	while [ $n -lt 100 ] && ! grep -q '^frames' "$tmp/out"; do sleep 0.05; n=$((n + 1)); done
+	while [ $n -lt 1200 ] && ! grep -q '^frames' "$tmp/out"; do sleep 0.05; n=$((n + 1)); done
+	if ! grep -q '^frames' "$tmp/out"; then
+		kill -KILL $pid
+		echo "not ok - stats -w: SIG$sig exits 0"; echo "#  no first frame in 60 s"; fails=$((fails + 1))
+		wait $pid
+		continue
+	fi
 	kill -$sig $pid
 	start=$(date +%s)
 	wait $pid
@@ -483,7 +492,7 @@ rm -f "$tmp/gate"
 EVS_FAKE_GATE="$tmp/gate" "$FAKE" monitor --count 2 >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 n=0
-while [ $n -lt 100 ] && [ "$(wc -l <"$tmp/out")" -lt 1 ]; do sleep 0.05; n=$((n + 1)); done
+while [ $n -lt 1200 ] && [ "$(wc -l <"$tmp/out")" -lt 1 ]; do sleep 0.05; n=$((n + 1)); done
 lines=$(wc -l <"$tmp/out")
 touch "$tmp/gate"
 wait $pid
