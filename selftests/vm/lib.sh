@@ -24,7 +24,10 @@ vm_unload_checks()
 	bad='WARNING:|BUG[: ]|Oops|general protection|Call Trace|still has objects|refcount_t:|list_add corruption|list_del corruption|UBSAN|KASAN|INFO: task .* blocked'
 	if dmesg | grep -E "$bad" >/tmp/bad.log; then
 		echo "not ok - kernel log is clean"
-		sed 's/^/# /' /tmp/bad.log
+		# With the lines before the first one: what it is about.
+		dmesg | grep -E -m 1 -B 12 -A 30 "$bad" | sed 's/^/# /'
+		[ "$(wc -l </tmp/bad.log)" -gt 1 ] &&
+			sed -n '2,20s/^/# /p' /tmp/bad.log
 	else
 		echo "ok - kernel log is clean"
 	fi
