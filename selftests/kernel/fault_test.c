@@ -68,21 +68,6 @@ static unsigned int hits(const char *site)
 	return v;
 }
 
-static int slab_caches(void)
-{
-	FILE *f = fopen("/proc/slabinfo", "r");
-	char line[512];
-	int n = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "evs_", 4))
-			n++;
-	fclose(f);
-	return n;
-}
-
 static size_t frames(unsigned char *buf, unsigned int n, uint16_t topic)
 {
 	size_t off = 0;
@@ -137,7 +122,7 @@ TEST_F_TIMEOUT(fault, load_fails_cleanly_at_every_point, FAULT_TIMEOUT)
 			break;		/* past the last failure point */
 		EXPECT_EQ(-ENOMEM, err) TH_LOG("point %u", n);
 		EXPECT_FALSE(evs_test_loaded());
-		EXPECT_EQ(0, slab_caches()) TH_LOG("point %u", n);
+		EXPECT_EQ(0, evs_test_slab_caches()) TH_LOG("point %u", n);
 		EXPECT_NE(0, stat("/proc/net/evstream", &st));
 		failed++;
 	}

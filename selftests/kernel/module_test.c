@@ -9,22 +9,6 @@
 #include <sys/wait.h>
 #include "kselftest_harness.h"
 
-/* Lines of /proc/slabinfo naming one of the module's caches. */
-static int evs_slab_caches(void)
-{
-	FILE *f = fopen("/proc/slabinfo", "r");
-	char line[512];
-	int n = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "evs_", 4))
-			n++;
-	fclose(f);
-	return n;
-}
-
 static bool proc_dir_exists(void)
 {
 	struct stat st;
@@ -59,7 +43,7 @@ TEST_F(mod, unload_removes_family_and_proc)
 	EXPECT_FALSE(proc_dir_exists());
 	EXPECT_EQ(-ENOENT, evs_nl_open(&nl));
 	evs_nl_close(&nl);
-	EXPECT_EQ(0, evs_slab_caches());
+	EXPECT_EQ(0, evs_test_slab_caches());
 }
 
 TEST_F(mod, reload_gives_fresh_state)

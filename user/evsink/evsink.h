@@ -80,6 +80,16 @@ static inline void evs_list_del(struct evs_list *n)
 	evs_list_init(n);
 }
 
+/* Moves every entry of non-empty @from to empty @to; @from ends empty. */
+static inline void evs_list_splice_init(struct evs_list *from,
+					struct evs_list *to)
+{
+	*to = *from;
+	to->next->prev = to;
+	to->prev->next = to;
+	evs_list_init(from);
+}
+
 static inline bool evs_list_linked(const struct evs_list *n)
 {
 	return n->next != n;

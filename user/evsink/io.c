@@ -741,10 +741,7 @@ static void io_resume(struct evs_io *io)
 	if (evs_list_empty(&io->paused))
 		return;
 	/* Those that pause again go back on io->paused, not on @list. */
-	list = io->paused;
-	list.next->prev = &list;
-	list.prev->next = &list;
-	evs_list_init(&io->paused);
+	evs_list_splice_init(&io->paused, &list);
 	while (!evs_list_empty(&list)) {
 		struct evs_conn *c = evs_container_of(list.next,
 						      struct evs_conn,
@@ -767,10 +764,7 @@ static void io_run(struct evs_io *io)
 	if (evs_list_empty(&io->runnable))
 		return;
 	/* One turn each; who has more goes back on io->runnable. */
-	list = io->runnable;
-	list.next->prev = &list;
-	list.prev->next = &list;
-	evs_list_init(&io->runnable);
+	evs_list_splice_init(&io->runnable, &list);
 	while (!evs_list_empty(&list)) {
 		struct evs_conn *c = evs_container_of(list.next,
 						      struct evs_conn,
