@@ -12,6 +12,7 @@
 #include <linux/in6.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
+#include "compat.h"
 #include "evstream.h"
 
 static struct genl_family evs_family;
@@ -536,8 +537,7 @@ enum {
  */
 static int evs_nl_read_start(struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
-	struct nlattr **tb = di->attrs;
+	struct nlattr **tb = evs_dump_attrs(cb);
 
 	cb->args[EVS_RD_TOPIC] = tb[EVS_A_TOPIC] ?
 				 nla_get_u16(tb[EVS_A_TOPIC]) : -1;
