@@ -346,7 +346,8 @@ static void evs_conn_read(struct evs_conn *conn)
 		evs_conn_linger_read(conn);
 		return;
 	}
-	if (conn->pause_why || test_bit(EVS_CONN_EOF, &conn->flags) ||
+	if (conn->pause_why || !test_bit(EVS_CONN_STARTED, &conn->flags) ||
+	    test_bit(EVS_CONN_EOF, &conn->flags) ||
 	    test_bit(EVS_CONN_ERROR, &conn->flags))
 		return;
 	conn->stop = false;
@@ -781,11 +782,13 @@ void evs_conn_idle_scan(struct evs_net *en)
 	spin_lock(&en->conns_lock);
 	list_for_each_entry(conn, &en->conns, node) {
 		/*
-		 * Lingering after its ERROR: the linger timer closes it.  (An
+		 * Not started: its creator is announcing it.  Lingering
+		 * after its ERROR: the linger timer closes it.  (An
 		 * ERROR still unsent, to a client that reads nothing, is
 		 * left to this scan like any idle connection.)
 		 */
 		if (READ_ONCE(conn->pause_why) ||
+		    !test_bit(EVS_CONN_STARTED, &conn->flags) ||
 		    test_bit(EVS_CONN_LINGER, &conn->flags) ||
 		    READ_ONCE(conn->pend_tail) != READ_ONCE(conn->pend_head) ||
 		    evs_conn_idle_ms(conn) < timeout * 1000ULL)
@@ -819,7 +822,12 @@ int evs_conn_create(struct evs_listener *l, struct socket *sock)
 		memset(&conn->peer, 0, sizeof(conn->peer));
 		conn->peer.ss_family = sk->sk_family;
 	}
-	refcount_set(&conn->ref, 1);
+	/*
+	 * Its own reference, dropped by its close, and ours until we are
+	 * done here: once it reads, a client's bad frame or reset can close
+	 * it at any moment.
+	 */
+	refcount_set(&conn->ref, 2);
 	conn->en = en;
 	conn->sock = sock;
 	conn->listener = l;
@@ -849,9 +857,10 @@ int evs_conn_create(struct evs_listener *l, struct socket *sock)
 	en->conns_gen++;
 	l->nconns++;
 	l->accepted++;
-	spin_unlock(&en->conns_lock);
-	evs_stats_inc(en, EVS_STATS_A_CONN_ACCEPTED);
-
+	/*
+	 * Listed and hooked at once: whoever finds it on the list and
+	 * closes it finds the callbacks to restore.
+	 */
 	write_lock_bh(&sk->sk_callback_lock);
 	conn->saved_data_ready = sk->sk_data_ready;
 	conn->saved_state_change = sk->sk_state_change;
@@ -861,9 +870,20 @@ int evs_conn_create(struct evs_listener *l, struct socket *sock)
 	sk->sk_state_change = evs_conn_state_change;
 	sk->sk_write_space = evs_conn_write_space;
 	write_unlock_bh(&sk->sk_callback_lock);
+	spin_unlock(&en->conns_lock);
+	evs_stats_inc(en, EVS_STATS_A_CONN_ACCEPTED);
 
+	/*
+	 * Announced before it starts: until STARTED nothing reads it, and
+	 * only its reader can find an error or the peer's close (the idle
+	 * scan waits for STARTED too), so its OPEN comes before its CLOSE
+	 * and nothing frees it under us.
+	 */
+	evs_fault_delay(EVS_DELAY_CONN_OPEN);
 	evs_notify_conn(conn, EVS_CMD_NTF_CONN_OPEN);
+	set_bit(EVS_CONN_STARTED, &conn->flags);
 	/* Bytes (even a FIN) may have arrived before the hook: read now. */
 	evs_conn_queue(conn, &conn->rx_work);
+	evs_conn_put(conn);
 	return 0;
 }

@@ -149,6 +149,7 @@ enum {
 	EVS_CONN_ACK_NOW,	/* the ACK delay is over */
 	EVS_CONN_ACK_TIMER,	/* ack_work armed */
 	EVS_CONN_LINGER,	/* ERROR sent, FIN sent: discard until EOF */
+	EVS_CONN_STARTED,	/* announced: its reader may run */
 };
 
 /*

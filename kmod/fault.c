@@ -4,11 +4,13 @@
  */
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/module.h>
 #include "fault.h"
 
 static atomic_t evs_fault_nth[EVS_FAULT_NR];
 static atomic_t evs_fault_hits[EVS_FAULT_NR];
+static atomic_t evs_delay_ms[EVS_DELAY_NR];
 static struct dentry *evs_fault_dir;
 
 static const char *const evs_fault_names[EVS_FAULT_NR] = {
@@ -18,6 +20,10 @@ static const char *const evs_fault_names[EVS_FAULT_NR] = {
 	[EVS_FAULT_CONN] = "conn",
 	[EVS_FAULT_POOL] = "pool",
 	[EVS_FAULT_STORE] = "store",
+};
+
+static const char *const evs_delay_names[EVS_DELAY_NR] = {
+	[EVS_DELAY_CONN_OPEN] = "conn_open",
 };
 
 static unsigned int fault_load;
@@ -44,6 +50,15 @@ bool evs_should_fail(enum evs_fault_site site)
 	return false;
 }
 
+/* Process context only: the points are where sleeping is allowed. */
+void evs_fault_delay(enum evs_delay_point point)
+{
+	int ms = atomic_read(&evs_delay_ms[point]);
+
+	if (ms > 0)
+		msleep(ms);
+}
+
 /* First thing at load: arms the load path and makes the knobs. */
 void evs_fault_init(void)
 {
@@ -59,6 +74,11 @@ void evs_fault_init(void)
 		snprintf(name, sizeof(name), "hits_%s", evs_fault_names[i]);
 		debugfs_create_atomic_t(name, 0400, evs_fault_dir,
 					&evs_fault_hits[i]);
+	}
+	for (i = 0; i < EVS_DELAY_NR; i++) {
+		snprintf(name, sizeof(name), "delay_%s_ms", evs_delay_names[i]);
+		debugfs_create_atomic_t(name, 0600, evs_fault_dir,
+					&evs_delay_ms[i]);
 	}
 }
 

@@ -9,6 +9,10 @@
  * path, which runs before debugfs exists) and, once loaded, through
  * /sys/kernel/debug/evstream/fail_<site>; hits_<site> counts failures
  * injected.
+ *
+ * Delay points widen a race window that a test must be able to hit on
+ * any machine: delay_<point>_ms makes each pass through the point sleep
+ * that long (0, the default, is off).
  */
 #ifndef _EVS_FAULT_H
 #define _EVS_FAULT_H
@@ -25,14 +29,24 @@ enum evs_fault_site {
 	EVS_FAULT_NR,
 };
 
+enum evs_delay_point {
+	EVS_DELAY_CONN_OPEN,	/* a new connection, hooked, not yet announced */
+	EVS_DELAY_NR,
+};
+
 #ifdef EVS_FAULT_INJECT
 bool evs_should_fail(enum evs_fault_site site);
+void evs_fault_delay(enum evs_delay_point point);
 void evs_fault_init(void);
 void evs_fault_exit(void);
 #else
 static inline bool evs_should_fail(enum evs_fault_site site)
 {
 	return false;
+}
+
+static inline void evs_fault_delay(enum evs_delay_point point)
+{
 }
 
 static inline void evs_fault_init(void)
