@@ -197,6 +197,48 @@ TEST_F(ctl, unprivileged_can_read_but_not_reset)
 	EXPECT_EQ(-EPERM, evs_nl_talk(&self->nl, nlh, NULL, NULL));
 }
 
+static int ctl_count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(*(int *)data)++;
+	return MNL_CB_OK;
+}
+
+/*
+ * An admin command sent by nobody as the other of do/dump: refused on
+ * every kernel, with the errno that kernel's genetlink gives (see
+ * evs_test_wrong_op_unprivileged_err()), and nothing changed.
+ */
+TEST_F(ctl, unprivileged_wrong_op_of_admin_command)
+{
+	int want = evs_test_wrong_op_unprivileged_err();
+	struct nlmsghdr *nlh;
+	struct evs_nl priv;
+	int routes = 0;
+
+	ASSERT_EQ(0, evs_nl_open(&priv));
+	ASSERT_EQ(0, evs_test_drop_privileges());
+	/* ROUTE_ADD has only a do; READ has only a dump. */
+	nlh = evs_nl_req(&self->nl, self->buf, EVS_CMD_ROUTE_ADD, NLM_F_DUMP);
+	mnl_attr_put_u16(nlh, EVS_A_TOPIC, 7);
+	mnl_attr_put_u8(nlh, EVS_A_PRIO, EVS_PRIO_RT);
+	EXPECT_EQ(want, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+	nlh = evs_nl_req(&self->nl, self->buf, EVS_CMD_READ, 0);
+	mnl_attr_put_u16(nlh, EVS_A_TOPIC, 7);
+	EXPECT_EQ(want, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+	/* The right op is refused for the permission on every kernel. */
+	nlh = evs_nl_req(&self->nl, self->buf, EVS_CMD_ROUTE_ADD, 0);
+	mnl_attr_put_u16(nlh, EVS_A_TOPIC, 7);
+	mnl_attr_put_u8(nlh, EVS_A_PRIO, EVS_PRIO_RT);
+	EXPECT_EQ(-EPERM, evs_nl_talk(&self->nl, nlh, NULL, NULL));
+
+	/* Root's socket, opened before the drop, sees no route. */
+	nlh = evs_nl_req(&priv, self->buf, EVS_CMD_ROUTE_GET, NLM_F_DUMP);
+	EXPECT_EQ(0, evs_nl_talk(&priv, nlh, ctl_count_cb, &routes));
+	EXPECT_EQ(0, routes);
+	evs_nl_close(&priv);
+}
+
 /*
  * CAP_NET_ADMIN counts in the user namespace that owns the network
  * namespace: an unprivileged user who makes both may reset its own

@@ -10,7 +10,6 @@
 #include <sys/wait.h>
 #include "kselftest_harness.h"
 
-#define EVS_FAULT_KO "/lib/modules/evstream-fault.ko"
 #define TMO 20000
 /*
  * The harness's limit per test catches a hang; a debug kernel under
@@ -18,44 +17,13 @@
  */
 #define FAULT_TIMEOUT 900
 
-static int load_fault(const char *params)
-{
-	int fd = open(EVS_FAULT_KO, O_RDONLY | O_CLOEXEC);
-	int err;
-
-	if (fd < 0)
-		return -errno;
-	err = syscall(__NR_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return err;
-}
-
-static int knob(const char *name, const char *how, unsigned int *val)
-{
-	char path[96];
-	FILE *f;
-	int err = 0;
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/evstream/%s", name);
-	f = fopen(path, how);
-	if (!f)
-		return -errno;
-	if (*how == 'w')
-		err = fprintf(f, "%u\n", *val) < 0 ? -EIO : 0;
-	else
-		err = fscanf(f, "%u", val) == 1 ? 0 : -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	return err;
-}
-
 /* Fail the @n-th allocation at @site from now. */
 static int arm(const char *site, unsigned int n)
 {
 	char name[32];
 
 	snprintf(name, sizeof(name), "fail_%s", site);
-	return knob(name, "w", &n);
+	return evs_test_knob(name, "w", &n);
 }
 
 static unsigned int hits(const char *site)
@@ -64,7 +32,7 @@ static unsigned int hits(const char *site)
 	char name[32];
 
 	snprintf(name, sizeof(name), "hits_%s", site);
-	knob(name, "r", &v);
+	evs_test_knob(name, "r", &v);
 	return v;
 }
 
@@ -90,7 +58,7 @@ FIXTURE_SETUP(fault)
 {
 	if (evs_test_loaded())
 		ASSERT_EQ(0, evs_test_unload());
-	ASSERT_EQ(0, load_fault("")) {
+	ASSERT_EQ(0, evs_test_load_fault("")) {
 		TH_LOG("no %s: make fault-module", EVS_FAULT_KO);
 	}
 	ASSERT_EQ(0, evs_test_new_netns());
@@ -117,7 +85,7 @@ TEST_F_TIMEOUT(fault, load_fails_cleanly_at_every_point, FAULT_TIMEOUT)
 	ASSERT_EQ(0, evs_test_unload());
 	for (n = 1; n < 100; n++) {
 		snprintf(params, sizeof(params), "fault_load=%u", n);
-		err = load_fault(params);
+		err = evs_test_load_fault(params);
 		if (!err)
 			break;		/* past the last failure point */
 		EXPECT_EQ(-ENOMEM, err) TH_LOG("point %u", n);
@@ -362,7 +330,7 @@ TEST_F_TIMEOUT(fault, connection_closed_while_announced, FAULT_TIMEOUT)
 	ASSERT_EQ(0, evs_nl_mcast_group(&mon, EVS_GENL_NAME, EVS_MCGRP_MONITOR,
 					&grp));
 	ASSERT_EQ(0, evs_nl_join(&mon, grp));
-	ASSERT_EQ(0, knob("delay_conn_open_ms", "w", &ms));
+	ASSERT_EQ(0, evs_test_knob("delay_conn_open_ms", "w", &ms));
 	memset(bad, 0xee, sizeof(bad));
 	for (i = 0; i < k; i++) {
 		struct evs_frame f;
@@ -392,7 +360,7 @@ TEST_F_TIMEOUT(fault, connection_closed_while_announced, FAULT_TIMEOUT)
 		ASSERT_EQ(0, evs_nl_recv_ntf(&mon, ntf_cb, &log));
 	}
 	ms = 0;
-	ASSERT_EQ(0, knob("delay_conn_open_ms", "w", &ms));
+	ASSERT_EQ(0, evs_test_knob("delay_conn_open_ms", "w", &ms));
 	evs_nl_close(&mon);
 
 	ASSERT_EQ(2 * k, log.n);

@@ -287,7 +287,7 @@ struct nlf_shared {
 	/* Counted by the helper threads, read after they are joined. */
 	unsigned long dumps, dump_intr, dump_msgs, reads, events;
 	unsigned long ntf, ntf_lost;
-	unsigned long conns, conn_fail, frames, acks, errors;
+	unsigned long conns, conn_fail, aborts, frames, acks, errors;
 };
 
 static bool nlf_stopped(struct nlf_shared *sh)
@@ -659,7 +659,14 @@ static uint32_t nlf_may(uint8_t cmd, const struct nlf_attrs *at,
 	return NLF_OK;
 }
 
-/* What one message must get, from its bytes, as 6.1's genetlink decides. */
+/*
+ * Whether genetlink looks up a command's do or dump before it checks the
+ * permission: from 6.2, see evs_test_wrong_op_unprivileged_err().  Set
+ * once, before the fuzzing starts.
+ */
+static bool nlf_split_ops;
+
+/* What one message must get, from its bytes, as genetlink decides. */
 static void nlf_predict_one(const char *p, struct nlf_exp *e, bool priv)
 {
 	const struct nlmsghdr *nlh = (const void *)p;
@@ -711,6 +718,13 @@ static void nlf_predict_one(const char *p, struct nlf_exp *e, bool priv)
 		return;
 	}
 	c = &nlf_cmds[g->cmd];
+	/* 6.2 and later look up do or dump before the permission. */
+	if (nlf_split_ops && (e->dump ? !c->dumpit : !c->doit)) {
+		e->allowed = nlf_bit(EOPNOTSUPP);
+		e->why = e->dump ? "dump of a do command" :
+				   "do of a dump command";
+		return;
+	}
 	if (c->admin && !priv) {
 		e->allowed = nlf_bit(EPERM);
 		e->why = "admin command without CAP_NET_ADMIN";
@@ -1965,6 +1979,25 @@ static void nlf_client_fill(struct nlf_shared *sh, struct fz_rng *r,
 	}
 }
 
+/* Ends @c the moment it is connected, with a bad header or a reset. */
+static void nlf_client_abort(struct nlf_shared *sh, struct fz_rng *r,
+			     struct nlf_client *c)
+{
+	static const struct linger rst = { .l_onoff = 1, .l_linger = 0 };
+	unsigned char hdr[EVS_WIRE_HDR_LEN];
+
+	if (fz_chance(r, 50)) {
+		memset(hdr, 0xee, sizeof(hdr));
+		send(c->fd, hdr, sizeof(hdr), MSG_DONTWAIT | MSG_NOSIGNAL);
+	} else {
+		nlf_client_fill(sh, r, c);
+		send(c->fd, c->out, c->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+	}
+	sh->aborts++;
+	nlf_client_close(c);
+}
+
 /* A few clients sending good frames while the settings change under them. */
 static void *nlf_client_main(void *arg)
 {
@@ -1990,6 +2023,15 @@ static void *nlf_client_main(void *arg)
 				}
 				c->seq = 0;
 				sh->conns++;
+				/*
+				 * Some break off at once: a bad header, or a
+				 * frame and a reset, while the module may
+				 * still be setting the connection up.
+				 */
+				if (fz_chance(&r, 10)) {
+					nlf_client_abort(sh, &r, c);
+					continue;
+				}
 			}
 			if (!nlf_client_read(sh, c) || fz_chance(&r, 2)) {
 				nlf_client_close(c);
@@ -2197,13 +2239,47 @@ static pid_t nlf_spawn(bool userns, uint64_t deadline)
 /* ---- the test ---- */
 
 FIXTURE(nlf) {
+	unsigned int secs;
 	struct nlf_ctx c;
 	struct nlf_shared sh;
 	struct fz_log log;
 };
 
+/*
+ * plain: the module as users run it.  slow_setup: the test build with
+ * every new connection held between its hook and its announcement, a
+ * window that the clients breaking off at once then hit nearly every
+ * time instead of almost never (a use-after-free lived there).
+ */
+FIXTURE_VARIANT(nlf) {
+	unsigned int conn_open_delay_ms;
+};
+
+FIXTURE_VARIANT_ADD(nlf, plain) {
+	.conn_open_delay_ms = 0,
+};
+
+FIXTURE_VARIANT_ADD(nlf, slow_setup) {
+	.conn_open_delay_ms = 5,
+};
+
 FIXTURE_SETUP(nlf)
 {
+	unsigned int ms = variant->conn_open_delay_ms;
+
+	nlf_split_ops = evs_test_wrong_op_unprivileged_err() == -EOPNOTSUPP;
+	self->secs = nlf_opts.secs;
+	if (ms) {
+		/* A quarter of the time: it is the same fuzzing, slower. */
+		self->secs = nlf_opts.secs / 4 > 15 ? nlf_opts.secs / 4 :
+			     nlf_opts.secs;
+		if (evs_test_loaded())
+			ASSERT_EQ(0, evs_test_unload());
+		ASSERT_EQ(0, evs_test_load_fault("")) {
+			TH_LOG("no %s: make fault-module", EVS_FAULT_KO);
+		}
+		ASSERT_EQ(0, evs_test_knob("delay_conn_open_ms", "w", &ms));
+	}
 	ASSERT_EQ(0, evs_test_new_netns());
 	fz_log_init(&self->log, "root");
 	nlf_ctx_init(&self->c, "root", true, &self->log, 1);
@@ -2217,11 +2293,17 @@ FIXTURE_SETUP(nlf)
 FIXTURE_TEARDOWN(nlf)
 {
 	evs_nl_close(&self->c.nl);
+	/* The normal build back, as the other tests expect. */
+	if (variant->conn_open_delay_ms) {
+		if (evs_test_loaded())
+			evs_test_unload();
+		evs_test_load();
+	}
 }
 
 TEST_F_TIMEOUT(nlf, random_requests, 600)
 {
-	uint64_t deadline = evs_test_now_ms() + nlf_opts.secs * 1000ULL;
+	uint64_t deadline = evs_test_now_ms() + self->secs * 1000ULL;
 	struct nlf_shared *sh = &self->sh;
 	struct nlf_ctx *c = &self->c;
 	pthread_t dumper, clients;
@@ -2230,7 +2312,7 @@ TEST_F_TIMEOUT(nlf, random_requests, 600)
 	int status;
 
 	ksft_print_msg("nl_fuzz: seed %llu, %u s (replay: --seed %llu --seconds %u)\n",
-		       (unsigned long long)nlf_opts.seed, nlf_opts.secs,
+		       (unsigned long long)nlf_opts.seed, self->secs,
 		       (unsigned long long)nlf_opts.seed, nlf_opts.secs);
 	/* Children first: a user namespace wants a single-threaded caller. */
 	kids[0] = nlf_spawn(false, deadline);
@@ -2265,8 +2347,8 @@ TEST_F_TIMEOUT(nlf, random_requests, 600)
 		sh->dumps, sh->dump_intr, sh->dump_msgs);
 	fz_note(&self->log, "READs: %lu (%lu events); monitor: %lu messages, %lu overruns",
 		sh->reads, sh->events, sh->ntf, sh->ntf_lost);
-	fz_note(&self->log, "clients: %lu connections (%lu refused), %lu frames",
-		sh->conns, sh->conn_fail, sh->frames);
+	fz_note(&self->log, "clients: %lu connections (%lu refused, %lu broken off at once), %lu frames",
+		sh->conns, sh->conn_fail, sh->aborts, sh->frames);
 	fz_note(&self->log, "clients: %lu ACKs, %lu ERRORs", sh->acks,
 		sh->errors);
 	EXPECT_EQ(0, fz_fails(&self->log)) {
