@@ -5,14 +5,25 @@
 # working in a VM.  Kernel build options (W=1, C=1, V=1) pass through to
 # kbuild.
 
-# KFLAVOUR=rt: build against and boot Debian's PREEMPT_RT kernel.
+# The kernel to build for and boot in the VM (scripts/kernel.sh): KVER a
+# release or a series (6.1, 6.12), KFLAVOUR=rt for PREEMPT_RT; by default
+# the running kernel, else the newest with headers and image installed.
+# KDIR names a kernel build tree instead (the debug kernels do).
+KVER	?=
 KFLAVOUR ?=
-export KFLAVOUR
-KDIR	?= $(shell KFLAVOUR=$(KFLAVOUR) scripts/kdir.sh)
-KREL	 = $(shell scripts/krelease.sh $(KDIR))
+export KVER KFLAVOUR
+# Looked up once, when first needed: `make deps` must work without.
+ifdef KDIR
+KREL	= $(eval KREL := $(shell scripts/krelease.sh $(KDIR) 2>/dev/null))$(KREL)
+else
+KREL	= $(eval KREL := $(shell scripts/kernel.sh release 2>/dev/null))$(KREL)
+KDIR	= /lib/modules/$(KREL)/build
+endif
 BUILD	:= build
 KSRC	:= $(BUILD)/ksrc
-VMDIR	:= $(BUILD)/vm
+# What is built for and run on one kernel: builds for several kernels
+# sit side by side.
+KOUT	= $(BUILD)/kernel/$(KREL)
 
 # Host compiler flags for the tests (the tools set their own in user/).
 HOST_CFLAGS := -O1 -g -Wall -Wextra -Werror -std=gnu11 \
@@ -38,6 +49,7 @@ TOOLS		:= user/bin/evctl user/bin/evload user/bin/evsink
 VM_TOOLS	:= $(TOOLS) $(shell command -v jq)
 
 .PHONY: FORCE all module user deps lint unit fuzz kselftests initramfs fault-module \
+	kernel-check kmods bench-module-copy kernels \
 	vm-check check demo vm-shell install uninstall clean help bench \
 	bench-run bench-module fuzz-run stress stress-run check-debug \
 	check-debug-run
@@ -46,24 +58,35 @@ all: module user
 
 help:
 	@echo "make          build kmod/evstream.ko and the tools in user/bin/"
-	@echo "make check    every test: lint, host unit tests, VM kselftests"
+	@echo "make check    every test: lint, host unit tests, the VM kselftests on 6.1 and 6.12"
 	@echo "make demo     boot a VM, load the module, show it working"
 	@echo "make lint     checkpatch --strict over the C sources"
-	@echo "make fuzz     libFuzzer targets, FUZZ_TIME seconds each (60)"
+	@echo "make vm-check the VM kselftests on one kernel (KVER)"
 	@echo "make vm-shell boot the test VM with a shell on the console"
 	@echo "make install  evctl, evload, man page, completion (PREFIX, DESTDIR)"
 	@echo "make bench    the benchmark suite; results as in docs/perf.md"
 	@echo "make fuzz     host and VM fuzzers, FUZZ_TIME s each (now $(FUZZ_TIME))"
 	@echo "make stress   the stress suite at full size in the VM"
-	@echo "make check-debug  every kselftest on a KASAN/lockdep/kmemleak kernel"
-	@echo "KDIR=...      kernel build dir (now $(KDIR))"
-	@echo "KFLAVOUR=rt   build for and test on Debian's PREEMPT_RT kernel"
+	@echo "make check-debug  every kselftest on KASAN/lockdep/kmemleak kernels"
+	@echo "make kernels  the kernels installed, and which ones make check uses"
+	@echo "KVER=...      a release or a series (6.1, 6.12) (now $(KREL))"
+	@echo "KFLAVOUR=rt   build for and test on Debian's PREEMPT_RT kernels"
+	@echo "KDIR=...      a kernel build tree instead of KVER"
+
+kernels:
+	@scripts/kernel.sh list
+	@echo "make check runs on: $$(scripts/kernel.sh matrix)"
+	@echo "a single build or VM run uses: $$(scripts/kernel.sh release)"
 
 deps:
 	@scripts/deps.sh
 
+# Stops with what to install when no kernel is usable.
+kernel-check:
+	@[ -n "$(KREL)" ] || { scripts/kernel.sh release >/dev/null; exit 1; }
+
 # kbuild and user/Makefile know their own dependencies: always ask them.
-module kmod/evstream.ko: FORCE
+module kmod/evstream.ko: kernel-check FORCE
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 user user/lib/libevs.a $(TOOLS): FORCE
@@ -83,7 +106,8 @@ $(BUILD)/unit/%: selftests/unit/%.c $(KSRC)/.stamp $(wildcard include/evstream/*
 
 # spec_test checks the UAPI header against docs/evstream.yaml and the docs.
 unit: $(UNIT_TESTS)
-	@scripts/run-unit.sh $(UNIT_TESTS) selftests/unit/spec_test.sh
+	@scripts/run-unit.sh $(UNIT_TESTS) selftests/unit/spec_test.sh \
+		selftests/unit/kernel_select_test.sh
 
 # FUZZ_TIME seconds per target, on the host and in the VM; make check
 # runs a short pass of each.
@@ -91,8 +115,7 @@ FUZZ_TIME ?= 60
 fuzz: deps
 	@$(MAKE) -s fuzz-run
 
-fuzz-run: kmod/evstream.ko $(TOOLS) $(BUILD)/kselftest/nl_fuzz \
-		$(BUILD)/kselftest/wire_fuzz
+fuzz-run: $(TOOLS) $(BUILD)/kselftest/nl_fuzz $(BUILD)/kselftest/wire_fuzz
 	@scripts/suite.sh fuzz $(FUZZ_TIME)
 
 # The stress suite at full size (EVS_STRESS_SCALE, EVS_STRESS_ROUNDS);
@@ -100,12 +123,14 @@ fuzz-run: kmod/evstream.ko $(TOOLS) $(BUILD)/kselftest/nl_fuzz \
 stress: deps
 	@$(MAKE) -s stress-run
 
-stress-run: kmod/evstream.ko $(TOOLS) $(BUILD)/kselftest/stress_test
+stress-run: $(TOOLS) $(BUILD)/kselftest/stress_test
 	@scripts/suite.sh stress
 
-# Every kselftest on a debug kernel (KASAN, lockdep, kmemleak, ...),
-# built once from linux-source-6.1 and cached in ~/.cache/evstream/.
-check-debug: deps
+# Every kselftest on debug kernels (KASAN, lockdep, kmemleak, ...), built
+# once from linux-source-6.1 and -6.12 (KVER=6.1 or 6.12: one of them)
+# and cached in ~/.cache/evstream/.
+check-debug:
+	@scripts/deps.sh debug
 	@$(MAKE) -s check-debug-run
 
 check-debug-run: $(TOOLS) kselftests
@@ -118,31 +143,51 @@ $(BUILD)/kselftest/%: selftests/kernel/%.c $(wildcard selftests/kernel/*.h) \
 
 kselftests: $(KSELFTEST_BINS)
 
-# The test build with fault injection (kmod/fault.h), built from a copy
-# of the sources so that it never replaces kmod/evstream.ko.
-FAULT_DIR := $(BUILD)/fault
-FAULT_KO := $(FAULT_DIR)/evstream-fault.ko
+# The module, its test build with fault injection (kmod/fault.h) and the
+# benchmark module for one kernel, each built in a copy of the sources
+# under $(KOUT), so that the tree's own kmod/ stays as `make` left it.
+KO	= $(KOUT)/evstream.ko
+FAULT_KO = $(KOUT)/evstream-fault.ko
+BENCH_KO = $(KOUT)/evs_bench.ko
 
-fault-module $(FAULT_KO): FORCE
-	@mkdir -p $(FAULT_DIR)
-	cp -a Kbuild kmod include $(FAULT_DIR)/
-	$(MAKE) -C $(KDIR) M=$(abspath $(FAULT_DIR)) EVS_FAULT=y modules
-	cp $(FAULT_DIR)/kmod/evstream.ko $(FAULT_KO)
+# $(call kbuild_copy,DIR,KBUILD-ARGS,MODULE-DIR): sources (no build
+# output) copied to DIR, then built there.
+define kbuild_copy
+	@mkdir -p $(1)
+	@find Kbuild kmod include -type f \( -name '*.[ch]' -o -name Kbuild \
+		-o -name Makefile \) | tar -cf - -T - | tar -xf - -C $(1)
+	$(MAKE) -C $(KDIR) M=$(abspath $(1)/$(3)) $(2) modules
+endef
 
-initramfs: kmod/evstream.ko $(FAULT_KO) $(TOOLS) kselftests
-	@mkdir -p $(VMDIR)
-	selftests/vm/mkinitramfs.sh $(VMDIR)/initramfs.cpio.gz \
-		kmod/evstream.ko,$(FAULT_KO) $(VM_TOOLS) -- $(KSELFTESTS)
+kmods: $(KO) $(FAULT_KO)
+
+$(KO): kernel-check FORCE
+	$(call kbuild_copy,$(KOUT)/mod,,)
+	cp $(KOUT)/mod/kmod/evstream.ko $@
+
+fault-module $(FAULT_KO): kernel-check FORCE
+	$(call kbuild_copy,$(KOUT)/fault,EVS_FAULT=y,)
+	cp $(KOUT)/fault/kmod/evstream.ko $(FAULT_KO)
+
+bench-module-copy $(BENCH_KO): kernel-check FORCE
+	$(call kbuild_copy,$(KOUT)/bench,,kmod/bench)
+	cp $(KOUT)/bench/kmod/bench/evs_bench.ko $(BENCH_KO)
+
+initramfs: $(KO) $(FAULT_KO) $(TOOLS) kselftests
+	selftests/vm/mkinitramfs.sh $(KOUT)/initramfs.cpio.gz \
+		$(KO),$(FAULT_KO) $(VM_TOOLS) -- $(KSELFTESTS)
 
 # The fuzzers and the stress suite run small here (make fuzz, make stress
 # run them long); the guest gets these as environment variables.
 VM_CHECK_ENV ?= EVS_FUZZ_SECS=15 EVS_STRESS_QUICK=1
 
+# Fails when the guest does not finish or any test says "not ok".
 vm-check: initramfs
-	@EVS_VM_APPEND="$(VM_CHECK_ENV) $(EVS_VM_APPEND)" selftests/vm/run.sh $(KREL) $(VMDIR)/initramfs.cpio.gz check $(VMDIR)/check
+	@EVS_VM_APPEND="$(VM_CHECK_ENV) $(EVS_VM_APPEND)" selftests/vm/run.sh \
+		$(KREL) $(KOUT)/initramfs.cpio.gz check $(KOUT)/check
 
 vm-shell: initramfs
-	selftests/vm/run.sh $(KREL) $(VMDIR)/initramfs.cpio.gz shell $(VMDIR)/shell
+	selftests/vm/run.sh $(KREL) $(KOUT)/initramfs.cpio.gz shell $(KOUT)/shell
 
 check: deps
 	@scripts/check.sh
@@ -150,11 +195,11 @@ check: deps
 demo: deps
 	@$(MAKE) -s initramfs >/dev/null
 	@echo "== evstream demo: Debian $(KREL) under QEMU =="
-	@selftests/vm/run.sh $(KREL) $(VMDIR)/initramfs.cpio.gz demo $(VMDIR)/demo
+	@selftests/vm/run.sh $(KREL) $(KOUT)/initramfs.cpio.gz demo $(KOUT)/demo
 
 # The in-kernel micro-benchmarks: a module of their own, never part of
 # evstream.ko.
-bench-module kmod/bench/evs_bench.ko: FORCE
+bench-module kmod/bench/evs_bench.ko: kernel-check FORCE
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod/bench modules
 
 # After deps, in a new make: on a fresh machine KDIR only exists then.

@@ -8,8 +8,16 @@
  * CPU, which keeps it off the CPUs busy with rx.  Wherever it runs, each
  * ring has exactly one work item, and a work item never runs concurrently
  * with itself on one workqueue, so each ring has exactly one consumer.
- * A consumer takes at most cfg.batch events per run and queues itself
- * again if more are left, so one busy ring cannot hog a CPU.
+ * A consumer takes at most cfg.batch events, and at most
+ * EVS_CONSUMER_SLICE_NS, per run and queues itself again if more are
+ * left, so one busy ring cannot hog a CPU.  The time bound keeps runs far
+ * below the 10 ms after which 6.5 and later mark a per-CPU work item
+ * CPU-intensive and let the rest of its pool run beside it, where 6.1
+ * would hold the pool back: on both kernels the other rings' consumers
+ * and the connections' work on that CPU wait at most one slice.
+ *
+ * wq_batch is WQ_SYSFS: its CPUs (cpumask, and from 6.6 affinity_scope)
+ * can be set under /sys/devices/virtual/workqueue/evs_batch/.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,12 +27,15 @@
 
 static struct workqueue_struct *evs_wq[EVS_PRIO_NR];
 
+/* A consumer run stops after this long, even with budget left. */
+#define EVS_CONSUMER_SLICE_NS (2 * NSEC_PER_MSEC)
+
 int __init evs_dispatch_init(void)
 {
 	static const unsigned int flags[EVS_PRIO_NR] = {
 		[EVS_PRIO_RT] = WQ_HIGHPRI,
 		[EVS_PRIO_TX] = 0,
-		[EVS_PRIO_BATCH] = WQ_UNBOUND,
+		[EVS_PRIO_BATCH] = WQ_UNBOUND | WQ_SYSFS,
 	};
 	static const char *const names[EVS_PRIO_NR] = {
 		[EVS_PRIO_RT] = "evs_rt",
@@ -80,8 +91,9 @@ u8 evs_route(struct evs_net *en, const struct evs_frame *f)
  * Events of one connection come in runs; its tx work (acks, resume) is
  * kicked and its references dropped once per run.
  */
-static void evs_process(struct evs_net *en, u8 prio, struct evs_event **evs,
-			unsigned int n)
+/* Returns the time the events were stored. */
+static u64 evs_process(struct evs_net *en, u8 prio, struct evs_event **evs,
+		       unsigned int n)
 {
 	struct evs_conn *conn[EVS_STORE_CHUNK];
 	u32 idx[EVS_STORE_CHUNK];
@@ -114,6 +126,7 @@ static void evs_process(struct evs_net *en, u8 prio, struct evs_event **evs,
 		evs_conn_put_many(conn[i], run);
 		run = 0;
 	}
+	return now;
 }
 
 static void evs_ring_work_fn(struct work_struct *work)
@@ -123,6 +136,7 @@ static void evs_ring_work_fn(struct work_struct *work)
 	struct evs_event *evs[EVS_STORE_CHUNK];
 	struct evs_net *en = rw->en;
 	u32 budget = READ_ONCE(en->cfg.batch);
+	u64 start = ktime_get_ns();
 	unsigned int n;
 
 	while (budget) {
@@ -134,7 +148,9 @@ static void evs_ring_work_fn(struct work_struct *work)
 		if (!n)
 			break;
 		budget -= n;
-		evs_process(en, rw->prio, evs, n);
+		if (evs_process(en, rw->prio, evs, n) - start >
+		    EVS_CONSUMER_SLICE_NS)
+			break;
 	}
 	/*
 	 * More to do: run again, on the ring's CPU while it is online (its

@@ -44,20 +44,32 @@ warning_free()
 }
 
 echo "TAP version 13"
-step "module builds with W=1 and sparse (C=1), no warnings" \
-	warning_free $MAKE -s module W=1 C=1
-step "benchmark module builds with W=1 and sparse (C=1), no warnings" \
-	warning_free $MAKE -s bench-module W=1 C=1
-step "fault-injection test build with W=1 and sparse (C=1), no warnings" \
-	warning_free $MAKE -s fault-module W=1 C=1
+# The host part once, then every kernel's builds and VM suite.
 step "tools build with -Wall -Wextra -Werror" $MAKE -s user
 stage lint $MAKE -s lint
 stage "host unit tests (ASan+UBSan)" $MAKE -s unit
 stage "userspace tests (ASan+UBSan)" $MAKE -s -C user SANITIZE=1 check
 stage "short fuzz pass" scripts/fuzz.sh 15
-stage "VM kselftests" $MAKE -s vm-check
+
+if ! kernels=$(scripts/kernel.sh matrix 2>build/kernels.err); then
+	echo "not ok - kernels to test on: $(cat build/kernels.err)" | tee -a "$tap"
+	kernels=""
+fi
+for k in $kernels; do
+	echo "# == Linux $k ==" | tee -a "$tap"
+	step "$k: module builds with W=1 and sparse (C=1), no warnings" \
+		warning_free $MAKE -s KVER="$k" W=1 C=1 "build/kernel/$k/evstream.ko"
+	step "$k: benchmark module builds with W=1 and sparse (C=1), no warnings" \
+		warning_free $MAKE -s KVER="$k" W=1 C=1 bench-module-copy
+	step "$k: fault-injection test build with W=1 and sparse (C=1), no warnings" \
+		warning_free $MAKE -s KVER="$k" W=1 C=1 fault-module
+	# Same flags: the VM run reuses what the steps above built.
+	stage "VM kselftests on $k" $MAKE -s KVER="$k" W=1 C=1 vm-check
+done
 
 pass=$(grep -cE '^(# )*ok ' "$tap")
 fail=$(grep -cE '^(# )*not ok ' "$tap")
+# Each failure with the kernel it happened on.
+awk '/^# == Linux / { k = $4 } /^(# )*not ok / { print "# failed" (k ? " on " k : "") ": " $0 }' "$tap"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

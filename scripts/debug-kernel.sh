@@ -1,6 +1,6 @@
 #!/bin/sh
-# Builds (once) a debug kernel from Debian's linux-source-6.1 for
-# `make check-debug`: x86_64_defconfig plus what the test VM needs plus
+# Builds (once) a debug kernel from Debian's linux-source-SERIES (6.1 or
+# 6.12) for `make check-debug`: x86_64_defconfig plus what the test VM needs plus
 # every debugging option that combines with the others here (KASAN,
 # lockdep, atomic-sleep checks, kmemleak, list and refcount checks).
 # KCSAN is left out: it cannot be built together with KASAN.
@@ -8,9 +8,15 @@
 # The tree is cached under ~/.cache/evstream/, keyed by a hash of the
 # source tarball's name and of the options below, so a second run only
 # prints where it is.  Prints the build directory on its last line.
+#
+# usage: debug-kernel.sh SERIES
 set -eu
-top=$(cd "$(dirname "$0")/.." && pwd)
-tarball=$(ls /usr/src/linux-source-6.1.tar.* | head -n 1)
+series=${1:-6.1}
+tarball=$(ls /usr/src/linux-source-"$series".tar.* 2>/dev/null | head -n 1)
+if [ -z "$tarball" ]; then
+	echo "debug-kernel: no /usr/src/linux-source-$series.tar.*: apt-get install linux-source-$series (scripts/deps.sh debug)" >&2
+	exit 1
+fi
 cache=${EVS_CACHE:-$HOME/.cache/evstream}
 jobs=${EVS_JOBS:-$(nproc)}
 

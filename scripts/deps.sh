@@ -1,15 +1,26 @@
 #!/bin/sh
 # Installs the Debian 12 packages evstream needs to build, test and demo,
 # skipping what is already installed.  Safe to run any number of times.
+#
+# Every kernel `make check` runs on comes with it: Debian 12's 6.1 and
+# its 6.12 (from bookworm-security), generic and PREEMPT_RT, each image
+# with its headers.  The meta packages follow the newest of each series.
+#
+# usage: deps.sh          what make check, demo, fuzz, stress and bench need
+#        deps.sh debug    also what make check-debug builds its kernels with
 set -eu
 
-pkgs="build-essential pkg-config linux-image-amd64 linux-headers-amd64
-	qemu-system-x86 busybox-static cpio gzip xz-utils libmnl-dev
-	linux-source-6.1 sparse clang libclang-rt-14-dev jq iproute2 kmod
-	perl python3 groff-base man-db bash"
+pkgs="build-essential pkg-config qemu-system-x86 busybox-static cpio gzip
+	xz-utils libmnl-dev linux-source-6.1 sparse clang libclang-rt-14-dev
+	jq iproute2 kmod perl python3 groff-base man-db bash
+	linux-image-amd64 linux-headers-amd64
+	linux-image-rt-amd64 linux-headers-rt-amd64
+	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64"
 
-# make check KFLAVOUR=rt runs on Debian's PREEMPT_RT kernel as well.
-[ "${KFLAVOUR:-}" = rt ] && pkgs="$pkgs linux-image-rt-amd64 linux-headers-rt-amd64"
+# Building a kernel from source: the 6.12 tree and kbuild's host tools.
+[ "${1:-}" = debug ] &&
+	pkgs="$pkgs linux-source-6.12 flex bison bc libelf-dev libssl-dev"
 
 missing=""
 for p in $pkgs; do

@@ -6,11 +6,15 @@
 #                          and wire fuzzers in the VM, SECS seconds each
 #   suite.sh stress        the stress suite in the VM at full size
 #                          (EVS_STRESS_SCALE, EVS_STRESS_ROUNDS)
-#   suite.sh debug TESTS   the kselftests on a debug kernel built from
-#                          linux-source-6.1 (scripts/debug-kernel.sh)
+#   suite.sh debug TESTS   the kselftests on debug kernels built from
+#                          linux-source-6.1 and -6.12
+#                          (scripts/debug-kernel.sh)
 #
-# Called by make after the tools, the module and the kselftest binaries
-# are built; the VM runs with slub_debug like `make check`.
+# The VM parts run on every kernel of the matrix (scripts/kernel.sh
+# matrix: 6.1 and 6.12 of KFLAVOUR, or the one KVER names), each in a
+# TAP section of its own.  Called by make after the tools and the
+# kselftest binaries are built; the VM runs with slub_debug like `make
+# check`.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -39,53 +43,79 @@ vm()
 		tee -a "$tap"
 }
 
-krel=$(scripts/krelease.sh "$(scripts/kdir.sh)")
+# modules KERNEL_RELEASE [KDIR]: builds the module and its test build for
+# that kernel; prints their paths as vm() takes them, or fails.
+modules()
+{
+	kout=build/kernel/$1
+	if ! $MAKE -s ${2:+KDIR=$2} KVER="$1" kmods >"$out/$1.build.log" 2>&1; then
+		echo "not ok - module builds for $1" | tee -a "$tap" >&2
+		tail -n 40 "$out/$1.build.log" | sed 's/^/# /' >&2
+		return 1
+	fi
+	echo "$kout/evstream.ko,$kout/evstream-fault.ko"
+}
+
+if [ "$what" != debug ]; then
+	if ! kernels=$(scripts/kernel.sh matrix 2>"$out/kernels.err"); then
+		echo "not ok - kernels to run on: $(cat "$out/kernels.err")" |
+			tee -a "$tap"
+		kernels=""
+	fi
+fi
 case $what in
 fuzz)
 	secs=${2:-60}
 	echo "# == libFuzzer targets, ${secs}s each =="
 	scripts/fuzz.sh "$secs" | tee -a "$tap"
-	echo "# == netlink and wire fuzzers in the VM, ${secs}s each =="
-	EVS_VM_APPEND="EVS_FUZZ_SECS=$secs ${EVS_FUZZ_SEED:+EVS_FUZZ_SEED=$EVS_FUZZ_SEED} ${EVS_VM_APPEND:-}" \
-	EVS_VM_TIMEOUT=$((secs * 4 + 600)) \
-		vm vm-fuzz "$krel" kmod/evstream.ko \
-		build/kselftest/nl_fuzz build/kselftest/wire_fuzz
+	for k in $kernels; do
+		echo "# == netlink and wire fuzzers on $k, ${secs}s each =="
+		mods=$(modules "$k") || continue
+		EVS_VM_APPEND="EVS_FUZZ_SECS=$secs ${EVS_FUZZ_SEED:+EVS_FUZZ_SEED=$EVS_FUZZ_SEED} ${EVS_VM_APPEND:-}" \
+		EVS_VM_TIMEOUT=$((secs * 4 + 600)) \
+			vm "vm-fuzz-$k" "$k" "$mods" \
+			build/kselftest/nl_fuzz build/kselftest/wire_fuzz
+	done
 	;;
 stress)
-	echo "# == stress suite in the VM =="
-	EVS_VM_APPEND="${EVS_STRESS_SCALE:+EVS_STRESS_SCALE=$EVS_STRESS_SCALE} ${EVS_STRESS_ROUNDS:+EVS_STRESS_ROUNDS=$EVS_STRESS_ROUNDS} ${EVS_VM_APPEND:-}" \
-	EVS_VM_TIMEOUT=${EVS_VM_TIMEOUT:-3600} \
-		vm vm-stress "$krel" kmod/evstream.ko build/kselftest/stress_test
+	for k in $kernels; do
+		echo "# == stress suite on $k =="
+		mods=$(modules "$k") || continue
+		EVS_VM_APPEND="${EVS_STRESS_SCALE:+EVS_STRESS_SCALE=$EVS_STRESS_SCALE} ${EVS_STRESS_ROUNDS:+EVS_STRESS_ROUNDS=$EVS_STRESS_ROUNDS} ${EVS_VM_APPEND:-}" \
+		EVS_VM_TIMEOUT=${EVS_VM_TIMEOUT:-3600} \
+			vm "vm-stress-$k" "$k" "$mods" build/kselftest/stress_test
+	done
 	;;
 debug)
 	shift
-	echo "# == debug kernel (KASAN, lockdep, kmemleak, ...) =="
-	if ! tree=$(scripts/debug-kernel.sh); then
-		echo "not ok - debug kernel builds" | tee -a "$tap"
-	else
-		echo "ok - debug kernel builds ($(cat "$tree/../build-seconds") s the first time)" |
+	case ${KVER:-} in
+	"") series="6.1 6.12" ;;
+	6.1 | 6.1.* | 6.1-*) series=6.1 ;;
+	6.12 | 6.12.* | 6.12-*) series=6.12 ;;
+	*)
+		echo "not ok - debug kernel for KVER=$KVER: only 6.1 and 6.12" |
 			tee -a "$tap"
-		# The module and its fault-injection build, against that tree,
-		# from copies of the sources: the normal build stays as it is.
-		mod=$out/mod
-		mkdir -p "$mod"
-		cp -a Kbuild kmod include "$mod/"
-		if $MAKE -s -C "$tree" M="$top/$mod" modules >"$out/module.log" 2>&1 &&
-		   $MAKE -s KDIR="$tree" BUILD="$out" fault-module >>"$out/module.log" 2>&1; then
-			echo "ok - module builds against the debug kernel" | tee -a "$tap"
-			# Debug checks make everything slower: more time and memory.
-			VMLINUZ=$tree/arch/x86/boot/bzImage \
-			EVS_VM_TIMEOUT=${EVS_VM_TIMEOUT:-5400} \
-			EVS_VM_MEM=${EVS_VM_MEM:-4096} \
-			EVS_VM_APPEND="EVS_STRESS_QUICK=1 EVS_FUZZ_SECS=15 EVS_TEST_TIMEOUT=1800 ${EVS_VM_APPEND:-}" \
-				vm vm-debug "$(scripts/krelease.sh "$tree")" \
-				"$mod/kmod/evstream.ko,$out/fault/evstream-fault.ko" \
-				"$@"
-		else
-			echo "not ok - module builds against the debug kernel" | tee -a "$tap"
-			tail -n 40 "$out/module.log" | sed 's/^/# /'
+		series=""
+		;;
+	esac
+	for s in $series; do
+		echo "# == debug kernel from linux-source-$s (KASAN, lockdep, kmemleak, ...) =="
+		if ! tree=$(scripts/debug-kernel.sh "$s"); then
+			echo "not ok - $s debug kernel builds" | tee -a "$tap"
+			continue
 		fi
-	fi
+		echo "ok - $s debug kernel builds ($(cat "$tree/../build-seconds") s the first time)" |
+			tee -a "$tap"
+		krel=$(scripts/krelease.sh "$tree")
+		mods=$(modules "$krel" "$tree") || continue
+		echo "ok - module builds against the $s debug kernel" | tee -a "$tap"
+		# Debug checks make everything slower: more time and memory.
+		VMLINUZ=$tree/arch/x86/boot/bzImage \
+		EVS_VM_TIMEOUT=${EVS_VM_TIMEOUT:-5400} \
+		EVS_VM_MEM=${EVS_VM_MEM:-4096} \
+		EVS_VM_APPEND="EVS_STRESS_QUICK=1 EVS_FUZZ_SECS=15 EVS_TEST_TIMEOUT=1800 ${EVS_VM_APPEND:-}" \
+			vm "vm-debug-$s" "$krel" "$mods" "$@"
+	done
 	;;
 *)
 	echo "usage: suite.sh fuzz SECS | stress | debug TESTS..." >&2

@@ -267,4 +267,36 @@ TEST_F(ctl, admin_of_own_user_namespace)
 	evs_nl_close(&own);
 }
 
+/*
+ * The batch workqueue's CPUs are the administrator's to choose: its
+ * cpumask on every kernel, and from 6.6 its affinity scope.
+ */
+TEST(batch_workqueue_is_tunable)
+{
+	const char *dir = "/sys/devices/virtual/workqueue/evs_batch";
+	char path[128], buf[64];
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cpumask", dir);
+	ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s: %s", path, strerror(errno));
+	if (!evs_test_kernel_at_least(6, 6))
+		return;
+	snprintf(path, sizeof(path), "%s/affinity_scope", dir);
+	f = fopen(path, "r+");
+	ASSERT_NE(NULL, f) TH_LOG("%s: %s", path, strerror(errno));
+	ASSERT_NE(NULL, fgets(buf, sizeof(buf), f));
+	EXPECT_EQ(0, strncmp(buf, "default", 7)) TH_LOG("scope %s", buf);
+	fclose(f);
+	/* Settable, and back. */
+	f = fopen(path, "w");
+	ASSERT_NE(NULL, f);
+	EXPECT_LT(0, fprintf(f, "system\n"));
+	EXPECT_EQ(0, fclose(f));
+	f = fopen(path, "w");
+	ASSERT_NE(NULL, f);
+	EXPECT_LT(0, fprintf(f, "default\n"));
+	EXPECT_EQ(0, fclose(f));
+}
+
 TEST_HARNESS_MAIN

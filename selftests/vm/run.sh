@@ -2,7 +2,8 @@
 # Boots Debian's kernel under QEMU with an evstream initramfs and runs one
 # mode in it (check, demo or shell).  The guest writes its results to the
 # second serial port; this script prints them and decides the exit status:
-# 0 only when the guest reached its end marker.  A guest that panics (a
+# 0 only when the guest reached its end marker and, in check mode, no
+# result says "not ok".  A guest that panics (a
 # WARN is a panic here) or hangs past the timeout fails the run, with the
 # tail of the kernel console shown.
 #
@@ -18,7 +19,7 @@ mem=${EVS_VM_MEM:-2048}
 cpus=${EVS_VM_CPUS:-2}
 
 if [ ! -r "$kernel" ]; then
-	echo "vm: no kernel image $kernel: install linux-image-amd64 (scripts/deps.sh)" >&2
+	echo "vm: no kernel image $kernel: apt-get install linux-image-$krel (scripts/deps.sh)" >&2
 	exit 1
 fi
 mkdir -p "$outdir"
@@ -60,6 +61,8 @@ rc=$?
 # The guest's output, without the serial port's carriage returns.
 [ -f "$results" ] && tr -d '\r' <"$results" | grep -v '^EVS-VM-DONE$'
 if [ -f "$results" ] && tr -d '\r' <"$results" | grep -q '^EVS-VM-DONE$'; then
+	[ "$mode" = check ] && tr -d '\r' <"$results" | grep -qE '^(# )*not ok ' &&
+		exit 1
 	exit 0
 fi
 if [ "$rc" -eq 137 ]; then
