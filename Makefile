@@ -16,7 +16,8 @@ export KVER KFLAVOUR
 ifdef KDIR
 KREL	= $(eval KREL := $(shell scripts/krelease.sh $(KDIR) 2>/dev/null))$(KREL)
 else
-KREL	= $(eval KREL := $(shell scripts/kernel.sh release 2>/dev/null))$(KREL)
+KREL	= $(eval KREL := $(shell KVER='$(KVER)' KFLAVOUR='$(KFLAVOUR)' \
+		 scripts/kernel.sh release 2>/dev/null))$(KREL)
 KDIR	= /lib/modules/$(KREL)/build
 endif
 BUILD	:= build
