@@ -108,7 +108,7 @@ $(BUILD)/unit/%: selftests/unit/%.c $(KSRC)/.stamp $(wildcard include/evstream/*
 # spec_test checks the UAPI header against docs/evstream.yaml and the docs.
 unit: $(UNIT_TESTS)
 	@scripts/run-unit.sh $(UNIT_TESTS) selftests/unit/spec_test.sh \
-		selftests/unit/kernel_select_test.sh
+		selftests/unit/kernel_select_test.sh selftests/unit/vm_run_test.sh
 
 # FUZZ_TIME seconds per target, on the host and in the VM; make check
 # runs a short pass of each.
