@@ -175,7 +175,7 @@ bench-module-copy $(BENCH_KO): kernel-check FORCE
 	cp $(KOUT)/bench/kmod/bench/evs_bench.ko $(BENCH_KO)
 
 initramfs: $(KO) $(FAULT_KO) $(TOOLS) kselftests
-	selftests/vm/mkinitramfs.sh $(KOUT)/initramfs.cpio.gz \
+	EVS_VM_KREL=$(KREL) selftests/vm/mkinitramfs.sh $(KOUT)/initramfs.cpio.gz \
 		$(KO),$(FAULT_KO) $(VM_TOOLS) -- $(KSELFTESTS)
 
 # The fuzzers and the stress suite run small here (make fuzz, make stress

@@ -33,7 +33,11 @@ vm()
 	krel=$2
 	mods=$3
 	shift 3
-	if ! selftests/vm/mkinitramfs.sh "$out/$name.cpio.gz" "$mods" \
+	# A debug kernel (VMLINUZ) has its modules built in.
+	kmods_of=$krel
+	[ -n "${VMLINUZ:-}" ] && kmods_of=
+	if ! EVS_VM_KREL=$kmods_of \
+		selftests/vm/mkinitramfs.sh "$out/$name.cpio.gz" "$mods" \
 			$tools -- "$@" >"$out/$name.mkinitramfs.log" 2>&1; then
 		echo "not ok - $name: initramfs" | tee -a "$tap"
 		sed 's/^/# /' "$out/$name.mkinitramfs.log"

@@ -7,6 +7,12 @@
 # /lib/modules, TOOLS in /usr/bin, TESTS in /tests; those named *_test
 # or *_test.sh or *_fuzz run, in the order given, the rest are files
 # they use.
+#
+# EVS_VM_KREL names the Debian kernel the VM boots: the kernel modules
+# the tests need that it builds as modules (veth) come from its
+# /lib/modules, decompressed, into /lib/modules/kernel/, which the
+# guest loads at boot.  Unset for a kernel built with them in (the
+# debug kernels).
 set -eu
 out=$1
 module=$2
@@ -42,6 +48,23 @@ cp "$here/check.sh" "$here/demo.sh" "$here/lib.sh" \
 for m in $(echo "$module" | tr , ' '); do
 	cp "$m" "$root/lib/modules/"
 done
+if [ -n "${EVS_VM_KREL:-}" ]; then
+	mkdir -p "$root/lib/modules/kernel"
+	for m in veth; do
+		f=$(modinfo -k "$EVS_VM_KREL" -n "$m" 2>/dev/null) || {
+			echo "mkinitramfs: no module $m for $EVS_VM_KREL" >&2
+			exit 1
+		}
+		case $f in
+		*.ko) cp "$f" "$root/lib/modules/kernel/$m.ko" ;;
+		*.ko.xz) xz -dc "$f" >"$root/lib/modules/kernel/$m.ko" ;;
+		*.ko.zst) zstd -dcq "$f" >"$root/lib/modules/kernel/$m.ko" ;;
+		*.ko.gz) gzip -dc "$f" >"$root/lib/modules/kernel/$m.ko" ;;
+		(builtin) ;;
+		*) echo "mkinitramfs: $m: cannot load $f" >&2; exit 1 ;;
+		esac
+	done
+fi
 echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
