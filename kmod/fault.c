@@ -24,6 +24,7 @@ static const char *const evs_fault_names[EVS_FAULT_NR] = {
 
 static const char *const evs_delay_names[EVS_DELAY_NR] = {
 	[EVS_DELAY_CONN_OPEN] = "conn_open",
+	[EVS_DELAY_LISTEN] = "listen",
 };
 
 static unsigned int fault_load;

@@ -31,6 +31,7 @@ enum evs_fault_site {
 
 enum evs_delay_point {
 	EVS_DELAY_CONN_OPEN,	/* a new connection, hooked, not yet announced */
+	EVS_DELAY_LISTEN,	/* a new listener, listening, not yet listed */
 	EVS_DELAY_NR,
 };
 

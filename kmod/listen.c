@@ -116,6 +116,11 @@ static int evs_listen_open(struct evs_net *en, struct evs_listener *l,
 	if (err < 0)
 		goto err;
 
+	/*
+	 * The accept work may run the moment the socket listens: it must
+	 * find the socket.
+	 */
+	l->sock = sock;
 	write_lock_bh(&sk->sk_callback_lock);
 	__rcu_assign_sk_user_data_with_flags(sk, l, SK_USER_DATA_NOCOPY);
 	l->saved_data_ready = sk->sk_data_ready;
@@ -123,11 +128,11 @@ static int evs_listen_open(struct evs_net *en, struct evs_listener *l,
 	write_unlock_bh(&sk->sk_callback_lock);
 
 	err = kernel_listen(sock, EVS_LISTEN_BACKLOG);
+	evs_fault_delay(EVS_DELAY_LISTEN);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot listen");
 		goto err_unhook;
 	}
-	l->sock = sock;
 	return 0;
 
 err_unhook:
@@ -136,6 +141,7 @@ err_unhook:
 	rcu_assign_sk_user_data(sk, NULL);
 	write_unlock_bh(&sk->sk_callback_lock);
 err:
+	l->sock = NULL;
 	sock_release(sock);
 	return err;
 }

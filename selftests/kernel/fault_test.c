@@ -381,4 +381,45 @@ TEST_F_TIMEOUT(fault, connection_closed_while_announced, FAULT_TIMEOUT)
 	EXPECT_GE(k, errs);
 }
 
+/*
+ * A client that connects the moment a new listener listens, before
+ * LISTEN_ADD is done with it: the delay point holds LISTEN_ADD right
+ * after kernel_listen().  The accept work once found no socket there.
+ * The client must be served like any other.
+ */
+TEST_F_TIMEOUT(fault, connect_while_listener_is_added, FAULT_TIMEOUT)
+{
+	unsigned int ms = 500;
+	uint16_t port = 7411;
+	char addr[32];
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, evs_test_knob("delay_listen_ms", "w", &ms));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		size_t len = frames(self->buf, 3, 5);
+		uint64_t end = evs_test_now_ms() + TMO;
+		int fd = -1;
+
+		/* Refused until it listens; then served. */
+		while (fd < 0 && evs_test_now_ms() < end) {
+			fd = evs_test_connect(AF_INET, port);
+			if (fd < 0)
+				poll(NULL, 0, 2);
+		}
+		_exit(fd < 0 ? 1 : evs_test_write(fd, self->buf, len) ? 2 :
+		      evs_test_wait_ack(fd, 2, TMO) ? 3 : 0);
+	}
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", port);
+	EXPECT_EQ(port, evs_test_listen(&self->nl, EVS_CMD_LISTEN_ADD, addr));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	ms = 0;
+	ASSERT_EQ(0, evs_test_knob("delay_listen_ms", "w", &ms));
+	EXPECT_EQ(3, evs_test_stored(&self->nl, 5));
+}
+
 TEST_HARNESS_MAIN
