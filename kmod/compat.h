@@ -13,6 +13,8 @@
 
 #include <linux/version.h>
 #include <net/genetlink.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
 
 /*
  * The parsed attributes of a dump request.  6.6 ("genetlink: add struct
@@ -26,6 +28,40 @@ static inline struct nlattr **evs_dump_attrs(struct netlink_callback *cb)
 #else
 	return genl_dumpit_info(cb)->attrs;
 #endif
+}
+
+/*
+ * Makes @sk, a kernel socket about to be released, hold a reference on
+ * its namespace like a user's socket, so that an orphan it leaves (a FIN
+ * in flight) keeps the namespace alive until its timers are done.  False
+ * when the namespace is already being dismantled: then nothing may hold
+ * it, and the caller resets the connection instead.
+ *
+ * 6.1 gives kernel sockets no hold on their namespace: the steps by hand.
+ * "net: better track kernel sockets lifetime" (6.9) made them hold its
+ * memory (net->passive), which only the kernel may give back, through
+ * sk_net_refcnt_upgrade() (6.15, backported into 6.12.y; Kbuild tells
+ * whether the headers have it).
+ */
+static inline bool evs_sk_hold_net(struct sock *sk)
+{
+	struct net *net = sock_net(sk);
+
+	/* Our reference, taken only while someone else still holds one. */
+	if (!maybe_get_net(net))
+		return false;
+#if defined(EVS_HAVE_SK_NET_REFCNT_UPGRADE)
+	sk_net_refcnt_upgrade(sk);
+	put_net(net);
+#elif LINUX_VERSION_CODE < KERNEL_VERSION(6, 9, 0)
+	/* Ours becomes the socket's: __sk_destruct() puts it. */
+	sk->sk_net_refcnt = 1;
+	netns_tracker_alloc(net, &sk->ns_tracker, GFP_KERNEL);
+	sock_inuse_add(net, 1);
+#else
+#error "kernel sockets hold net->passive here, but there is no sk_net_refcnt_upgrade()"
+#endif
+	return true;
 }
 
 #endif /* _EVS_COMPAT_H */

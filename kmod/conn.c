@@ -740,7 +740,7 @@ static void evs_conn_close_work(struct work_struct *work)
 	/* Counted and announced before the client can see the close. */
 	evs_stats_inc(en, EVS_STATS_A_CONN_CLOSED);
 	evs_notify_conn(conn, EVS_CMD_NTF_CONN_CLOSE);
-	sock_release(conn->sock);
+	evs_sock_release(conn->sock);
 	conn->sock = NULL;
 	evs_conn_put(conn);
 }

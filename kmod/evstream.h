@@ -256,6 +256,7 @@ int evs_listen_add(struct evs_net *en, const struct sockaddr_storage *ss,
 int evs_listen_del(struct evs_net *en, const struct sockaddr_storage *ss,
 		   struct netlink_ext_ack *extack);
 void evs_listen_close_all(struct evs_net *en, u8 reason);
+void evs_sock_release(struct socket *sock);
 u16 evs_sockaddr_port(const struct sockaddr_storage *ss);
 
 /* ---- store (store.c) ---- */

@@ -17,6 +17,7 @@
 #include <net/ipv6.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+#include "compat.h"
 #include "evstream.h"
 
 #define EVS_LISTEN_BACKLOG 128
@@ -40,6 +41,20 @@ static bool evs_sockaddr_equal(const struct sockaddr_storage *a,
 				       &((const struct sockaddr_in6 *)b)->sin6_addr);
 	return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
 	       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+}
+
+/*
+ * Releases one of our kernel sockets, listener or connection.  What TCP
+ * keeps of it afterwards (an orphan finishing its FIN, handshakes still
+ * in progress on a listener) must keep its namespace until it is done,
+ * as a user's socket would.  A namespace being dismantled can be kept by
+ * nothing: then the connection is reset, which leaves nothing behind.
+ */
+void evs_sock_release(struct socket *sock)
+{
+	if (!evs_sk_hold_net(sock->sk))
+		sock_no_linger(sock->sk);
+	sock_release(sock);
 }
 
 static void evs_listen_data_ready(struct sock *sk)
@@ -78,7 +93,7 @@ static void evs_accept_work(struct work_struct *work)
 		/* Over the limit or out of memory: closed, and counted. */
 		if (evs_conn_create(l, sock)) {
 			evs_stats_inc(l->en, EVS_STATS_A_CONN_REJECTED);
-			sock_release(sock);
+			evs_sock_release(sock);
 		}
 	}
 }
@@ -224,7 +239,7 @@ static void evs_listen_close(struct evs_listener *l, u8 reason)
 		}
 	}
 	/* Children never accepted are reset by the listener's close. */
-	sock_release(l->sock);
+	evs_sock_release(l->sock);
 	l->sock = NULL;
 }
 

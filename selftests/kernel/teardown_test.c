@@ -8,6 +8,7 @@
  * the checks after the suite look for slab caches left behind.
  */
 #include "evs_test.h"
+#include "evs_veth.h"
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -207,6 +208,215 @@ TEST_F_TIMEOUT(td, netns_exit_with_busy_connections, TD_TIMEOUT)
 		ASSERT_TRUE(WIFEXITED(status));
 		ASSERT_EQ(0, WEXITSTATUS(status));
 	}
+}
+
+/*
+ * A server in a network namespace of its own, its clients in the test's
+ * namespace, joined by a veth pair (the usual container set-up).  The
+ * server is a child process that runs commands sent down a pipe, one
+ * byte each, and answers each with one byte, 0 for success: its
+ * namespace lives as long as the child, unless something else holds it.
+ */
+struct td_server {
+	pid_t pid;
+	int cmd, reply;		/* our ends of the pipes */
+};
+
+#define TD_ADDR		"10.77.0.1"
+#define TD_PORT		7000
+#define TD_CLIENTS	4
+
+static void td_server_main(int cmd, int reply)
+{
+	struct evs_nl nl;
+	char c, ok;
+
+	if (evs_test_new_netns())
+		_exit(1);
+	ok = 0;
+	if (write(reply, &ok, 1) != 1)
+		_exit(1);
+	while (read(cmd, &c, 1) == 1) {
+		switch (c) {
+		case 'u':	/* the peer end is here: up it goes */
+			ok = evs_veth_up("evs_srv", TD_ADDR) || evs_nl_open(&nl);
+			break;
+		case 'l':
+			ok = evs_test_listen(&nl, EVS_CMD_LISTEN_ADD,
+					     TD_ADDR ":7000") != TD_PORT;
+			break;
+		case 'd':
+			ok = evs_test_listen(&nl, EVS_CMD_LISTEN_DEL,
+					     TD_ADDR ":7000") != 0;
+			break;
+		default:	/* exit: the namespace goes, unless held */
+			_exit(0);
+		}
+		if (write(reply, &ok, 1) != 1)
+			_exit(1);
+	}
+	_exit(1);
+}
+
+/* Sends @c and waits for the server's answer: 0, or -1. */
+static int td_server_do(struct td_server *srv, char c)
+{
+	char ok;
+
+	if (write(srv->cmd, &c, 1) != 1 || read(srv->reply, &ok, 1) != 1)
+		return -1;
+	return ok ? -1 : 0;
+}
+
+/* Forks the server and joins its namespace to ours with the veth pair. */
+static int td_server_start(struct td_server *srv)
+{
+	int cmd[2], reply[2], nsfd, err;
+	char path[64], ok;
+
+	if (pipe(cmd) || pipe(reply))
+		return -errno;
+	srv->pid = fork();
+	if (srv->pid < 0)
+		return -errno;
+	if (srv->pid == 0) {
+		close(cmd[1]);
+		close(reply[0]);
+		td_server_main(cmd[0], reply[1]);
+	}
+	close(cmd[0]);
+	close(reply[1]);
+	srv->cmd = cmd[1];
+	srv->reply = reply[0];
+	if (read(srv->reply, &ok, 1) != 1 || ok)
+		return -EIO;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", srv->pid);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return -errno;
+	err = evs_veth_add("evs_cli", "evs_srv", nsfd);
+	close(nsfd);
+	if (err)
+		return err;
+	err = evs_veth_up("evs_cli", "10.77.0.2");
+	if (err)
+		return err;
+	return td_server_do(srv, 'u') || td_server_do(srv, 'l') ? -EIO : 0;
+}
+
+/* Ends the server process; its namespace goes once nothing holds it. */
+static int td_server_exit(struct td_server *srv)
+{
+	int status;
+
+	if (write(srv->cmd, "q", 1) != 1 ||
+	    waitpid(srv->pid, &status, 0) != srv->pid)
+		return -1;
+	close(srv->cmd);
+	close(srv->reply);
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
+}
+
+/*
+ * The veth pair goes with the server's namespace: gone within @ms once
+ * nothing holds the namespace.  0 when it went.
+ */
+static int td_server_gone(int ms)
+{
+	int i;
+
+	for (i = 0; i < ms / 10 && if_nametoindex("evs_cli"); i++)
+		poll(NULL, 0, 10);
+	return if_nametoindex("evs_cli") ? -1 : 0;
+}
+
+/* TD_CLIENTS clients with four frames each stored and acked. */
+static int td_clients(int *fd)
+{
+	unsigned char buf[4 * 128];
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		len += evs_test_frame(buf + len, EVS_WIRE_F_ACK_REQ, 1,
+				      EVS_PRIO_TX, i, 64);
+	for (i = 0; i < TD_CLIENTS; i++) {
+		fd[i] = evs_test_connect_to(TD_ADDR, TD_PORT);
+		if (fd[i] < 0 || evs_test_write(fd[i], buf, len) ||
+		    evs_test_wait_ack(fd[i], 3, TMO))
+			return -1;
+	}
+	return 0;
+}
+
+/* What the server's close looks like to a client: 0 for EOF, or -errno. */
+static int td_client_end(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char c;
+
+	if (poll(&pfd, 1, TMO) != 1)
+		return -ETIMEDOUT;
+	if (recv(fd, &c, 1, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * The server's namespace goes while its clients' lives on, and the
+ * connections are still open.  Closed at namespace exit, they must leave
+ * no orphan: on 6.1 nothing keeps the namespace for a kernel socket, so
+ * an orphan's FIN timers would run on freed memory.  They are reset
+ * instead, and each client sees that reset.  Tests whose clients share
+ * the server's namespace keep it alive and cannot see this.
+ */
+TEST_F_TIMEOUT(td, netns_del_with_clients_in_another_namespace, TD_TIMEOUT)
+{
+	int round, i, fd[TD_CLIENTS];
+	struct td_server srv;
+
+	ASSERT_EQ(0, evs_test_new_netns());	/* the clients' */
+	for (round = 0; round < 5; round++) {
+		ASSERT_EQ(0, td_server_start(&srv));
+		ASSERT_EQ(0, td_clients(fd)) TH_LOG("round %d", round);
+		/* Nothing unread: a plain close would be a FIN and an orphan. */
+		ASSERT_EQ(0, td_server_exit(&srv));
+		for (i = 0; i < TD_CLIENTS; i++) {
+			EXPECT_EQ(-ECONNRESET, td_client_end(fd[i]))
+				TH_LOG("round %d client %d", round, i);
+			close(fd[i]);
+		}
+		ASSERT_EQ(0, td_server_gone(TMO));
+	}
+}
+
+/*
+ * The listener deleted first, so each connection closes with a FIN while
+ * its namespace lives, and the FINs are lost (the clients' link is
+ * down); then the server's namespace is deleted.  The orphans finishing
+ * those FINs must keep the namespace until they are done, as a user's
+ * socket would: when the link comes back, each client gets its FIN, and
+ * once the clients close too the namespace goes.
+ */
+TEST_F_TIMEOUT(td, orphans_keep_their_namespace, TD_TIMEOUT)
+{
+	int i, fd[TD_CLIENTS];
+	struct td_server srv;
+
+	ASSERT_EQ(0, evs_test_new_netns());
+	ASSERT_EQ(0, td_server_start(&srv));
+	ASSERT_EQ(0, td_clients(fd));
+	ASSERT_EQ(0, system("ip link set evs_cli down"));
+	ASSERT_EQ(0, td_server_do(&srv, 'd'));
+	ASSERT_EQ(0, td_server_exit(&srv));
+	/* Held by the orphans: the pair is still there for the FINs. */
+	ASSERT_EQ(-1, td_server_gone(1000));
+	ASSERT_EQ(0, system("ip link set evs_cli up"));
+	for (i = 0; i < TD_CLIENTS; i++) {
+		EXPECT_EQ(0, td_client_end(fd[i])) TH_LOG("client %d", i);
+		close(fd[i]);
+	}
+	EXPECT_EQ(0, td_server_gone(TMO));
 }
 
 TEST_HARNESS_MAIN
