@@ -832,7 +832,6 @@ int evs_conn_create(struct evs_listener *l, struct socket *sock)
 	conn->sock = sock;
 	conn->listener = l;
 	conn->local_port = evs_sockaddr_port(&l->addr);
-	conn->id = atomic64_inc_return(&en->next_conn_id);
 	conn->ring_cpu = -1;
 	spin_lock_init(&conn->lock);
 	INIT_LIST_HEAD(&conn->paused_node);
@@ -852,6 +851,8 @@ int evs_conn_create(struct evs_listener *l, struct socket *sock)
 		evs_conn_free(conn);
 		return -EMFILE;
 	}
+	/* Taken with the list place: ids grow along the list (dumps). */
+	conn->id = ++en->last_conn_id;
 	list_add_tail(&conn->node, &en->conns);
 	en->nconns++;
 	en->conns_gen++;

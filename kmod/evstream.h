@@ -293,11 +293,13 @@ struct evs_net {
 	unsigned int nlisteners;
 	u32 listeners_gen;		/* bumped on change, for dumps */
 
-	spinlock_t conns_lock;		/* conns, nconns, conns_gen, listener counts */
+	spinlock_t conns_lock;		/* conns, nconns, conns_gen, last_conn_id,
+					 * listener counts
+					 */
 	struct list_head conns;
 	u32 nconns;
 	u32 conns_gen;
-	atomic64_t next_conn_id;
+	u64 last_conn_id;
 
 	struct xarray routes;		/* topic -> xa_mk_value(prio) */
 	u32 routes_gen;
