@@ -315,6 +315,29 @@ static void evs_conn_eof(struct evs_conn *conn)
 	evs_conn_kick_tx(conn);
 }
 
+/*
+ * TCP urgent data is no part of an evstream: as for a socket without
+ * SO_OOBINLINE, the urgent byte is left out of the stream.  But
+ * tcp_read_sock() stops in front of it for good (only tcp_recvmsg()
+ * steps over it), and EOF waits for an empty queue, so one MSG_OOB byte
+ * would wedge the connection.  The reader steps over the byte as
+ * tcp_recvmsg() does; true when it did and reading can go on.  The
+ * caller holds the socket as tcp_read_sock() wants it.
+ */
+static bool evs_conn_skip_urgent(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	/* The byte must have arrived, and be the next one to read. */
+	if (likely(!tp->urg_data) || tp->urg_seq != tp->copied_seq ||
+	    !before(tp->urg_seq, tp->rcv_nxt))
+		return false;
+	WRITE_ONCE(tp->copied_seq, tp->copied_seq + 1);
+	WRITE_ONCE(tp->urg_data, 0);
+	tcp_fast_path_check(sk);
+	return true;
+}
+
 /* After the ERROR: bytes the client still sends are read and dropped. */
 static int evs_discard_actor(read_descriptor_t *desc, struct sk_buff *skb,
 			     unsigned int offset, size_t len)
@@ -327,7 +350,9 @@ static void evs_conn_linger_read(struct evs_conn *conn)
 	struct sock *sk = conn->sock->sk;
 	read_descriptor_t desc = { .count = 1 };
 
-	tcp_read_sock(sk, &desc, evs_discard_actor);
+	do {
+		tcp_read_sock(sk, &desc, evs_discard_actor);
+	} while (evs_conn_skip_urgent(sk));
 	if (skb_queue_empty_lockless(&sk->sk_receive_queue) &&
 	    (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN || sk->sk_err))
 		evs_conn_close(conn, EVS_CLOSE_ERROR);
@@ -380,8 +405,10 @@ static void evs_conn_read(struct evs_conn *conn)
 	desc.count = 1;
 	desc.arg.data = conn;
 	desc.error = 0;
-	if (tcp_read_sock(sk, &desc, evs_recv_actor) > 0)
-		WRITE_ONCE(conn->last_rx, get_jiffies_64());
+	do {
+		if (tcp_read_sock(sk, &desc, evs_recv_actor) > 0)
+			WRITE_ONCE(conn->last_rx, get_jiffies_64());
+	} while (!conn->stop && evs_conn_skip_urgent(sk));
 out:
 	evs_conn_read_done(conn);
 	if (test_bit(EVS_CONN_ERROR, &conn->flags)) {

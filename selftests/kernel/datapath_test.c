@@ -447,6 +447,74 @@ TEST_F(dp, connection_limit)
 		close(fd[i]);
 }
 
+/* Bad headers the namespace's connections sent, of every kind. */
+static uint64_t header_errors(struct evs_nl *nl)
+{
+	uint64_t n = 0;
+	int a;
+
+	for (a = EVS_STATS_A_ERR_MAGIC; a <= EVS_STATS_A_ERR_PRIORITY; a++)
+		n += evs_test_counter(nl, a);
+	return n;
+}
+
+/*
+ * An urgent byte (MSG_OOB) in the middle of a header: no part of the
+ * stream, as for any socket without SO_OOBINLINE.  The frames around it
+ * are stored whole, none is in error, and the connection still ends at
+ * the client's FIN.  (tcp_read_sock() stops in front of an urgent byte
+ * for good: such a connection once never read on, nor closed.)
+ */
+TEST_F(dp, urgent_byte_is_left_out_of_the_stream)
+{
+	size_t len = make_frames(self->buf, 5, 12, EVS_PRIO_TX, 40);
+	int fd = evs_test_connect(AF_INET, self->port);
+	char c;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, evs_test_write(fd, self->buf, 10));
+	ASSERT_EQ(1, send(fd, "U", 1, MSG_OOB));
+	ASSERT_EQ(0, evs_test_write(fd, self->buf + 10, len - 10));
+	ASSERT_EQ(0, evs_test_wait_ack(fd, 4, TMO));
+	EXPECT_EQ(5, evs_test_stored(&self->nl, 12));
+	EXPECT_EQ(5, evs_test_counter(&self->nl, EVS_STATS_A_FRAMES));
+	EXPECT_EQ(0, header_errors(&self->nl));
+	/* An urgent byte last of all, then the FIN: the server closes. */
+	ASSERT_EQ(1, send(fd, "U", 1, MSG_OOB));
+	ASSERT_EQ(0, shutdown(fd, SHUT_WR));
+	EXPECT_EQ(1, evs_test_read_full(fd, &c, 1, TMO)) TH_LOG("no EOF");
+	close(fd);
+}
+
+/*
+ * Clients that send one urgent byte and go: each connection ends, so
+ * they cannot use up the connection limit, and the next client is
+ * served.
+ */
+TEST_F(dp, urgent_bytes_do_not_use_up_the_connection_limit)
+{
+	size_t len = make_frames(self->buf, 3, 13, EVS_PRIO_TX, 8);
+	uint64_t closed;
+	int fd, i;
+
+	ASSERT_EQ(0, evs_test_config(&self->nl, EVS_CFG_A_CONN_LIMIT, 4));
+	for (i = 0; i < 4; i++) {
+		fd = evs_test_connect(AF_INET, self->port);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(1, send(fd, "U", 1, MSG_OOB));
+		close(fd);
+	}
+	ASSERT_EQ(0, evs_test_wait_counter(&self->nl, EVS_STATS_A_CONN_CLOSED,
+					   4, TMO, &closed))
+		TH_LOG("%llu of 4 closed", (unsigned long long)closed);
+	fd = evs_test_connect(AF_INET, self->port);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, evs_test_write(fd, self->buf, len));
+	EXPECT_EQ(0, evs_test_wait_ack(fd, 2, TMO));
+	EXPECT_EQ(0, evs_test_counter(&self->nl, EVS_STATS_A_CONN_REJECTED));
+	close(fd);
+}
+
 TEST_F(dp, routes_decide_auto_priority)
 {
 	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;

@@ -139,6 +139,7 @@ struct wf_conn {
 	unsigned char rx[256];
 	size_t rx_len;
 	bool any_ack, got_error, eof, rst, peer_closed;
+	bool urgent;		/* sent its one MSG_OOB byte */
 	uint32_t ack_idx;	/* frame index the highest ACK covers */
 	unsigned int nacks;
 	uint64_t last_ms;
@@ -186,7 +187,7 @@ struct wf_round {
 	uint64_t trunc_min, trunc_max;
 	/* What was read back. */
 	uint64_t events, bytes, by_prio[EVS_PRIO_NR];
-	unsigned int ends[WF_END_NR], bads, cuts;
+	unsigned int ends[WF_END_NR], bads, cuts, urgents;
 	uint64_t frames_planned;
 };
 
@@ -665,6 +666,17 @@ static bool wf_write(struct wf_round *rd, struct wf_conn *c, size_t target)
 
 		if (n > target - c->sent)
 			n = target - c->sent;
+		/*
+		 * Now and then one urgent byte, no part of the stream (no
+		 * SO_OOBINLINE): the server must leave it out.  One only:
+		 * TCP has one urgent mark, and a second would turn the first
+		 * byte into stream data.
+		 */
+		if (!c->urgent && fz_chance(rd->rng, 3) &&
+		    send(c->fd, "!", 1, MSG_OOB | MSG_DONTWAIT | MSG_NOSIGNAL) == 1) {
+			c->urgent = true;
+			rd->urgents++;
+		}
 		w = send(c->fd, c->buf + c->sent, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (w < 0 && (errno == EAGAIN || errno == EINTR))
 			return true;
@@ -1480,10 +1492,10 @@ static void wf_round(struct wf_round *rd, uint64_t until)
 		if (pfd[WF_SLOTS].revents)
 			wf_drain_monitor(rd);
 	}
-	fz_note(rd->log, "round %u: %u connections (ack %u shut %u close %u reset %u; %u bad headers, %u cut frames), %llu frames planned, %llu ms",
+	fz_note(rd->log, "round %u: %u connections (ack %u shut %u close %u reset %u; %u bad headers, %u cut frames, %u urgent bytes), %llu frames planned, %llu ms",
 		rd->no, rd->nconns, rd->ends[WF_END_ACK], rd->ends[WF_END_SHUT],
 		rd->ends[WF_END_CLOSE], rd->ends[WF_END_RESET], rd->bads,
-		rd->cuts, (unsigned long long)rd->frames_planned,
+		rd->cuts, rd->urgents, (unsigned long long)rd->frames_planned,
 		(unsigned long long)(evs_test_now_ms() - t0));
 	/* Even when it did not quiet down: the details say more. */
 	wf_quiesce(rd);
