@@ -463,7 +463,10 @@ static void evs_conn_rx_work(struct work_struct *work)
 /*
  * The peer closed or reset.  Data may still sit in the receive queue (a
  * segment with data and FIN signals the FIN first): let the reader drain
- * it; it notices EOF when the queue is empty.
+ * it; it notices EOF when the queue is empty.  The sender is told too: a
+ * reader that is paused or past an ERROR does not read, and an ACK or
+ * ERROR stuck in a full socket is sent again only by the tx work, which
+ * then finds the reset and closes.
  */
 static void evs_conn_state_change(struct sock *sk)
 {
@@ -471,8 +474,10 @@ static void evs_conn_state_change(struct sock *sk)
 
 	read_lock_bh(&sk->sk_callback_lock);
 	conn = sk->sk_user_data;
-	if (conn && sk->sk_state != TCP_ESTABLISHED)
+	if (conn && sk->sk_state != TCP_ESTABLISHED) {
 		evs_conn_queue(conn, &conn->rx_work);
+		evs_conn_queue(conn, &conn->tx_work);
+	}
 	read_unlock_bh(&sk->sk_callback_lock);
 }
 

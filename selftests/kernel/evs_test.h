@@ -548,4 +548,19 @@ static inline int evs_test_wait_counter(struct evs_nl *nl, int attr,
 	}
 }
 
+/* Writes @val to the sysctl file @path (of this namespace, for net.*). */
+static inline int evs_test_sysctl(const char *path, const char *val)
+{
+	ssize_t len = strlen(val);
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, len) != len)
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
 #endif /* _EVS_TEST_H */

@@ -85,20 +85,6 @@ static int stress_ns_listen(struct evs_nl *nl, uint16_t *port)
 }
 
 /* Writes @val to the sysctl file @path (of this namespace). */
-static int stress_sysctl(const char *path, const char *val)
-{
-	ssize_t len = strlen(val);
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, len) != len)
-		err = -EIO;
-	close(fd);
-	return err;
-}
-
 static double stress_secs(uint64_t t0_us)
 {
 	return (stress_now_us() - t0_us) / 1e6;
@@ -815,6 +801,76 @@ static int stuck_drain(struct stuck *sk, unsigned int n, int ms)
 }
 
 /*
+ * STUCK_CLIENTS non-readers get stuck as in ack_nonreaders, and then
+ * leave without reading: half with a reset (close with ACKs unread),
+ * half with a shutdown and then a close.  Each connection must go
+ * within TMO, whatever its ACK or in-flight state (once, nothing sent
+ * the stuck ACK again after the reset, and such a connection stayed for
+ * good, holding its slot of conn_limit); then a new client is served.
+ */
+TEST_F(stress, ack_nonreaders_leave)
+{
+	struct stuck sk[STUCK_CLIENTS];
+	struct stress_ledger led;
+	struct stress_conn by;
+	struct stress_conns cs;
+	uint64_t end, closed;
+	unsigned int i, left;
+	uint16_t port;
+	int fd;
+
+	STRESS_BEGIN();
+	ASSERT_EQ(0, stress_ns_listen(&self->nl, &port));
+	ASSERT_EQ(0, evs_test_sysctl("/proc/sys/net/ipv4/tcp_wmem",
+				     "4096 16384 65536"));
+	ASSERT_EQ(0, evs_test_sysctl("/proc/sys/net/ipv4/tcp_rmem",
+				     "4096 65536 262144"));
+	ASSERT_EQ(0, stress_ledger_init(&led, STUCK_CLIENTS + 1, 0x4c454100));
+	memset(sk, 0, sizeof(sk));
+	for (i = 0; i <= STUCK_CLIENTS; i++)
+		ASSERT_EQ(0, stress_client_init(&led, i, 40 + i, i % 3,
+						STRESS_TAG_LEN, STRESS_TAG_LEN,
+						STUCK_CAP, 0x7fffff00u * i));
+	for (i = 0; i < STUCK_CLIENTS; i++) {
+		fd = stress_connect(port, 2048, 4096, 0, 0);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, fcntl(fd, F_SETFL, O_NONBLOCK));
+		ASSERT_EQ(0, stress_conn_init(&sk[i].sc, fd, &led.c[i], 16384));
+		sk[i].port = stress_local_port(fd);
+		ASSERT_NE(0, sk[i].port);
+	}
+	ASSERT_EQ(0, stuck_fill(&self->nl, sk, STUCK_CLIENTS,
+				120000 + 240000 * stress_opts.scale));
+	for (i = 0; i < STUCK_CLIENTS; i++) {
+		if (i & 1)
+			shutdown(sk[i].sc.fd, SHUT_WR);
+		stress_conn_close(&sk[i].sc);
+	}
+	end = stress_now_ms() + TMO;
+	do {
+		ASSERT_EQ(0, stress_get_conns(&self->nl, &cs));
+		for (i = 0, left = 0; i < STUCK_CLIENTS; i++)
+			left += stress_find_conn(&cs, sk[i].port) != NULL;
+		if (left)
+			poll(NULL, 0, 50);
+	} while (left && stress_now_ms() < end);
+	EXPECT_EQ(0, left) TH_LOG("%u of %u stuck connections stayed", left,
+				  STUCK_CLIENTS);
+	EXPECT_EQ(0, evs_test_wait_counter(&self->nl, EVS_STATS_A_CONN_CLOSED,
+					   STUCK_CLIENTS, TMO, &closed));
+
+	fd = stress_connect(port, 0, 0, TMO, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, stress_conn_init(&by, fd, &led.c[STUCK_CLIENTS], 64 * 220));
+	ASSERT_EQ(64, stress_queue(&by, 64, 50, 1));
+	ASSERT_EQ(0, stress_write(&by, 0));
+	EXPECT_EQ(0, stress_wait_acked(&by, 64, TMO));
+	ASSERT_EQ(0, stress_finish(&by, TMO));
+	stress_conn_close(&by);
+	stress_ledger_free(&led);
+}
+
+/*
  * STUCK_CLIENTS connections send ACK_REQ frames without reading until
  * they are stuck (see stuck_fill()).  While they are: the paused gauge
  * counts them; a connection opened before and one opened after the
@@ -849,9 +905,9 @@ TEST_F(stress, ack_nonreaders)
 	 * the same way, sooner.  The receive side is capped so that what
 	 * the paused server leaves unread stays small too.
 	 */
-	ASSERT_EQ(0, stress_sysctl("/proc/sys/net/ipv4/tcp_wmem",
+	ASSERT_EQ(0, evs_test_sysctl("/proc/sys/net/ipv4/tcp_wmem",
 				   "4096 16384 65536"));
-	ASSERT_EQ(0, stress_sysctl("/proc/sys/net/ipv4/tcp_rmem",
+	ASSERT_EQ(0, evs_test_sysctl("/proc/sys/net/ipv4/tcp_rmem",
 				   "4096 65536 262144"));
 	/* Room for everything: the check below needs all of it. */
 	ASSERT_EQ(0, evs_test_config(&self->nl, EVS_CFG_A_STORE_LIMIT,
