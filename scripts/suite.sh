@@ -75,8 +75,10 @@ fuzz)
 	for k in $kernels; do
 		echo "# == netlink and wire fuzzers on $k, ${secs}s each =="
 		mods=$(modules "$k") || continue
-		EVS_VM_APPEND="EVS_FUZZ_SECS=$secs ${EVS_FUZZ_SEED:+EVS_FUZZ_SEED=$EVS_FUZZ_SEED} ${EVS_VM_APPEND:-}" \
-		EVS_VM_TIMEOUT=$((secs * 4 + 600)) \
+		# The guest gives each test EVS_TEST_TIMEOUT s: nl_fuzz runs
+		# 1.25 SECS, and each checks for a while after.
+		EVS_VM_APPEND="EVS_FUZZ_SECS=$secs EVS_TEST_TIMEOUT=$((secs * 2 + 300)) ${EVS_FUZZ_SEED:+EVS_FUZZ_SEED=$EVS_FUZZ_SEED} ${EVS_VM_APPEND:-}" \
+		EVS_VM_TIMEOUT=$((secs * 5 + 900)) \
 			vm "vm-fuzz-$k" "$k" "$mods" \
 			build/kselftest/nl_fuzz build/kselftest/wire_fuzz
 	done
