@@ -743,6 +743,32 @@ static int stuck_fill(struct evs_nl *nl, struct stuck *sk, unsigned int n,
 	return 0;
 }
 
+/*
+ * Connects the STUCK_CLIENTS non-readers, with small non-blocking
+ * sockets, as clients 0.. of @led.  0 or -errno.
+ */
+static int stuck_connect(struct stuck *sk, struct stress_ledger *led,
+			 uint16_t port)
+{
+	unsigned int i;
+	int fd, err;
+
+	for (i = 0; i < STUCK_CLIENTS; i++) {
+		fd = stress_connect(port, 2048, 4096, 0, 0);
+		if (fd < 0)
+			return fd;
+		if (fcntl(fd, F_SETFL, O_NONBLOCK))
+			return -errno;
+		err = stress_conn_init(&sk[i].sc, fd, &led->c[i], 16384);
+		if (err)
+			return err;
+		sk[i].port = stress_local_port(fd);
+		if (!sk[i].port)
+			return -EADDRNOTAVAIL;
+	}
+	return 0;
+}
+
 /* Reads the ACKs at last, writes the rest, SHUT_WR, EOF. */
 static int stuck_drain(struct stuck *sk, unsigned int n, int ms)
 {
@@ -831,14 +857,7 @@ TEST_F(stress, ack_nonreaders_leave)
 		ASSERT_EQ(0, stress_client_init(&led, i, 40 + i, i % 3,
 						STRESS_TAG_LEN, STRESS_TAG_LEN,
 						STUCK_CAP, 0x7fffff00u * i));
-	for (i = 0; i < STUCK_CLIENTS; i++) {
-		fd = stress_connect(port, 2048, 4096, 0, 0);
-		ASSERT_LE(0, fd);
-		ASSERT_EQ(0, fcntl(fd, F_SETFL, O_NONBLOCK));
-		ASSERT_EQ(0, stress_conn_init(&sk[i].sc, fd, &led.c[i], 16384));
-		sk[i].port = stress_local_port(fd);
-		ASSERT_NE(0, sk[i].port);
-	}
+	ASSERT_EQ(0, stuck_connect(sk, &led, port));
 	ASSERT_EQ(0, stuck_fill(&self->nl, sk, STUCK_CLIENTS,
 				120000 + 240000 * stress_opts.scale));
 	for (i = 0; i < STUCK_CLIENTS; i++) {
@@ -925,14 +944,7 @@ TEST_F(stress, ack_nonreaders)
 						i < STUCK_CLIENTS ? STUCK_CAP :
 						nby, 0x7fffff00u * i));
 	}
-	for (i = 0; i < STUCK_CLIENTS; i++) {
-		fd = stress_connect(port, 2048, 4096, 0, 0);
-		ASSERT_LE(0, fd);
-		ASSERT_EQ(0, fcntl(fd, F_SETFL, O_NONBLOCK));
-		ASSERT_EQ(0, stress_conn_init(&sk[i].sc, fd, &led.c[i], 16384));
-		sk[i].port = stress_local_port(fd);
-		ASSERT_NE(0, sk[i].port);
-	}
+	ASSERT_EQ(0, stuck_connect(sk, &led, port));
 	/* The early bystander connects before the stall, idles through it. */
 	fd = stress_connect(port, 0, 0, TMO, 0);
 	ASSERT_LE(0, fd);
