@@ -309,6 +309,8 @@ static void evs_conn_eof(struct evs_conn *conn)
 			evs_events_landed(conn->en, 1);
 			evs_event_free(conn->cur);
 			conn->cur = NULL;
+			/* Room that no consumer run will announce. */
+			evs_maybe_resume(conn->en, false);
 		}
 	}
 	set_bit(EVS_CONN_EOF, &conn->flags);
@@ -758,6 +760,7 @@ static void evs_conn_close_work(struct work_struct *work)
 		evs_event_free(conn->cur ?: conn->ready);
 		conn->cur = NULL;
 		conn->ready = NULL;
+		evs_maybe_resume(en, false);
 	}
 
 	spin_lock(&en->conns_lock);

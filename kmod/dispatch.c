@@ -163,7 +163,7 @@ static void evs_ring_work_fn(struct work_struct *work)
 		else
 			queue_work(evs_wq[rw->prio], &rw->work);
 	}
-	evs_maybe_resume(en);
+	evs_maybe_resume(en, evs_ring_count(rw->ring));
 }
 
 void evs_rings_kick(struct evs_net *en, unsigned int prio_mask)
@@ -288,19 +288,26 @@ void evs_rings_free(struct evs_net *en)
 }
 
 /*
- * Paused connections wait for room in the pool (or a ring).  A consumer
- * that made room wakes them once the pool is back under three quarters
- * of its limit, so they do not flap at the edge.
+ * Paused connections wait for room in the pool (or a ring).  While a
+ * consumer still has events queued, room is coming: they are woken once
+ * the pool is back under three quarters of its limit, so that they do
+ * not flap at the edge.  Otherwise (the consumer's ring is empty, or
+ * events left the pool another way) they are woken whenever there is
+ * room at all: the events still counted may be held by connections
+ * themselves (a frame half received, or whole and waiting for a ring),
+ * which only a resume lets go on, and no consumer run would come.
  */
-void evs_maybe_resume(struct evs_net *en)
+void evs_maybe_resume(struct evs_net *en, bool more_coming)
 {
 	u32 limit = READ_ONCE(en->cfg.pool_limit);
+	u64 n;
 
 	/* Pairs with the barrier in evs_conn_pause(): see there. */
 	smp_mb();
 	if (!READ_ONCE(en->npaused))
 		return;
-	if ((u64)atomic_read(&en->inflight) * 4 > (u64)limit * 3)
+	n = atomic_read(&en->inflight);
+	if (n >= limit || (more_coming && n * 4 > (u64)limit * 3))
 		return;
 	queue_work(evs_ctl_wq, &en->resume_work);
 }

@@ -340,7 +340,7 @@ static inline struct evs_net *evs_net(const struct net *net)
 	return net_generic(net, evs_net_id);
 }
 
-void evs_maybe_resume(struct evs_net *en);
+void evs_maybe_resume(struct evs_net *en, bool more_coming);
 
 /* ---- counters (stats.c) ---- */
 

@@ -819,7 +819,7 @@ out:
 	mutex_unlock(&en->lock);
 	/* A larger pool may free paused readers. */
 	if (!err)
-		evs_maybe_resume(en);
+		evs_maybe_resume(en, false);
 	return err;
 }
 

@@ -515,6 +515,82 @@ TEST_F(dp, urgent_bytes_do_not_use_up_the_connection_limit)
 	close(fd);
 }
 
+/*
+ * @n clients that each send a header and part of its payload, then
+ * stall: each holds one event of the pool while it waits for the rest.
+ * Returns once the pool counts all @n in flight.
+ */
+static int stallers(struct evs_nl *nl, uint16_t port, int *fd, int n)
+{
+	unsigned char f[EVS_WIRE_HDR_LEN + 100];
+	uint64_t end = evs_test_now_ms() + TMO;
+	struct evs_gauges g;
+	int i;
+
+	evs_test_frame(f, 0, 16, EVS_PRIO_TX, 0, 100);
+	for (i = 0; i < n; i++) {
+		fd[i] = evs_test_connect(AF_INET, port);
+		if (fd[i] < 0 || evs_test_write(fd[i], f, EVS_WIRE_HDR_LEN + 10))
+			return -1;
+	}
+	do {
+		if (evs_test_get_gauges(nl, &g))
+			return -1;
+		if (g.values[EVS_GAUGE_A_INFLIGHT - EVS_GAUGE_A_FIRST] ==
+		    (uint64_t)n)
+			return 0;
+		poll(NULL, 0, 10);
+	} while (evs_test_now_ms() < end);
+	return -ETIMEDOUT;
+}
+
+/*
+ * The pool full of frames half received; a well-behaved client waits,
+ * paused.  When the stallers go, their half frames leave the pool with
+ * no consumer run to say so: the waiting client must be woken all the
+ * same (once, it waited until some unrelated settings change).
+ */
+TEST_F(dp, pool_freed_by_closing_stallers_wakes_the_paused)
+{
+	size_t len = make_frames(self->buf, 50, 17, EVS_PRIO_TX, 20);
+	int fd[8], victim, i;
+
+	ASSERT_EQ(0, evs_test_config(&self->nl, EVS_CFG_A_POOL_LIMIT, 8));
+	ASSERT_EQ(0, stallers(&self->nl, self->port, fd, 8));
+	victim = evs_test_connect(AF_INET, self->port);
+	ASSERT_LE(0, victim);
+	ASSERT_EQ(0, evs_test_write(victim, self->buf, len));
+	EXPECT_NE(0, evs_test_wait_ack(victim, 49, 500));	/* no room */
+	for (i = 0; i < 8; i++)
+		close(fd[i]);
+	EXPECT_EQ(0, evs_test_wait_ack(victim, 49, TMO));
+	EXPECT_EQ(50, evs_test_stored(&self->nl, 17));
+	close(victim);
+}
+
+/*
+ * More than a quarter of the pool held by stallers: room enough for a
+ * well-behaved client, which must get all its frames through even
+ * though the pool never drops under three quarters of its limit (once,
+ * it stayed paused with 15 of 64 slots free).
+ */
+TEST_F(dp, stallers_above_a_quarter_of_the_pool_do_not_stop_others)
+{
+	size_t len = make_frames(self->buf, 200, 18, EVS_PRIO_TX, 20);
+	int fd[49], victim, i;
+
+	ASSERT_EQ(0, evs_test_config(&self->nl, EVS_CFG_A_POOL_LIMIT, 64));
+	ASSERT_EQ(0, stallers(&self->nl, self->port, fd, 49));
+	victim = evs_test_connect(AF_INET, self->port);
+	ASSERT_LE(0, victim);
+	ASSERT_EQ(0, evs_test_write(victim, self->buf, len));
+	EXPECT_EQ(0, evs_test_wait_ack(victim, 199, TMO));
+	EXPECT_EQ(200, evs_test_stored(&self->nl, 18));
+	close(victim);
+	for (i = 0; i < 49; i++)
+		close(fd[i]);
+}
+
 TEST_F(dp, routes_decide_auto_priority)
 {
 	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
