@@ -109,25 +109,32 @@ static void evs_conn_pause(struct evs_conn *conn, int why,
 		queue_work(evs_ctl_wq, &en->resume_work);
 }
 
-/* The consumers made room: let every connection waiting for it retry. */
+/*
+ * The consumers made room: let every connection waiting for it retry.
+ * A connection stays flagged PAUSED_NS as long as it is on a list, this
+ * one's private list included, and every change to either list is made
+ * under paused_lock: a reader pausing again meanwhile, or a close,
+ * always finds it where the flag says.
+ */
 void evs_resume_work_fn(struct work_struct *work)
 {
 	struct evs_net *en = container_of(work, struct evs_net, resume_work);
-	struct evs_conn *conn, *tmp;
+	struct evs_conn *conn;
 	LIST_HEAD(list);
 
 	spin_lock_bh(&en->paused_lock);
 	list_splice_init(&en->paused, &list);
-	list_for_each_entry(conn, &list, paused_node)
-		clear_bit(EVS_CONN_PAUSED_NS, &conn->flags);
-	WRITE_ONCE(en->npaused, 0);
-	spin_unlock_bh(&en->paused_lock);
-
-	list_for_each_entry_safe(conn, tmp, &list, paused_node) {
+	while ((conn = list_first_entry_or_null(&list, struct evs_conn,
+						paused_node))) {
 		list_del_init(&conn->paused_node);
-		evs_conn_resume(conn);
-		evs_conn_put(conn);
+		clear_bit(EVS_CONN_PAUSED_NS, &conn->flags);
+		WRITE_ONCE(en->npaused, en->npaused - 1);
+		spin_unlock_bh(&en->paused_lock);
+		evs_conn_resume(conn, BIT(EVS_PAUSE_POOL) | BIT(EVS_PAUSE_RING));
+		evs_conn_put(conn);	/* the list's */
+		spin_lock_bh(&en->paused_lock);
 	}
+	spin_unlock_bh(&en->paused_lock);
 }
 
 /* Events still in flight must all be on the rings of ring_cpu. */
@@ -448,13 +455,19 @@ static void evs_conn_rx_work(struct work_struct *work)
 {
 	struct evs_conn *conn = container_of(work, struct evs_conn, rx_work);
 	struct sock *sk = conn->sock->sk;
+	unsigned long req;
 
 	lock_sock(sk);
-	/* Only a resume lifts a pause: other wake-ups would just re-pause. */
-	if (test_and_clear_bit(EVS_CONN_RESUME, &conn->flags) &&
-	    conn->pause_why) {
-		conn->pause_why = 0;
-		evs_stats_inc(conn->en, EVS_STATS_A_RESUMES);
+	/*
+	 * Only a resume lifts a pause, and only the reasons it names: the
+	 * tx work knows nothing of the pool, the resume work nothing of the
+	 * connection's own window.
+	 */
+	req = atomic_long_xchg(&conn->resume_req, 0);
+	if (req & conn->pause_why) {
+		conn->pause_why &= ~req;
+		if (!conn->pause_why)
+			evs_stats_inc(conn->en, EVS_STATS_A_RESUMES);
 	}
 	local_bh_disable();
 	evs_conn_read(conn);
@@ -496,10 +509,10 @@ static void evs_conn_write_space(struct sock *sk)
 	read_unlock_bh(&sk->sk_callback_lock);
 }
 
-/* Un-pauses the reader: from the resume work or the tx work. */
-void evs_conn_resume(struct evs_conn *conn)
+/* Lifts the pause reasons @why (EVS_PAUSE_* bits), in the rx work. */
+void evs_conn_resume(struct evs_conn *conn, unsigned long why)
 {
-	set_bit(EVS_CONN_RESUME, &conn->flags);
+	atomic_long_or(why, &conn->resume_req);
 	evs_conn_queue(conn, &conn->rx_work);
 }
 
@@ -637,6 +650,7 @@ static void evs_conn_linger(struct evs_conn *conn)
 static void evs_conn_tx_work(struct work_struct *work)
 {
 	struct evs_conn *conn = container_of(work, struct evs_conn, tx_work);
+	unsigned long lift = 0;
 	bool error, eof;
 	u32 inflight;
 	int err;
@@ -672,12 +686,13 @@ static void evs_conn_tx_work(struct work_struct *work)
 after_ack:
 
 	/* Waiting on its own events: room again, or all on one CPU. */
-	if (READ_ONCE(conn->pause_why) &
-	    (BIT(EVS_PAUSE_WINDOW) | BIT(EVS_PAUSE_CPU)) &&
-	    (inflight == 0 ||
-	     (!(READ_ONCE(conn->pause_why) & BIT(EVS_PAUSE_CPU)) &&
-	      inflight < EVS_CONN_WINDOW)))
-		evs_conn_resume(conn);
+	if (inflight == 0)
+		lift = BIT(EVS_PAUSE_WINDOW) | BIT(EVS_PAUSE_CPU);
+	else if (inflight < EVS_CONN_WINDOW)
+		lift = BIT(EVS_PAUSE_WINDOW);
+	/* A stale look costs one wake-up: the reader decides. */
+	if (READ_ONCE(conn->pause_why) & lift)
+		evs_conn_resume(conn, lift);
 
 	if (inflight)
 		return;

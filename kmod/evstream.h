@@ -144,7 +144,6 @@ enum {
 	EVS_CONN_ERROR_SENT,
 	EVS_CONN_ACK_DUE,	/* an ACK_REQ frame was stored */
 	EVS_CONN_PAUSED_NS,	/* on evs_net.paused */
-	EVS_CONN_RESUME,	/* rx work: lift the pause */
 	EVS_CONN_CLOSE_REQ,	/* close_work is queued: close_reason set */
 	EVS_CONN_ACK_NOW,	/* the ACK delay is over */
 	EVS_CONN_ACK_TIMER,	/* ack_work armed */
@@ -192,6 +191,7 @@ struct evs_conn {
 	u64 events;
 	u64 bytes;
 	unsigned long pause_why;
+	atomic_long_t resume_req;	/* pause reasons to lift (any context) */
 
 	/* tx side (tx work). */
 	u32 pend_head;			/* oldest not yet stored */
@@ -221,7 +221,7 @@ void evs_conn_idle_scan(struct evs_net *en);
 void evs_conn_put(struct evs_conn *conn);
 void evs_conn_put_many(struct evs_conn *conn, unsigned int n);
 void evs_conn_kick_tx(struct evs_conn *conn);
-void evs_conn_resume(struct evs_conn *conn);
+void evs_conn_resume(struct evs_conn *conn, unsigned long why);
 void evs_resume_work_fn(struct work_struct *work);
 
 /* Since bytes were last read from it (it may be paused, not idle). */
