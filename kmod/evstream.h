@@ -56,6 +56,22 @@ struct evs_config {
 	u32 ack_delay;		/* us */
 };
 
+/*
+ * The ranges of the settings, one list for the netlink policy and the
+ * module parameters alike: a value CONFIG_GET shows is one CONFIG_SET
+ * takes.  max_payload's cap and the ring sizes come from the UAPI and
+ * include/evstream/ring.h.
+ */
+#define EVS_POOL_LIMIT_MAX	(1U << 24)
+#define EVS_PRESSURE_MAX	100
+#define EVS_RING_SIZE_MIN	64
+#define EVS_RING_SIZE_MAX	65536
+#define EVS_STORE_LIMIT_MAX	(1ULL << 40)
+#define EVS_CONN_LIMIT_MAX	(1U << 20)
+#define EVS_BATCH_MAX		65536
+#define EVS_IDLE_TIMEOUT_MAX	86400		/* s */
+#define EVS_ACK_DELAY_MAX	1000000		/* us */
+
 /* The module parameters: defaults for new namespaces. */
 extern struct evs_config evs_default_config;
 

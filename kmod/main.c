@@ -32,15 +32,15 @@ struct evs_config evs_default_config = {
 module_param_named(max_payload, evs_default_config.max_payload, uint, 0444);
 MODULE_PARM_DESC(max_payload, "default payload limit per frame, bytes (4096, at most 65536)");
 module_param_named(pool_limit, evs_default_config.pool_limit, uint, 0444);
-MODULE_PARM_DESC(pool_limit, "default events in flight per namespace (65536)");
+MODULE_PARM_DESC(pool_limit, "default events in flight per namespace (65536, at most 16777216)");
 module_param_named(pressure, evs_default_config.pressure, uint, 0444);
 MODULE_PARM_DESC(pressure, "percent of pool_limit above which auto traffic goes to batch (75)");
 module_param_named(ring_size, evs_default_config.ring_size, uint, 0444);
 MODULE_PARM_DESC(ring_size, "slots per CPU and priority ring, a power of two (4096)");
 module_param_named(store_limit, evs_default_config.store_limit, ullong, 0444);
-MODULE_PARM_DESC(store_limit, "default bytes the topic stores of a namespace may hold (64 MiB)");
+MODULE_PARM_DESC(store_limit, "default bytes the topic stores of a namespace may hold (64 MiB, at most 1 TiB)");
 module_param_named(conn_limit, evs_default_config.conn_limit, uint, 0444);
-MODULE_PARM_DESC(conn_limit, "default connections open per namespace (1024)");
+MODULE_PARM_DESC(conn_limit, "default connections open per namespace (1024, at most 1048576)");
 module_param_named(batch, evs_default_config.batch, uint, 0444);
 MODULE_PARM_DESC(batch, "events a consumer takes per run (64)");
 module_param_named(idle_timeout, evs_default_config.idle_timeout, uint, 0444);
@@ -54,10 +54,16 @@ static int __init evs_check_params(void)
 	const struct evs_config *c = &evs_default_config;
 
 	if (c->max_payload > EVS_WIRE_PAYLOAD_CAP || !c->pool_limit ||
-	    !c->pressure || c->pressure > 100 || c->ring_size < 64 ||
-	    c->ring_size > 65536 || !evs_ring_size_ok(c->ring_size) ||
-	    !c->conn_limit || !c->batch || c->batch > 65536 ||
-	    c->idle_timeout > 86400 || c->ack_delay > 1000000) {
+	    c->pool_limit > EVS_POOL_LIMIT_MAX || !c->pressure ||
+	    c->pressure > EVS_PRESSURE_MAX ||
+	    c->ring_size < EVS_RING_SIZE_MIN ||
+	    c->ring_size > EVS_RING_SIZE_MAX ||
+	    !evs_ring_size_ok(c->ring_size) ||
+	    c->store_limit > EVS_STORE_LIMIT_MAX || !c->conn_limit ||
+	    c->conn_limit > EVS_CONN_LIMIT_MAX || !c->batch ||
+	    c->batch > EVS_BATCH_MAX ||
+	    c->idle_timeout > EVS_IDLE_TIMEOUT_MAX ||
+	    c->ack_delay > EVS_ACK_DELAY_MAX) {
 		pr_err("module parameter out of range\n");
 		return -EINVAL;
 	}

@@ -33,37 +33,37 @@ static struct netlink_range_validation evs_range_payload = {
 };
 
 static struct netlink_range_validation evs_range_pool = {
-	.min = 1, .max = 1U << 24,
+	.min = 1, .max = EVS_POOL_LIMIT_MAX,
 };
 
 static struct netlink_range_validation evs_range_ring = {
-	.min = 64, .max = 65536,
+	.min = EVS_RING_SIZE_MIN, .max = EVS_RING_SIZE_MAX,
 };
 
 static struct netlink_range_validation evs_range_conns = {
-	.min = 1, .max = 1U << 20,
+	.min = 1, .max = EVS_CONN_LIMIT_MAX,
 };
 
 static struct netlink_range_validation evs_range_batch = {
-	.min = 1, .max = 65536,
+	.min = 1, .max = EVS_BATCH_MAX,
 };
 
 static struct netlink_range_validation evs_range_store = {
-	.min = 0, .max = 1ULL << 40,
+	.min = 0, .max = EVS_STORE_LIMIT_MAX,
 };
 
 static struct netlink_range_validation evs_range_idle = {
-	.min = 0, .max = 86400,
+	.min = 0, .max = EVS_IDLE_TIMEOUT_MAX,
 };
 
 static struct netlink_range_validation evs_range_ack_delay = {
-	.min = 0, .max = 1000000,
+	.min = 0, .max = EVS_ACK_DELAY_MAX,
 };
 
 static const struct nla_policy evs_cfg_policy[EVS_CFG_A_MAX + 1] = {
 	[EVS_CFG_A_MAX_PAYLOAD] = NLA_POLICY_FULL_RANGE(NLA_U32, &evs_range_payload),
 	[EVS_CFG_A_POOL_LIMIT]	= NLA_POLICY_FULL_RANGE(NLA_U32, &evs_range_pool),
-	[EVS_CFG_A_PRESSURE]	= NLA_POLICY_RANGE(NLA_U8, 1, 100),
+	[EVS_CFG_A_PRESSURE]	= NLA_POLICY_RANGE(NLA_U8, 1, EVS_PRESSURE_MAX),
 	[EVS_CFG_A_RING_SIZE]	= NLA_POLICY_FULL_RANGE(NLA_U32, &evs_range_ring),
 	[EVS_CFG_A_STORE_LIMIT]	= NLA_POLICY_FULL_RANGE(NLA_U64, &evs_range_store),
 	[EVS_CFG_A_CONN_LIMIT]	= NLA_POLICY_FULL_RANGE(NLA_U32, &evs_range_conns),

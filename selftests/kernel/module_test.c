@@ -127,4 +127,70 @@ TEST_F(mod, double_load_is_refused)
 	EXPECT_TRUE(evs_test_loaded());
 }
 
+static int cfg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[EVS_A_MAX + 1];
+
+	if (evs_nl_parse(nlh, tb, EVS_A_MAX) || !tb[EVS_A_CONFIG] ||
+	    evs_nl_parse_nested(tb[EVS_A_CONFIG], data, EVS_CFG_A_MAX)) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+/*
+ * Module parameters take the ranges CONFIG_SET takes: one over the top
+ * refuses the load; the top itself loads, and what CONFIG_GET then shows
+ * CONFIG_SET takes back.
+ */
+TEST_F(mod, parameters_have_the_netlink_ranges)
+{
+	static const char *const over[] = {
+		"pool_limit=16777217", "conn_limit=1048577",
+		"store_limit=1099511627777", "batch=65537",
+		"max_payload=65537", "ring_size=131072", "pressure=101",
+		"idle_timeout=86401", "ack_delay=1000001", "pool_limit=0",
+	};
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	const struct nlattr *cfg[EVS_CFG_A_MAX + 1];
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	struct evs_nl nl;
+	unsigned int i;
+
+	ASSERT_EQ(0, evs_test_unload());
+	for (i = 0; i < ARRAY_SIZE(over); i++) {
+		EXPECT_EQ(-EINVAL, evs_test_load_ko(EVS_KO, over[i]))
+			TH_LOG("%s", over[i]);
+		EXPECT_FALSE(evs_test_loaded());
+	}
+	ASSERT_EQ(0, evs_test_load_ko(EVS_KO, "pool_limit=16777216 conn_limit=1048576 store_limit=1099511627776 batch=65536"));
+	/* A namespace made after the load has those defaults. */
+	ASSERT_EQ(0, evs_test_new_netns());
+	ASSERT_EQ(0, evs_nl_open(&nl));
+	memset(cfg, 0, sizeof(cfg));
+	nlh = evs_nl_req(&nl, buf, EVS_CMD_CONFIG_GET, 0);
+	ASSERT_EQ(0, evs_nl_talk(&nl, nlh, cfg_cb, cfg));
+	ASSERT_NE(NULL, cfg[EVS_CFG_A_POOL_LIMIT]);
+	EXPECT_EQ(16777216, mnl_attr_get_u32(cfg[EVS_CFG_A_POOL_LIMIT]));
+	/* Set back exactly as shown: accepted. */
+	nlh = evs_nl_req(&nl, buf, EVS_CMD_CONFIG_SET, 0);
+	nest = mnl_attr_nest_start(nlh, EVS_A_CONFIG);
+	mnl_attr_put_u32(nlh, EVS_CFG_A_POOL_LIMIT,
+			 mnl_attr_get_u32(cfg[EVS_CFG_A_POOL_LIMIT]));
+	mnl_attr_put_u32(nlh, EVS_CFG_A_CONN_LIMIT,
+			 mnl_attr_get_u32(cfg[EVS_CFG_A_CONN_LIMIT]));
+	mnl_attr_put_u64(nlh, EVS_CFG_A_STORE_LIMIT,
+			 mnl_attr_get_u64(cfg[EVS_CFG_A_STORE_LIMIT]));
+	mnl_attr_put_u32(nlh, EVS_CFG_A_BATCH,
+			 mnl_attr_get_u32(cfg[EVS_CFG_A_BATCH]));
+	mnl_attr_nest_end(nlh, nest);
+	EXPECT_EQ(0, evs_nl_talk(&nl, nlh, NULL, NULL)) TH_LOG("%s", nl.errmsg);
+	evs_nl_close(&nl);
+	/* The other tests want the defaults back. */
+	ASSERT_EQ(0, evs_test_unload());
+	ASSERT_EQ(0, evs_test_load());
+}
+
 TEST_HARNESS_MAIN
