@@ -62,12 +62,12 @@ struct evs_config {
  * takes.  max_payload's cap and the ring sizes come from the UAPI and
  * include/evstream/ring.h.
  */
-#define EVS_POOL_LIMIT_MAX	(1U << 24)
+#define EVS_POOL_LIMIT_MAX	BIT(24)
 #define EVS_PRESSURE_MAX	100
 #define EVS_RING_SIZE_MIN	64
 #define EVS_RING_SIZE_MAX	65536
-#define EVS_STORE_LIMIT_MAX	(1ULL << 40)
-#define EVS_CONN_LIMIT_MAX	(1U << 20)
+#define EVS_STORE_LIMIT_MAX	BIT_ULL(40)
+#define EVS_CONN_LIMIT_MAX	BIT(20)
 #define EVS_BATCH_MAX		65536
 #define EVS_IDLE_TIMEOUT_MAX	86400		/* s */
 #define EVS_ACK_DELAY_MAX	1000000		/* us */
@@ -309,9 +309,8 @@ struct evs_net {
 	unsigned int nlisteners;
 	u32 listeners_gen;		/* bumped on change, for dumps */
 
-	spinlock_t conns_lock;		/* conns, nconns, conns_gen, last_conn_id,
-					 * listener counts
-					 */
+	/* conns, nconns, conns_gen, last_conn_id, listener counts */
+	spinlock_t conns_lock;
 	struct list_head conns;
 	u32 nconns;
 	u32 conns_gen;

@@ -152,6 +152,8 @@ TEST_F(mod, parameters_have_the_netlink_ranges)
 		"max_payload=65537", "ring_size=131072", "pressure=101",
 		"idle_timeout=86401", "ack_delay=1000001", "pool_limit=0",
 	};
+	static const char top[] =
+		"pool_limit=16777216 conn_limit=1048576 store_limit=1099511627776 batch=65536";
 	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
 	const struct nlattr *cfg[EVS_CFG_A_MAX + 1];
 	struct nlmsghdr *nlh;
@@ -165,7 +167,7 @@ TEST_F(mod, parameters_have_the_netlink_ranges)
 			TH_LOG("%s", over[i]);
 		EXPECT_FALSE(evs_test_loaded());
 	}
-	ASSERT_EQ(0, evs_test_load_ko(EVS_KO, "pool_limit=16777216 conn_limit=1048576 store_limit=1099511627776 batch=65536"));
+	ASSERT_EQ(0, evs_test_load_ko(EVS_KO, top));
 	/* A namespace made after the load has those defaults. */
 	ASSERT_EQ(0, evs_test_new_netns());
 	ASSERT_EQ(0, evs_nl_open(&nl));

@@ -869,7 +869,7 @@ TEST_F(stress, ack_nonreaders_leave)
 	do {
 		ASSERT_EQ(0, stress_get_conns(&self->nl, &cs));
 		for (i = 0, left = 0; i < STUCK_CLIENTS; i++)
-			left += stress_find_conn(&cs, sk[i].port) != NULL;
+			left += !!stress_find_conn(&cs, sk[i].port);
 		if (left)
 			poll(NULL, 0, 50);
 	} while (left && stress_now_ms() < end);
@@ -925,9 +925,9 @@ TEST_F(stress, ack_nonreaders)
 	 * the paused server leaves unread stays small too.
 	 */
 	ASSERT_EQ(0, evs_test_sysctl("/proc/sys/net/ipv4/tcp_wmem",
-				   "4096 16384 65536"));
+				     "4096 16384 65536"));
 	ASSERT_EQ(0, evs_test_sysctl("/proc/sys/net/ipv4/tcp_rmem",
-				   "4096 65536 262144"));
+				     "4096 65536 262144"));
 	/* Room for everything: the check below needs all of it. */
 	ASSERT_EQ(0, evs_test_config(&self->nl, EVS_CFG_A_STORE_LIMIT,
 				     512ULL << 20));
