@@ -647,12 +647,66 @@ static void evs_conn_linger(struct evs_conn *conn)
 	spin_unlock_bh(&conn->lock);
 }
 
+/*
+ * Sends the ACK the stored events are owed, unless it may wait for more.
+ * 0, or the error of the send (-EAGAIN: write_space kicks us again).
+ */
+static int evs_conn_send_ack(struct evs_conn *conn)
+{
+	if (!test_bit(EVS_CONN_ACK_DUE, &conn->flags) || evs_conn_ack_wait(conn))
+		return 0;
+	clear_bit(EVS_CONN_ACK_DUE, &conn->flags);
+	clear_bit(EVS_CONN_ACK_NOW, &conn->flags);
+	evs_conn_put_frame(conn, EVS_WIRE_F_ACK, conn->stored_seq, NULL);
+	conn->acked_seq = conn->stored_seq;
+	evs_stats_inc(conn->en, EVS_STATS_A_ACKS);
+	return evs_conn_flush_tx(conn);
+}
+
+/* A reader waiting on its own events: room again, or all on one CPU. */
+static void evs_conn_resume_own(struct evs_conn *conn, u32 inflight)
+{
+	unsigned long lift = 0;
+
+	if (inflight == 0)
+		lift = BIT(EVS_PAUSE_WINDOW) | BIT(EVS_PAUSE_CPU);
+	else if (inflight < EVS_CONN_WINDOW)
+		lift = BIT(EVS_PAUSE_WINDOW);
+	/* A stale look costs one wake-up: the reader decides. */
+	if (READ_ONCE(conn->pause_why) & lift)
+		evs_conn_resume(conn, lift);
+}
+
+/* Everything accepted is stored and acked: the ERROR, then the linger. */
+static void evs_conn_send_error(struct evs_conn *conn)
+{
+	int err;
+
+	if (!test_and_set_bit(EVS_CONN_ERROR_SENT, &conn->flags)) {
+		evs_conn_put_frame(conn, EVS_WIRE_F_ERROR,
+				   conn->parser.frame.seq,
+				   evs_frame_strerror(conn->parser.err));
+		evs_notify_proto_error(conn);
+	}
+	err = evs_conn_flush_tx(conn);
+	if (err == -EAGAIN)
+		return;
+	if (err)
+		evs_conn_close(conn, EVS_CLOSE_ERROR);
+	else
+		evs_conn_linger(conn);
+}
+
+/*
+ * The sender: what is left of the last frame, then the ACK, then (once
+ * nothing is in flight) the ERROR or the close after EOF.  It also lets
+ * a reader go on that waited for its own events.
+ */
 static void evs_conn_tx_work(struct work_struct *work)
 {
 	struct evs_conn *conn = container_of(work, struct evs_conn, tx_work);
-	unsigned long lift = 0;
 	bool error, eof;
-	u32 inflight;
+	u32 inflight = 0;
 	int err;
 
 	if (test_bit(EVS_CONN_DEAD, &conn->flags))
@@ -665,61 +719,23 @@ static void evs_conn_tx_work(struct work_struct *work)
 	error = test_bit(EVS_CONN_ERROR, &conn->flags);
 	eof = test_bit(EVS_CONN_EOF, &conn->flags);
 	err = evs_conn_flush_tx(conn);
-	if (err)
-		goto sock_err;
-
-	evs_conn_advance(conn);
-	inflight = READ_ONCE(conn->pend_tail) - conn->pend_head;
-
-	if (test_bit(EVS_CONN_ACK_DUE, &conn->flags) && evs_conn_ack_wait(conn))
-		goto after_ack;
-	if (test_and_clear_bit(EVS_CONN_ACK_DUE, &conn->flags)) {
-		clear_bit(EVS_CONN_ACK_NOW, &conn->flags);
-		evs_conn_put_frame(conn, EVS_WIRE_F_ACK, conn->stored_seq,
-				   NULL);
-		conn->acked_seq = conn->stored_seq;
-		evs_stats_inc(conn->en, EVS_STATS_A_ACKS);
-		err = evs_conn_flush_tx(conn);
-		if (err)
-			goto sock_err;
+	if (!err) {
+		evs_conn_advance(conn);
+		inflight = READ_ONCE(conn->pend_tail) - conn->pend_head;
+		err = evs_conn_send_ack(conn);
 	}
-after_ack:
-
-	/* Waiting on its own events: room again, or all on one CPU. */
-	if (inflight == 0)
-		lift = BIT(EVS_PAUSE_WINDOW) | BIT(EVS_PAUSE_CPU);
-	else if (inflight < EVS_CONN_WINDOW)
-		lift = BIT(EVS_PAUSE_WINDOW);
-	/* A stale look costs one wake-up: the reader decides. */
-	if (READ_ONCE(conn->pause_why) & lift)
-		evs_conn_resume(conn, lift);
-
+	if (err) {
+		if (err != -EAGAIN)	/* -EAGAIN: write_space kicks us */
+			evs_conn_close(conn, EVS_CLOSE_SEND);
+		return;
+	}
+	evs_conn_resume_own(conn, inflight);
 	if (inflight)
 		return;
-	/* Everything accepted is stored and acked: errors and EOF close. */
-	if (error) {
-		if (!test_and_set_bit(EVS_CONN_ERROR_SENT, &conn->flags)) {
-			evs_conn_put_frame(conn, EVS_WIRE_F_ERROR,
-					   conn->parser.frame.seq,
-					   evs_frame_strerror(conn->parser.err));
-			evs_notify_proto_error(conn);
-		}
-		err = evs_conn_flush_tx(conn);
-		if (err == -EAGAIN)
-			return;
-		if (err)
-			evs_conn_close(conn, EVS_CLOSE_ERROR);
-		else
-			evs_conn_linger(conn);
-		return;
-	}
-	if (eof)
+	if (error)
+		evs_conn_send_error(conn);
+	else if (eof)
 		evs_conn_close(conn, EVS_CLOSE_PEER);
-	return;
-
-sock_err:
-	if (err != -EAGAIN)	/* -EAGAIN: write_space kicks us again */
-		evs_conn_close(conn, EVS_CLOSE_SEND);
 }
 
 /*
