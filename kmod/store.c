@@ -8,12 +8,53 @@
  * oldest events of the namespace go first (a FIFO across topics), and
  * each eviction is counted.  Appends come from the consumers, reads from
  * netlink dumps: process context only, under one spinlock per namespace.
+ *
+ * The arrays count against the byte limit like the events, and a topic
+ * whose last event goes gives its array back: what the topics of a
+ * namespace hold, indexes included, stays within store_limit (but for
+ * the topics themselves, a few words each, kept so that a topic's
+ * sequence numbers go on where they stopped).
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include "evstream.h"
 
 #define EVS_TOPIC_MIN_SLOTS 64
+
+/* What an index of @cap slots is charged. */
+static u64 evs_index_cost(u32 cap)
+{
+	return (u64)cap * sizeof(struct evs_event *);
+}
+
+/*
+ * An index no topic uses any more, linked through its own first bytes
+ * until it is freed outside the lock (vfree() may sleep).
+ */
+struct evs_dead_index {
+	struct list_head node;
+};
+
+/* @t just lost its last event: its index goes; store lock held. */
+static void evs_topic_drop_index(struct evs_store *st, struct evs_topic *t,
+				 struct list_head *dead)
+{
+	struct evs_dead_index *d = (void *)t->slot;
+
+	BUILD_BUG_ON(sizeof(*d) > EVS_TOPIC_MIN_SLOTS * sizeof(*t->slot));
+	st->bytes -= evs_index_cost(t->cap);
+	list_add(&d->node, dead);
+	t->slot = NULL;
+	t->cap = 0;
+}
+
+static void evs_free_dead_indexes(struct list_head *dead)
+{
+	struct evs_dead_index *d, *tmp;
+
+	list_for_each_entry_safe(d, tmp, dead, node)
+		kvfree(d);
+}
 
 void evs_store_init(struct evs_store *st)
 {
@@ -47,20 +88,14 @@ static struct evs_topic *evs_topic_get(struct evs_store *st, u16 id)
 	t = xa_load(&st->topics, id);
 	if (t)
 		return t;
+	/* No index yet: the first event makes one (evs_topic_grow()). */
 	t = evs_should_fail(EVS_FAULT_STORE) ? NULL :
 	    kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return NULL;
-	t->cap = EVS_TOPIC_MIN_SLOTS;
-	t->slot = kvcalloc(t->cap, sizeof(*t->slot), GFP_KERNEL);
-	if (!t->slot) {
-		kfree(t);
-		return NULL;
-	}
 	/* Another consumer may have made it meanwhile: use theirs. */
 	old = xa_cmpxchg(&st->topics, id, NULL, t, GFP_KERNEL);
 	if (old || xa_is_err(old)) {
-		kvfree(t->slot);
 		kfree(t);
 		return xa_is_err(old) ? NULL : old;
 	}
@@ -68,22 +103,24 @@ static struct evs_topic *evs_topic_get(struct evs_store *st, u16 id)
 }
 
 /*
- * Doubles @t's array if it is full.  The allocation sleeps, so it runs
- * unlocked; whoever loses a race frees their copy.  Returns false only
- * when memory is short and the array is still full.
+ * Doubles @t's array if it is full (makes the first one of a topic that
+ * has none).  The allocation sleeps, so it runs unlocked; whoever loses
+ * a race frees their copy.  Returns false only when memory is short and
+ * the array is still full.
  */
 static bool evs_topic_grow(struct evs_store *st, struct evs_topic *t)
 {
 	struct evs_event **slot, **old;
-	u32 cap;
+	u32 cap, ncap;
 	u64 s;
 
 	spin_lock(&st->lock);
 	cap = t->cap;
 	spin_unlock(&st->lock);
 
+	ncap = cap ? cap * 2 : EVS_TOPIC_MIN_SLOTS;
 	slot = evs_should_fail(EVS_FAULT_STORE) ? NULL :
-	       kvcalloc((size_t)cap * 2, sizeof(*slot), GFP_KERNEL);
+	       kvcalloc(ncap, sizeof(*slot), GFP_KERNEL);
 
 	spin_lock(&st->lock);
 	if (t->cap != cap || t->next_seq - t->first_seq < cap) {
@@ -96,17 +133,22 @@ static bool evs_topic_grow(struct evs_store *st, struct evs_topic *t)
 		return false;
 	}
 	for (s = t->first_seq; s != t->next_seq; s++)
-		slot[s & (cap * 2 - 1)] = t->slot[s & (cap - 1)];
+		slot[s & (ncap - 1)] = t->slot[s & (cap - 1)];
 	old = t->slot;
 	t->slot = slot;
-	t->cap = cap * 2;
+	t->cap = ncap;
+	st->bytes += evs_index_cost(ncap) - evs_index_cost(cap);
 	spin_unlock(&st->lock);
 	kvfree(old);
 	return true;
 }
 
-/* Removes the oldest event of the namespace; store lock held. */
-static struct evs_event *evs_store_evict_one(struct evs_store *st)
+/*
+ * Removes the oldest event of the namespace, and the index of its topic
+ * if that was the topic's last (onto @dead); store lock held.
+ */
+static struct evs_event *evs_store_evict_one(struct evs_store *st,
+					     struct list_head *dead)
 {
 	struct evs_event *ev;
 	struct evs_topic *t;
@@ -118,6 +160,8 @@ static struct evs_event *evs_store_evict_one(struct evs_store *st)
 	WARN_ON_ONCE(ev->seq != t->first_seq);
 	t->slot[t->first_seq & (t->cap - 1)] = NULL;
 	t->first_seq++;
+	if (t->first_seq == t->next_seq)
+		evs_topic_drop_index(st, t, dead);
 	st->bytes -= evs_event_cost(ev);
 	st->events--;
 	return ev;
@@ -136,6 +180,7 @@ void evs_store_add(struct evs_net *en, struct evs_event **evs, unsigned int n)
 	struct evs_topic *t[EVS_STORE_CHUNK];
 	struct evs_event *victim, *tmp;
 	LIST_HEAD(evicted);
+	LIST_HEAD(dead);
 	u64 nevicted = 0;
 	unsigned int i;
 
@@ -166,7 +211,7 @@ void evs_store_add(struct evs_net *en, struct evs_event **evs, unsigned int n)
 		st->events++;
 	}
 	while (st->bytes > limit && !list_empty(&st->fifo)) {
-		victim = evs_store_evict_one(st);
+		victim = evs_store_evict_one(st, &dead);
 		list_add_tail(&victim->fifo, &evicted);
 		nevicted++;
 	}
@@ -178,4 +223,5 @@ void evs_store_add(struct evs_net *en, struct evs_event **evs, unsigned int n)
 		evs_stats_add(en, EVS_STATS_A_EVICTED, nevicted);
 	list_for_each_entry_safe(victim, tmp, &evicted, fifo)
 		evs_event_free(victim);
+	evs_free_dead_indexes(&dead);
 }
