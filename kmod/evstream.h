@@ -75,6 +75,21 @@ struct evs_config {
 /* The module parameters: defaults for new namespaces. */
 extern struct evs_config evs_default_config;
 
+/* The settings that cost memory, as far as other user namespaces go. */
+struct evs_ceiling {
+	u32 max_payload;
+	u32 pool_limit;
+	u32 ring_size;
+	u64 store_limit;
+	u32 conn_limit;
+};
+
+extern struct evs_ceiling evs_userns_ceiling;
+/* -EPERM if @new raises a setting of @old above its ceiling. */
+int evs_config_check_ceiling(const struct evs_config *old,
+			     const struct evs_config *new,
+			     struct netlink_ext_ack *extack);
+
 /* ---- events and pools (pool.c) ---- */
 
 struct evs_event {

@@ -803,6 +803,17 @@ static int evs_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 		}
 	}
 
+	/*
+	 * The ceilings bind whoever lacks CAP_NET_ADMIN over the initial user
+	 * namespace: in the initial network namespace that is nobody who got
+	 * this far, elsewhere the root of a container or of unshare -Urn.
+	 */
+	if (!netlink_capable(skb, CAP_NET_ADMIN)) {
+		err = evs_config_check_ceiling(&en->cfg, &c, info->extack);
+		if (err)
+			goto out;
+	}
+
 	if (c.ring_size != en->rings_size)
 		evs_rings_free(en);	/* the next listener allocates anew */
 	WRITE_ONCE(en->cfg.max_payload, c.max_payload);

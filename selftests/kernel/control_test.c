@@ -5,6 +5,7 @@
  */
 #include "evs_test.h"
 #include <linux/capability.h>
+#include <sys/wait.h>
 #include <evstream/version.h>
 #include "kselftest_harness.h"
 
@@ -265,6 +266,278 @@ TEST_F(ctl, admin_of_own_user_namespace)
 	EXPECT_EQ(0, evs_nl_talk(&own, nlh, NULL, NULL));
 	EXPECT_EQ(0, evs_test_get_stats(&own, &st));
 	evs_nl_close(&own);
+}
+
+/*
+ * Ceilings on what a namespace of another user namespace may set: the
+ * userns_* module parameters, which root changes at runtime.  The fixture
+ * puts back what it found, whatever a test did.
+ */
+static const struct {
+	const char *param;
+	int attr;
+	uint64_t low;		/* a ceiling below the default setting */
+	uint64_t over;		/* the next value above it CONFIG_SET takes */
+} ceilings[] = {
+	{ "userns_max_payload", EVS_CFG_A_MAX_PAYLOAD, 1024, 1025 },
+	{ "userns_pool_limit", EVS_CFG_A_POOL_LIMIT, 1000, 1001 },
+	{ "userns_ring_size", EVS_CFG_A_RING_SIZE, 256, 512 },
+	{ "userns_store_limit", EVS_CFG_A_STORE_LIMIT, 1048576, 1048577 },
+	{ "userns_conn_limit", EVS_CFG_A_CONN_LIMIT, 10, 11 },
+};
+
+FIXTURE(ceil) {
+	char saved[ARRAY_SIZE(ceilings)][32];
+};
+
+FIXTURE_SETUP(ceil)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ceilings); i++)
+		ASSERT_EQ(0, evs_test_param(ceilings[i].param, "r",
+					    self->saved[i],
+					    sizeof(self->saved[i])))
+			TH_LOG("%s", ceilings[i].param);
+	ASSERT_EQ(0, evs_test_new_netns());
+}
+
+FIXTURE_TEARDOWN(ceil)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ceilings); i++)
+		evs_test_param(ceilings[i].param, "w", self->saved[i], 0);
+}
+
+static int set_ceiling(const char *param, uint64_t val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)val);
+	return evs_test_param(param, "w", buf, 0);
+}
+
+/* The defaults are documented: the defaults of the settings. */
+TEST_F(ceil, default_ceilings_are_the_default_settings)
+{
+	static const char *const want[] = {
+		"4096", "65536", "4096", "67108864", "1024",
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ceilings); i++)
+		EXPECT_STREQ(want[i], self->saved[i])
+			TH_LOG("%s", ceilings[i].param);
+}
+
+/* A ceiling takes the range of its setting; a bad write changes nothing. */
+TEST_F(ceil, ceilings_take_the_ranges_of_their_settings)
+{
+	static const struct {
+		const char *param, *val;
+	} bad[] = {
+		{ "userns_max_payload", "65537" },
+		{ "userns_max_payload", "-1" },
+		{ "userns_pool_limit", "0" },
+		{ "userns_pool_limit", "16777217" },
+		{ "userns_ring_size", "100" },
+		{ "userns_ring_size", "32" },
+		{ "userns_ring_size", "131072" },
+		{ "userns_store_limit", "1099511627777" },
+		{ "userns_store_limit", "lots" },
+		{ "userns_conn_limit", "0" },
+		{ "userns_conn_limit", "1048577" },
+	};
+	char got[32];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		char val[32];
+
+		snprintf(val, sizeof(val), "%s", bad[i].val);
+		EXPECT_EQ(-EINVAL, evs_test_param(bad[i].param, "w", val, 0))
+			TH_LOG("%s=%s", bad[i].param, bad[i].val);
+	}
+	for (i = 0; i < ARRAY_SIZE(ceilings); i++) {
+		ASSERT_EQ(0, evs_test_param(ceilings[i].param, "r", got,
+					    sizeof(got)));
+		EXPECT_STREQ(self->saved[i], got) TH_LOG("%s", ceilings[i].param);
+	}
+	/* The tops of the ranges are taken. */
+	EXPECT_EQ(0, set_ceiling("userns_max_payload", 65536));
+	EXPECT_EQ(0, set_ceiling("userns_pool_limit", 16777216));
+	EXPECT_EQ(0, set_ceiling("userns_ring_size", 65536));
+	EXPECT_EQ(0, set_ceiling("userns_store_limit", 1099511627776ULL));
+	EXPECT_EQ(0, set_ceiling("userns_conn_limit", 1048576));
+	ASSERT_EQ(0, evs_test_param("userns_store_limit", "r", got,
+				    sizeof(got)));
+	EXPECT_STREQ("1099511627776", got);
+}
+
+/*
+ * An unprivileged user with a user and network namespace of their own:
+ * the namespace starts at the ceilings, each setting stops at its
+ * ceiling (the ceiling itself taken, one more refused with a message
+ * naming the parameter), and a refused set applies nothing of itself.
+ */
+TEST_F(ceil, own_user_namespace_stops_at_the_ceilings)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	struct evs_nl own;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ceilings); i++)
+		ASSERT_EQ(0, set_ceiling(ceilings[i].param, ceilings[i].low));
+	ASSERT_EQ(0, evs_test_drop_privileges());
+	ASSERT_EQ(0, unshare(CLONE_NEWUSER)) {
+		TH_LOG("unprivileged user namespaces disabled: %s",
+		       strerror(errno));
+	}
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	ASSERT_EQ(0, evs_nl_open(&own));
+	for (i = 0; i < ARRAY_SIZE(ceilings); i++)
+		EXPECT_EQ(ceilings[i].low,
+			  evs_test_config_value(&own, ceilings[i].attr))
+			TH_LOG("%s", ceilings[i].param);
+	/* What has no ceiling keeps its default. */
+	EXPECT_EQ(64, evs_test_config_value(&own, EVS_CFG_A_BATCH));
+
+	for (i = 0; i < ARRAY_SIZE(ceilings); i++) {
+		EXPECT_EQ(0, evs_test_config(&own, ceilings[i].attr,
+					     ceilings[i].low))
+			TH_LOG("%s: %s", ceilings[i].param, own.errmsg);
+		EXPECT_EQ(-EPERM, evs_test_config(&own, ceilings[i].attr,
+						  ceilings[i].over))
+			TH_LOG("%s", ceilings[i].param);
+		EXPECT_NE(NULL, strstr(own.errmsg, ceilings[i].param))
+			TH_LOG("%s: message \"%s\"", ceilings[i].param,
+			       own.errmsg);
+		EXPECT_EQ(ceilings[i].low,
+			  evs_test_config_value(&own, ceilings[i].attr));
+		/* Down and back up to the ceiling. */
+		EXPECT_EQ(0, evs_test_config(&own, ceilings[i].attr,
+					     ceilings[i].attr ==
+					     EVS_CFG_A_RING_SIZE ? 64 : 1));
+		EXPECT_EQ(0, evs_test_config(&own, ceilings[i].attr,
+					     ceilings[i].low));
+	}
+
+	/* One setting over its ceiling: the other of the set is not applied. */
+	nlh = evs_nl_req(&own, buf, EVS_CMD_CONFIG_SET, 0);
+	nest = mnl_attr_nest_start(nlh, EVS_A_CONFIG);
+	mnl_attr_put_u32(nlh, EVS_CFG_A_BATCH, 5);
+	mnl_attr_put_u32(nlh, EVS_CFG_A_POOL_LIMIT, 1001);
+	mnl_attr_nest_end(nlh, nest);
+	EXPECT_EQ(-EPERM, evs_nl_talk(&own, nlh, NULL, NULL));
+	EXPECT_EQ(64, evs_test_config_value(&own, EVS_CFG_A_BATCH));
+	EXPECT_EQ(1000, evs_test_config_value(&own, EVS_CFG_A_POOL_LIMIT));
+	evs_nl_close(&own);
+}
+
+/* Lines between a test and the namespace it made, one byte a step. */
+struct steps {
+	int to_child[2], to_parent[2];
+};
+
+static int step_wait(int fd)
+{
+	char c;
+
+	return read(fd, &c, 1) == 1 ? 0 : -1;
+}
+
+static void step_go(int fd)
+{
+	if (write(fd, "x", 1) != 1)
+		_exit(99);
+}
+
+/*
+ * The child, unprivileged in its own user and network namespace, while
+ * the parent (root) changes things between its steps.  Its exit status
+ * is the number of the first step that went wrong, 0 when none did.
+ */
+static int ceiling_child(struct steps *st)
+{
+	struct evs_nl own;
+
+	if (evs_test_drop_privileges() || unshare(CLONE_NEWUSER) ||
+	    unshare(CLONE_NEWNET) || evs_nl_open(&own))
+		return 1;
+	step_go(st->to_parent[1]);
+	/* Root, from the initial user namespace, set pool_limit 5000. */
+	if (step_wait(st->to_child[0]))
+		return 2;
+	if (evs_test_config_value(&own, EVS_CFG_A_POOL_LIMIT) != 5000)
+		return 3;
+	/* Above the ceiling already: it may stay, or come down ... */
+	if (evs_test_config(&own, EVS_CFG_A_POOL_LIMIT, 5000) ||
+	    evs_test_config(&own, EVS_CFG_A_POOL_LIMIT, 4000))
+		return 4;
+	/* ... but not go up again. */
+	if (evs_test_config(&own, EVS_CFG_A_POOL_LIMIT, 4001) != -EPERM ||
+	    evs_test_config_value(&own, EVS_CFG_A_POOL_LIMIT) != 4000)
+		return 5;
+	step_go(st->to_parent[1]);
+	/* Root raised the ceiling to 10000. */
+	if (step_wait(st->to_child[0]))
+		return 6;
+	if (evs_test_config(&own, EVS_CFG_A_POOL_LIMIT, 10000) ||
+	    evs_test_config(&own, EVS_CFG_A_POOL_LIMIT, 10001) != -EPERM)
+		return 7;
+	evs_nl_close(&own);
+	return 0;
+}
+
+/*
+ * The ceilings bind the user namespace, not the host's root: root may
+ * set a container's namespace above them, and raises them at runtime.
+ */
+TEST_F(ceil, host_root_is_not_bound_and_moves_the_ceiling)
+{
+	char path[64];
+	struct steps st;
+	struct evs_nl host;
+	int status, fd;
+	pid_t pid;
+
+	ASSERT_EQ(0, set_ceiling("userns_pool_limit", 1000));
+	ASSERT_EQ(0, pipe(st.to_child));
+	ASSERT_EQ(0, pipe(st.to_parent));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(st.to_child[1]);
+		close(st.to_parent[0]);
+		_exit(ceiling_child(&st));
+	}
+	/* A child that stops early is then an end of file, not a hang. */
+	close(st.to_child[0]);
+	close(st.to_parent[1]);
+	ASSERT_EQ(0, step_wait(st.to_parent[0]));
+
+	/* Root's own socket inside the child's namespace. */
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setns(fd, CLONE_NEWNET));
+	close(fd);
+	ASSERT_EQ(0, evs_nl_open(&host));
+	EXPECT_EQ(1000, evs_test_config_value(&host, EVS_CFG_A_POOL_LIMIT));
+	EXPECT_EQ(0, evs_test_config(&host, EVS_CFG_A_POOL_LIMIT, 5000))
+		TH_LOG("%s", host.errmsg);
+	step_go(st.to_child[1]);
+	ASSERT_EQ(0, step_wait(st.to_parent[0]));
+	EXPECT_EQ(0, set_ceiling("userns_pool_limit", 10000));
+	step_go(st.to_child[1]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child failed at step %d",
+						 WEXITSTATUS(status));
+	evs_nl_close(&host);
 }
 
 /*

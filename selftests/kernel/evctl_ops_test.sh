@@ -6,7 +6,7 @@
 ip link set lo up
 . "$(dirname "$0")/tap.sh"
 
-tap_plan 21
+tap_plan 25
 
 # A named namespace, made the way `ip netns add` makes one.
 mkdir -p /run/netns
@@ -109,6 +109,23 @@ tap_cmd "config show has idle-timeout and ack-delay" 0 sh -c \
 tap_cmd "idle-timeout out of range" 1 evctl config set idle-timeout 86401
 tap_cmd "help for every object" 0 sh -c \
 	'for o in version stats listen route conn ring latency read config monitor; do evctl help $o >/dev/null || exit 1; done'
+
+# An unprivileged user's own namespace stops at the host's ceilings, and
+# evctl passes on why, not a hint about capabilities.
+in_own_userns()
+{
+	su -s /bin/sh nobody -c "unshare -Urn $*"
+}
+tap_cmd "own user namespace: pool-limit at the ceiling" 0 \
+	in_own_userns evctl config set pool-limit 65536
+tap_cmd "own user namespace: pool-limit over the ceiling" 1 \
+	in_own_userns evctl config set pool-limit 65537
+[ "$tap_err" = "evctl: Operation not permitted: pool_limit above its ceiling, userns_pool_limit" ]
+tap_ok "the refusal names the ceiling: $tap_err" $?
+echo 100000 >/sys/module/evstream/parameters/userns_pool_limit
+tap_cmd "own user namespace: over the old ceiling once root raised it" 0 \
+	in_own_userns evctl config set pool-limit 65537
+echo 65536 >/sys/module/evstream/parameters/userns_pool_limit
 
 evctl -n evs1 listen del 127.0.0.1:7100
 umount /run/netns/evs1

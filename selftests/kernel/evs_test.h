@@ -324,6 +324,92 @@ static inline int evs_test_config(struct evs_nl *nl, int attr, uint64_t val)
 	return evs_nl_talk(nl, nlh, NULL, NULL);
 }
 
+static inline int evs_test_config_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[EVS_A_MAX + 1];
+
+	if (evs_nl_parse(nlh, tb, EVS_A_MAX) || !tb[EVS_A_CONFIG] ||
+	    evs_nl_parse_nested(tb[EVS_A_CONFIG], data, EVS_CFG_A_MAX)) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+struct evs_test_config_one {
+	int attr;
+	uint64_t val;
+};
+
+static inline int evs_test_config_one_cb(const struct nlmsghdr *nlh,
+					 void *data)
+{
+	const struct nlattr *cfg[EVS_CFG_A_MAX + 1] = { NULL };
+	struct evs_test_config_one *one = data;
+	const struct nlattr *a;
+	int ret = evs_test_config_cb(nlh, cfg);
+
+	a = cfg[one->attr];
+	if (ret != MNL_CB_OK || !a)
+		return MNL_CB_ERROR;
+	switch (one->attr) {
+	case EVS_CFG_A_PRESSURE:
+		one->val = mnl_attr_get_u8(a);
+		break;
+	case EVS_CFG_A_STORE_LIMIT:
+		one->val = mnl_attr_get_u64(a);
+		break;
+	default:
+		one->val = mnl_attr_get_u32(a);
+	}
+	return MNL_CB_OK;
+}
+
+/* One setting as CONFIG_GET shows it, or ~0 when it is missing. */
+static inline uint64_t evs_test_config_value(struct evs_nl *nl, int attr)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	struct evs_test_config_one one = { .attr = attr, .val = ~0ULL };
+
+	if (evs_nl_talk(nl, evs_nl_req(nl, buf, EVS_CMD_CONFIG_GET, 0),
+			evs_test_config_one_cb, &one))
+		return ~0ULL;
+	return one.val;
+}
+
+/*
+ * Reads (@how "r") or writes ("w") the module parameter @name through
+ * /sys/module/evstream/parameters, as text.
+ */
+static inline int evs_test_param(const char *name, const char *how,
+				 char *val, size_t size)
+{
+	char path[128];
+	int fd, err = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/module/evstream/parameters/%s",
+		 name);
+	fd = open(path, (*how == 'w' ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (*how == 'w') {
+		n = write(fd, val, strlen(val));
+		if (n < 0)
+			err = -errno;
+	} else {
+		n = read(fd, val, size - 1);
+		if (n < 0) {
+			err = -errno;
+		} else {
+			val[n] = 0;
+			val[strcspn(val, "\n")] = 0;
+		}
+	}
+	close(fd);
+	return err;
+}
+
 /* A TCP connection to the listener on @port of loopback (v4 or v6). */
 static inline int evs_test_connect(int family, uint16_t port)
 {

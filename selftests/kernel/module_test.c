@@ -127,18 +127,6 @@ TEST_F(mod, double_load_is_refused)
 	EXPECT_TRUE(evs_test_loaded());
 }
 
-static int cfg_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *tb[EVS_A_MAX + 1];
-
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX) || !tb[EVS_A_CONFIG] ||
-	    evs_nl_parse_nested(tb[EVS_A_CONFIG], data, EVS_CFG_A_MAX)) {
-		errno = EPROTO;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_OK;
-}
-
 /*
  * Module parameters take the ranges CONFIG_SET takes: one over the top
  * refuses the load; the top itself loads, and what CONFIG_GET then shows
@@ -155,7 +143,7 @@ TEST_F(mod, parameters_have_the_netlink_ranges)
 	static const char top[] =
 		"pool_limit=16777216 conn_limit=1048576 store_limit=1099511627776 batch=65536";
 	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
-	const struct nlattr *cfg[EVS_CFG_A_MAX + 1];
+	uint64_t pool, conn, store, batch;
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
 	struct evs_nl nl;
@@ -171,26 +159,76 @@ TEST_F(mod, parameters_have_the_netlink_ranges)
 	/* A namespace made after the load has those defaults. */
 	ASSERT_EQ(0, evs_test_new_netns());
 	ASSERT_EQ(0, evs_nl_open(&nl));
-	memset(cfg, 0, sizeof(cfg));
-	nlh = evs_nl_req(&nl, buf, EVS_CMD_CONFIG_GET, 0);
-	ASSERT_EQ(0, evs_nl_talk(&nl, nlh, cfg_cb, cfg));
-	ASSERT_NE(NULL, cfg[EVS_CFG_A_POOL_LIMIT]);
-	EXPECT_EQ(16777216, mnl_attr_get_u32(cfg[EVS_CFG_A_POOL_LIMIT]));
+	/*
+	 * Read one by one: the attributes of a reply do not outlive the
+	 * call that received it.
+	 */
+	pool = evs_test_config_value(&nl, EVS_CFG_A_POOL_LIMIT);
+	conn = evs_test_config_value(&nl, EVS_CFG_A_CONN_LIMIT);
+	store = evs_test_config_value(&nl, EVS_CFG_A_STORE_LIMIT);
+	batch = evs_test_config_value(&nl, EVS_CFG_A_BATCH);
+	EXPECT_EQ(16777216, pool);
+	EXPECT_EQ(1048576, conn);
+	EXPECT_EQ(1099511627776ULL, store);
+	EXPECT_EQ(65536, batch);
 	/* Set back exactly as shown: accepted. */
 	nlh = evs_nl_req(&nl, buf, EVS_CMD_CONFIG_SET, 0);
 	nest = mnl_attr_nest_start(nlh, EVS_A_CONFIG);
-	mnl_attr_put_u32(nlh, EVS_CFG_A_POOL_LIMIT,
-			 mnl_attr_get_u32(cfg[EVS_CFG_A_POOL_LIMIT]));
-	mnl_attr_put_u32(nlh, EVS_CFG_A_CONN_LIMIT,
-			 mnl_attr_get_u32(cfg[EVS_CFG_A_CONN_LIMIT]));
-	mnl_attr_put_u64(nlh, EVS_CFG_A_STORE_LIMIT,
-			 mnl_attr_get_u64(cfg[EVS_CFG_A_STORE_LIMIT]));
-	mnl_attr_put_u32(nlh, EVS_CFG_A_BATCH,
-			 mnl_attr_get_u32(cfg[EVS_CFG_A_BATCH]));
+	mnl_attr_put_u32(nlh, EVS_CFG_A_POOL_LIMIT, pool);
+	mnl_attr_put_u32(nlh, EVS_CFG_A_CONN_LIMIT, conn);
+	mnl_attr_put_u64(nlh, EVS_CFG_A_STORE_LIMIT, store);
+	mnl_attr_put_u32(nlh, EVS_CFG_A_BATCH, batch);
 	mnl_attr_nest_end(nlh, nest);
 	EXPECT_EQ(0, evs_nl_talk(&nl, nlh, NULL, NULL)) TH_LOG("%s", nl.errmsg);
 	evs_nl_close(&nl);
 	/* The other tests want the defaults back. */
+	ASSERT_EQ(0, evs_test_unload());
+	ASSERT_EQ(0, evs_test_load());
+}
+
+/* In a user and network namespace of its own: 0 or the failed step. */
+static int userns_defaults_child(void)
+{
+	struct evs_nl nl;
+	int step = 0;
+
+	if (evs_test_drop_privileges() || unshare(CLONE_NEWUSER) ||
+	    unshare(CLONE_NEWNET) || evs_nl_open(&nl))
+		return 1;
+	if (evs_test_config_value(&nl, EVS_CFG_A_POOL_LIMIT) != 65536)
+		step = 2;
+	else if (evs_test_config_value(&nl, EVS_CFG_A_STORE_LIMIT) != 64 << 20)
+		step = 3;
+	else if (evs_test_config_value(&nl, EVS_CFG_A_CONN_LIMIT) != 1024)
+		step = 4;
+	/* No ceiling: the host's default. */
+	else if (evs_test_config_value(&nl, EVS_CFG_A_BATCH) != 65536)
+		step = 5;
+	evs_nl_close(&nl);
+	return step;
+}
+
+/*
+ * Larger defaults that root loads the module with are for the host's
+ * namespaces: one of another user namespace starts at the ceilings.
+ */
+TEST_F(mod, userns_namespaces_start_at_the_ceilings)
+{
+	static const char big[] =
+		"pool_limit=16777216 conn_limit=1048576 store_limit=1099511627776 batch=65536";
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, evs_test_unload());
+	ASSERT_EQ(0, evs_test_load_ko(EVS_KO, big));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(userns_defaults_child());
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("failed at step %d",
+						 WEXITSTATUS(status));
 	ASSERT_EQ(0, evs_test_unload());
 	ASSERT_EQ(0, evs_test_load());
 }

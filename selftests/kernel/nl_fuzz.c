@@ -202,6 +202,49 @@ static const uint64_t nlf_cfg_defaults[EVS_CFG_A_MAX + 1] = {
 	[EVS_CFG_A_ACK_DELAY] = 0,
 };
 
+/*
+ * In a namespace of another user namespace, CONFIG_SET may not raise a
+ * setting above its userns_* ceiling (-EPERM), and such a namespace never
+ * holds one above it: a value over the ceiling is always refused.  Read
+ * before the fuzzing; 0 where a setting has none.  Only the userns child
+ * sets nlf_ceilings_bind, in its own process.
+ */
+static const char *const nlf_ceiling_params[EVS_CFG_A_MAX + 1] = {
+	[EVS_CFG_A_MAX_PAYLOAD] = "userns_max_payload",
+	[EVS_CFG_A_POOL_LIMIT] = "userns_pool_limit",
+	[EVS_CFG_A_RING_SIZE] = "userns_ring_size",
+	[EVS_CFG_A_STORE_LIMIT] = "userns_store_limit",
+	[EVS_CFG_A_CONN_LIMIT] = "userns_conn_limit",
+};
+
+static uint64_t nlf_ceiling[EVS_CFG_A_MAX + 1];
+static bool nlf_ceilings_bind;
+
+static int nlf_read_ceilings(void)
+{
+	unsigned int t;
+
+	for (t = 0; t <= EVS_CFG_A_MAX; t++) {
+		char val[32];
+		int err;
+
+		if (!nlf_ceiling_params[t])
+			continue;
+		err = evs_test_param(nlf_ceiling_params[t], "r", val,
+				     sizeof(val));
+		if (err)
+			return err;
+		nlf_ceiling[t] = strtoull(val, NULL, 10);
+	}
+	return 0;
+}
+
+static bool nlf_over_ceiling(unsigned int type, uint64_t v)
+{
+	return nlf_ceilings_bind && nlf_ceiling_params[type] &&
+	       v > nlf_ceiling[type];
+}
+
 /* ---- errno sets ---- */
 
 static const int nlf_errs[] = {
@@ -482,6 +525,7 @@ struct nlf_attrs {
 	bool bad;		/* the policy refuses something */
 	bool seen[EVS_A_MAX + 1];
 	bool ring_not_pow2;
+	bool over_ceiling;	/* a setting above its userns ceiling */
 	int topic, port;
 };
 
@@ -533,6 +577,8 @@ static bool nlf_walk(const char *p, int rem,
 struct nlf_cfg_walk {
 	bool bad;
 	bool ring_not_pow2;
+	uint64_t last[EVS_CFG_A_MAX + 1];
+	bool seen[EVS_CFG_A_MAX + 1];
 };
 
 static void nlf_cfg_attr(const struct nlattr *a, void *data)
@@ -559,6 +605,8 @@ static void nlf_cfg_attr(const struct nlattr *a, void *data)
 	/* The last one counts (nla_parse keeps the last). */
 	if (type == EVS_CFG_A_RING_SIZE)
 		w->ring_not_pow2 = v & (v - 1);
+	w->last[type] = v;
+	w->seen[type] = true;
 }
 
 struct nlf_top_walk {
@@ -575,6 +623,7 @@ static void nlf_top_attr(const struct nlattr *a, void *data)
 	const void *pl = mnl_attr_get_payload(a);
 	struct nlf_cfg_walk cw = { 0 };
 	enum nlf_kind k;
+	unsigned int t;
 
 	if (type == 0 || type > EVS_A_MAX) {
 		at->bad = true;
@@ -592,6 +641,10 @@ static void nlf_top_attr(const struct nlattr *a, void *data)
 		    !nlf_walk(pl, len, nlf_cfg_attr, &cw) || cw.bad)
 			at->bad = true;
 		at->ring_not_pow2 = cw.ring_not_pow2;
+		at->over_ceiling = false;
+		for (t = 0; t <= EVS_CFG_A_MAX; t++)
+			if (cw.seen[t] && nlf_over_ceiling(t, cw.last[t]))
+				at->over_ceiling = true;
 		return;
 	}
 	if ((a->nla_type & NLA_F_NESTED) || len != nlf_kind_len(k)) {
@@ -651,6 +704,11 @@ static uint32_t nlf_may(uint8_t cmd, const struct nlf_attrs *at,
 		if (!at->seen[EVS_A_CONFIG] || at->ring_not_pow2) {
 			*why = "CONFIG missing or ring size not a power of two";
 			return nlf_bit(EINVAL);
+		}
+		/* The ring's EBUSY comes first, then the ceilings. */
+		if (at->over_ceiling) {
+			*why = "config set above a userns ceiling";
+			return nlf_bit(EPERM) | nlf_bit(EBUSY);
 		}
 		*why = "config set";
 		return NLF_OK | nlf_bit(EBUSY);
@@ -1561,6 +1619,17 @@ static int nlf_config(struct nlf_ctx *c, const uint64_t *v, const bool *set,
 	return nlf_talk(c, nlh, allowed, "config set");
 }
 
+/* What a CONFIG_SET of valid values gets: the ceilings may refuse it. */
+static uint32_t nlf_config_allowed(const uint64_t *v, const bool *set)
+{
+	unsigned int t;
+
+	for (t = EVS_CFG_A_MAX_PAYLOAD; t <= EVS_CFG_A_MAX; t++)
+		if (set[t] && nlf_over_ceiling(t, v[t]))
+			return nlf_bit(EPERM);
+	return NLF_OK;
+}
+
 /* Settings that keep the clients going, drawn at random. */
 static void nlf_config_random(struct nlf_ctx *c)
 {
@@ -1586,7 +1655,7 @@ static void nlf_config_random(struct nlf_ctx *c)
 	set[EVS_CFG_A_ACK_DELAY] = fz_chance(r, 30);
 	set[EVS_CFG_A_PRESSURE] = fz_chance(r, 30);
 	set[EVS_CFG_A_STORE_LIMIT] = fz_chance(r, 30);
-	nlf_config(c, v, set, NLF_OK);
+	nlf_config(c, v, set, nlf_config_allowed(v, set));
 }
 
 /*
@@ -1609,7 +1678,7 @@ static void nlf_ring_cycle(struct nlf_ctx *c)
 	}
 	v[EVS_CFG_A_RING_SIZE] = 1ULL << fz_range(&c->rng, 6, 12);
 	set[EVS_CFG_A_RING_SIZE] = true;
-	nlf_config(c, v, set, NLF_OK);
+	nlf_config(c, v, set, nlf_config_allowed(v, set));
 	if (!nlf_listen(c, EVS_CMD_LISTEN_ADD, AF_INET, 0, &port) && c->sh)
 		nlf_lis_add(c->sh, AF_INET, port);
 }
@@ -2195,6 +2264,14 @@ static void nlf_child(bool userns, uint64_t deadline)
 	fz_log_init(&log, userns ? "userns" : "nobody");
 	if (!c)
 		_exit(1);
+	if (userns) {
+		err = nlf_read_ceilings();
+		if (err) {
+			fz_fail(&log, "userns_* ceilings: %s", strerror(-err));
+			_exit(1);
+		}
+		nlf_ceilings_bind = true;
+	}
 	nlf_ctx_init(c, log.who, userns, &log, userns ? 5 : 4);
 	if (userns && nlf_userns_root_only()) {
 		/* Unprivileged user namespaces are off: make it as root. */

@@ -395,8 +395,11 @@ int evctl_nl_err(struct evctl *ctx, int err)
 
 	if (!err)
 		return EVCTL_OK;
-	/* Policy, not a bug: say what would make it work. */
-	if (err == -EPERM)
+	/*
+	 * Policy, not a bug: say what would make it work.  An EPERM the
+	 * module explains (a userns ceiling) is not about the capability.
+	 */
+	if (err == -EPERM && !*msg)
 		hint = " (need CAP_NET_ADMIN)";
 	return evctl_err("%s%s%s%s", strerror(-err), hint, *msg ? ": " : "",
 			 msg);

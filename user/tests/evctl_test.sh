@@ -544,6 +544,9 @@ EVS_FAKE=eperm
 run "EPERM" 1 "evctl: Operation not permitted (need CAP_NET_ADMIN)" "$FAKE" stats reset
 run "EPERM ring" 1 "evctl: Operation not permitted (need CAP_NET_ADMIN)" "$FAKE" ring
 
+EVS_FAKE=eperm-msg
+run "EPERM with a reason: no capability hint" 1 "evctl: Operation not permitted: pool_limit above its ceiling, userns_pool_limit" "$FAKE" config set pool-limit 70000
+
 EVS_FAKE=einval
 run "extack" 1 'evctl: Invalid argument: Fake "quoted" failure (offset 20)' "$FAKE" stats
 

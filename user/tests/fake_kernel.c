@@ -12,7 +12,8 @@
  * is refused with EINVAL and a message naming it.
  *
  * EVS_FAKE selects the behaviour: unset or "ok"; "absent" (no family);
- * "eperm" (commands fail with EPERM, no message); "einval" (commands fail
+ * "eperm" (commands fail with EPERM, no message); "eperm-msg" (EPERM with
+ * the message of a userns ceiling); "einval" (commands fail
  * with EINVAL and an extended-ACK message); "partial" (stats without some
  * counters, with one this evctl does not know, and without gauges and
  * latency); "bad" (malformed replies, and a malformed notification in
@@ -821,6 +822,11 @@ static void do_evs(const struct nlmsghdr *req, uint32_t portid)
 
 	if (mode_is("eperm")) {
 		queue_err(req, portid, -EPERM, NULL, 0);
+		return;
+	}
+	if (mode_is("eperm-msg")) {
+		queue_err(req, portid, -EPERM,
+			  "pool_limit above its ceiling, userns_pool_limit", 0);
 		return;
 	}
 	if (mode_is("einval")) {
