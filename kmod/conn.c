@@ -67,8 +67,35 @@ void evs_conn_put_many(struct evs_conn *conn, unsigned int n)
 /* ---- rx: the reader ---- */
 
 /*
+ * An allocation failed for lack of memory: retry the paused readers
+ * later, each time later while it keeps failing.  One timer for the
+ * namespace; a failure while it is pending changes nothing, so that many
+ * readers failing at once cost one retry, not a longer one.  Under
+ * paused_lock.
+ */
+static void evs_nomem_retry(struct evs_net *en)
+{
+	unsigned int ms = en->nomem_delay;
+
+	if (delayed_work_pending(&en->nomem_work))
+		return;
+	ms = ms ? min(ms * 2, EVS_NOMEM_RETRY_MAX_MS) : EVS_NOMEM_RETRY_MIN_MS;
+	WRITE_ONCE(en->nomem_delay, ms);
+	evs_stats_inc(en, EVS_STATS_A_NOMEM_RETRIES);
+	queue_delayed_work(evs_ctl_wq, &en->nomem_work, msecs_to_jiffies(ms));
+}
+
+void evs_nomem_work_fn(struct work_struct *work)
+{
+	struct evs_net *en = container_of(to_delayed_work(work),
+					  struct evs_net, nomem_work);
+
+	queue_work(evs_ctl_wq, &en->resume_work);
+}
+
+/*
  * Stops reading.  A connection waiting on a namespace-wide resource (the
- * pool, or @ring) goes on the paused list, where the consumers find it
+ * pool, memory, or @ring) goes on the paused list, where the consumers find it
  * once they made room; one waiting on its own events is resumed by its
  * tx work.
  */
@@ -93,6 +120,11 @@ static void evs_conn_pause(struct evs_conn *conn, int why,
 		refcount_inc(&conn->ref);
 		list_add_tail(&conn->paused_node, &en->paused);
 		WRITE_ONCE(en->npaused, en->npaused + 1);
+	}
+	if (why == EVS_PAUSE_NOMEM) {
+		evs_nomem_retry(en);
+		spin_unlock(&en->paused_lock);
+		return;
 	}
 	spin_unlock(&en->paused_lock);
 	/*
@@ -130,7 +162,8 @@ void evs_resume_work_fn(struct work_struct *work)
 		clear_bit(EVS_CONN_PAUSED_NS, &conn->flags);
 		WRITE_ONCE(en->npaused, en->npaused - 1);
 		spin_unlock_bh(&en->paused_lock);
-		evs_conn_resume(conn, BIT(EVS_PAUSE_POOL) | BIT(EVS_PAUSE_RING));
+		evs_conn_resume(conn, BIT(EVS_PAUSE_POOL) | BIT(EVS_PAUSE_RING) |
+				BIT(EVS_PAUSE_NOMEM));
 		evs_conn_put(conn);	/* the list's */
 		spin_lock_bh(&en->paused_lock);
 	}
@@ -210,8 +243,9 @@ static void *evs_parse_begin(void *ctx, const struct evs_frame *f)
 		return NULL;
 	}
 	ev = evs_event_alloc(conn->en, f->length);
-	if (!ev) {
-		evs_conn_pause(conn, EVS_PAUSE_POOL, NULL);
+	if (IS_ERR(ev)) {
+		evs_conn_pause(conn, PTR_ERR(ev) == -ENOMEM ? EVS_PAUSE_NOMEM :
+				     EVS_PAUSE_POOL, NULL);
 		return NULL;
 	}
 	ev->t_ingest = conn->rd_now;

@@ -161,11 +161,20 @@ struct evs_pend {
 
 /* Why a connection stopped reading (bits of evs_conn.pause_why). */
 enum {
-	EVS_PAUSE_POOL,		/* namespace pool limit or no memory */
+	EVS_PAUSE_POOL,		/* namespace pool limit */
 	EVS_PAUSE_RING,		/* this CPU's ring for the priority full */
 	EVS_PAUSE_WINDOW,	/* EVS_CONN_WINDOW events in flight */
 	EVS_PAUSE_CPU,		/* rx moved CPU while events in flight */
+	EVS_PAUSE_NOMEM,	/* no memory for an event: retried on a timer */
 };
+
+/*
+ * Readers paused for lack of memory retry after a delay that doubles
+ * from the first to the last while allocations keep failing, and starts
+ * again at the first once one succeeds: never a spin, never given up.
+ */
+#define EVS_NOMEM_RETRY_MIN_MS	10
+#define EVS_NOMEM_RETRY_MAX_MS	1000
 
 /* Bits of evs_conn.flags. */
 enum {
@@ -254,6 +263,7 @@ void evs_conn_put_many(struct evs_conn *conn, unsigned int n);
 void evs_conn_kick_tx(struct evs_conn *conn);
 void evs_conn_resume(struct evs_conn *conn, unsigned long why);
 void evs_resume_work_fn(struct work_struct *work);
+void evs_nomem_work_fn(struct work_struct *work);
 
 /* Since bytes were last read from it (it may be paused, not idle). */
 static inline u64 evs_conn_idle_ms(const struct evs_conn *conn)
@@ -347,6 +357,9 @@ struct evs_net {
 	struct list_head paused;
 	unsigned int npaused;
 	struct work_struct resume_work;
+	/* Their retry when memory was short; the delay under paused_lock. */
+	struct delayed_work nomem_work;
+	unsigned int nomem_delay;	/* ms of the last retry, 0: none */
 
 	struct evs_store store;
 

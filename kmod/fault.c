@@ -36,6 +36,11 @@ bool evs_should_fail(enum evs_fault_site site)
 	atomic_t *nth = &evs_fault_nth[site];
 	int n = atomic_read(nth);
 
+	/* Armed with a negative number: every call fails until disarmed. */
+	if (n < 0) {
+		atomic_inc(&evs_fault_hits[site]);
+		return true;
+	}
 	/* Count down only while armed; the call that reaches 0 fails. */
 	while (n > 0) {
 		int seen = atomic_cmpxchg(nth, n, n - 1);

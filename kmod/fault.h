@@ -5,7 +5,8 @@
  * the module users run every evs_should_fail() is a constant false.
  *
  * Each site has a countdown: 0 is off, N fails the Nth call from now
- * (once).  They are set with the module parameter fault_load (the load
+ * (once), a negative number every call until it is set back.  They are
+ * set with the module parameter fault_load (the load
  * path, which runs before debugfs exists) and, once loaded, through
  * /sys/kernel/debug/evstream/fail_<site>; hits_<site> counts failures
  * injected.

@@ -259,6 +259,7 @@ static int __net_init evs_net_init(struct net *net)
 	spin_lock_init(&en->paused_lock);
 	INIT_LIST_HEAD(&en->paused);
 	INIT_WORK(&en->resume_work, evs_resume_work_fn);
+	INIT_DELAYED_WORK(&en->nomem_work, evs_nomem_work_fn);
 	INIT_DELAYED_WORK(&en->tick_work, evs_tick_work_fn);
 	en->tick_last = jiffies;
 	evs_store_init(&en->store);
@@ -295,6 +296,8 @@ static void __net_exit evs_net_pre_exit(struct net *net)
 	evs_listen_close_all(en, EVS_CLOSE_SHUTDOWN);
 	cancel_delayed_work_sync(&en->tick_work);
 	evs_rings_drain(en);
+	/* The retry queues the resume: first the one, then the other. */
+	cancel_delayed_work_sync(&en->nomem_work);
 	cancel_work_sync(&en->resume_work);
 }
 

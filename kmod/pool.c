@@ -74,30 +74,37 @@ static void evs_note_high(struct evs_net *en, int n)
 }
 
 /*
- * Called from the rx path in softirq: never sleeps.  NULL means "not
- * now": the limit is reached or memory is short, and the caller pauses
- * the connection instead of losing the frame.
+ * Called from the rx path in softirq: never sleeps.  An error means "not
+ * now", and the caller pauses the connection instead of losing the
+ * frame: -ENOBUFS when the pool limit is reached (consumers making room
+ * wake it), -ENOMEM when memory is short (nothing will say when there is
+ * more: it retries on a timer).
  */
 struct evs_event *evs_event_alloc(struct evs_net *en, u32 len)
 {
 	unsigned int cls = evs_class_of(len);
 	struct evs_event *ev;
-	int n;
+	int n, err = -ENOBUFS;
 
 	n = atomic_inc_return(&en->inflight);
-	if (n > READ_ONCE(en->cfg.pool_limit) || evs_should_fail(EVS_FAULT_POOL))
+	if (n > READ_ONCE(en->cfg.pool_limit))
 		goto fail;
-	ev = evs_pool_get(&evs_pools[cls], GFP_ATOMIC | __GFP_NOWARN);
+	err = -ENOMEM;
+	ev = evs_should_fail(EVS_FAULT_POOL) ? NULL :
+	     evs_pool_get(&evs_pools[cls], GFP_ATOMIC | __GFP_NOWARN);
 	if (!ev)
 		goto fail;
 	evs_note_high(en, n);
+	/* Memory is back: the next shortage starts with a short retry. */
+	if (unlikely(READ_ONCE(en->nomem_delay)))
+		WRITE_ONCE(en->nomem_delay, 0);
 	ev->cls = cls;
 	ev->len = len;
 	return ev;
 fail:
 	atomic_dec(&en->inflight);
 	evs_stats_inc(en, EVS_STATS_A_POOL_FAILS);
-	return NULL;
+	return ERR_PTR(err);
 }
 
 void evs_events_landed(struct evs_net *en, unsigned int n)

@@ -38,6 +38,7 @@ static inline const char *evs_counter_name(int attr)
 	case EVS_STATS_A_ACKS:		return "acks";
 	case EVS_STATS_A_POOL_FAILS:	return "pool_fails";
 	case EVS_STATS_A_TRUNCATED:	return "truncated";
+	case EVS_STATS_A_NOMEM_RETRIES:	return "nomem_retries";
 	default:			return NULL;
 	}
 }

@@ -244,6 +244,52 @@ TEST_F_TIMEOUT(fault, rx_allocation_failure_loses_nothing, FAULT_TIMEOUT)
 }
 
 /*
+ * Memory that stays short: the reader retries on a timer whose delay
+ * doubles from 10 ms to 1 s, never in a loop; once memory is back every
+ * frame gets through.  Before the retry timer, a failed allocation woke
+ * its connection at once (the pool had room), which failed again, and so
+ * on, as fast as the CPU went.
+ */
+TEST_F_TIMEOUT(fault, persistent_allocation_failure_backs_off, FAULT_TIMEOUT)
+{
+	int port = evs_test_listen(&self->nl, EVS_CMD_LISTEN_ADD, "127.0.0.1:0");
+	size_t len = frames(self->buf, 100, 4);
+	uint64_t t0, ms, retries;
+	unsigned int tries;
+	struct evs_gauges g;
+	int fd;
+
+	ASSERT_LT(0, port);
+	fd = evs_test_connect(AF_INET, port);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arm("pool", ~0U));		/* every allocation fails */
+	t0 = evs_test_now_ms();
+	ASSERT_EQ(0, evs_test_write(fd, self->buf, len));
+	/* The window in which retries are counted, not a wait for them. */
+	sleep(3);
+	ASSERT_EQ(0, evs_test_get_gauges(&self->nl, &g));
+	tries = hits("pool");
+	ms = evs_test_now_ms() - t0;
+	retries = evs_test_counter(&self->nl, EVS_STATS_A_NOMEM_RETRIES);
+	ASSERT_EQ(0, arm("pool", 0));
+
+	/* At most one retry per 10 ms, however fast the machine. */
+	EXPECT_LE(tries, ms / 10 + 2) TH_LOG("%u tries in %llu ms", tries,
+					     (unsigned long long)ms);
+	EXPECT_LE(1, tries);
+	EXPECT_LE(1, retries);
+	EXPECT_LE(retries, tries);
+	EXPECT_EQ(1, g.values[EVS_GAUGE_A_PAUSED - EVS_GAUGE_A_FIRST]);
+	EXPECT_EQ(0, evs_test_stored(&self->nl, 4));
+
+	/* Memory back: within the longest delay, everything is stored. */
+	EXPECT_EQ(0, evs_test_wait_ack(fd, 99, TMO));
+	EXPECT_EQ(100, evs_test_stored(&self->nl, 4));
+	EXPECT_EQ(tries, evs_test_counter(&self->nl, EVS_STATS_A_POOL_FAILS));
+	close(fd);
+}
+
+/*
  * No memory for a topic's index: its events are counted as stored and
  * evicted at once, never lost without a trace; the topic works after.
  */

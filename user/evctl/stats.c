@@ -118,6 +118,7 @@ static const char *counter_unit(unsigned int i)
 	case EVS_STATS_A_ACKS:
 		return "acks";
 	case EVS_STATS_A_POOL_FAILS:
+	case EVS_STATS_A_NOMEM_RETRIES:
 		return "fails";
 	default:
 		return "";

@@ -231,6 +231,9 @@ enum evs_stats_attr {
 					 * limit reached or out of memory
 					 */
 	EVS_STATS_A_TRUNCATED,		/* connections that ended mid-frame */
+	EVS_STATS_A_NOMEM_RETRIES,	/* retries of readers paused for lack
+					 * of memory, each after a delay
+					 */
 
 	__EVS_STATS_A_MAX,
 };
