@@ -266,6 +266,20 @@ void evs_resume_work_fn(struct work_struct *work);
 void evs_nomem_work_fn(struct work_struct *work);
 
 /* Since bytes were last read from it (it may be paused, not idle). */
+/*
+ * Its EVS_CONN_* state, as netlink and /proc show it: derived here only,
+ * from the flags, so that the two never disagree.
+ */
+static inline u8 evs_conn_state(const struct evs_conn *conn)
+{
+	if (test_bit(EVS_CONN_DEAD, &conn->flags))
+		return EVS_CONN_CLOSING;
+	if (test_bit(EVS_CONN_EOF, &conn->flags) ||
+	    test_bit(EVS_CONN_ERROR, &conn->flags))
+		return EVS_CONN_DRAINING;
+	return EVS_CONN_OPEN;
+}
+
 static inline u64 evs_conn_idle_ms(const struct evs_conn *conn)
 {
 	return jiffies64_to_msecs(get_jiffies_64() - READ_ONCE(conn->last_rx));

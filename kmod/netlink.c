@@ -471,17 +471,11 @@ static int evs_nl_route_dump(struct sk_buff *skb, struct netlink_callback *cb)
 static int evs_put_conn(struct sk_buff *msg, const struct evs_conn *conn)
 {
 	u32 inflight = READ_ONCE(conn->pend_tail) - READ_ONCE(conn->pend_head);
-	u8 state = EVS_CONN_OPEN;
 
-	if (test_bit(EVS_CONN_DEAD, &conn->flags))
-		state = EVS_CONN_CLOSING;
-	else if (test_bit(EVS_CONN_EOF, &conn->flags) ||
-		 test_bit(EVS_CONN_ERROR, &conn->flags))
-		state = EVS_CONN_DRAINING;
 	return nla_put_u64_64bit(msg, EVS_A_CONN_ID, conn->id, EVS_A_PAD) ?:
 	       evs_put_addr(msg, &conn->peer) ?:
 	       nla_put_u16(msg, EVS_A_LOCAL_PORT, conn->local_port) ?:
-	       nla_put_u8(msg, EVS_A_CONN_STATE, state) ?:
+	       nla_put_u8(msg, EVS_A_CONN_STATE, evs_conn_state(conn)) ?:
 	       nla_put_u64_64bit(msg, EVS_A_CONN_EVENTS, READ_ONCE(conn->events),
 				 EVS_A_PAD) ?:
 	       nla_put_u64_64bit(msg, EVS_A_CONN_BYTES, READ_ONCE(conn->bytes),

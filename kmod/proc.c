@@ -37,15 +37,15 @@ static int evs_proc_conns_show(struct seq_file *seq, void *v)
 	seq_puts(seq, "id peer local_port state events bytes inflight paused acked idle_ms\n");
 	spin_lock(&en->conns_lock);
 	list_for_each_entry(conn, &en->conns, node) {
-		const char *state = "open";
+		static const char *const names[] = {
+			[EVS_CONN_OPEN] = "open",
+			[EVS_CONN_DRAINING] = "draining",
+			[EVS_CONN_CLOSING] = "closing",
+		};
 
-		if (test_bit(EVS_CONN_DEAD, &conn->flags))
-			state = "closing";
-		else if (test_bit(EVS_CONN_EOF, &conn->flags) ||
-			 test_bit(EVS_CONN_ERROR, &conn->flags))
-			state = "draining";
 		seq_printf(seq, "%llu %pISpc %u %s %llu %llu %u %u %u %llu\n",
-			   conn->id, &conn->peer, conn->local_port, state,
+			   conn->id, &conn->peer, conn->local_port,
+			   names[evs_conn_state(conn)],
 			   READ_ONCE(conn->events), READ_ONCE(conn->bytes),
 			   READ_ONCE(conn->pend_tail) - READ_ONCE(conn->pend_head),
 			   !!READ_ONCE(conn->pause_why),
