@@ -158,7 +158,9 @@ enum evs_attr {
 	EVS_A_CONN_BYTES,	/* u64: payload bytes accepted */
 	EVS_A_CONN_PAUSED,	/* u8: 1 while reading is paused */
 	EVS_A_CONN_ACKED,	/* u32: seq of the last ACK sent */
-	EVS_A_CONN_INFLIGHT,	/* u32: events accepted, not yet stored */
+	EVS_A_CONN_INFLIGHT,	/* u32: events accepted, not yet stored
+				 * or stored behind an unsent ACK
+				 */
 
 	/* READ request */
 	EVS_A_FROM,		/* u64: first store sequence number wanted */
