@@ -1987,6 +1987,142 @@ TEST_F(stress, netns_del_under_load)
 					    base);
 }
 
+/* ---- listeners added and deleted under a connect storm ---- */
+
+#define CHURN_PORTS	4
+#define CHURN_THREADS	4
+#define CHURN_PORT_BASE	7600
+#define CHURN_TOPIC	61
+#define CHURN_ACK_MS	3000	/* a connection whose listener goes */
+
+struct lchurn {
+	uint64_t deadline_ms;
+	unsigned long connects, refused, sent, acked, cut;
+	pthread_mutex_t lock;
+};
+
+/*
+ * Connects to any of the ports as fast as it can; each connection sends
+ * one frame and waits for its ACK, which a delete may cut short (reset,
+ * EOF): counted, not a failure.  A frame acked must be stored.
+ */
+static void *lchurn_client(void *arg)
+{
+	struct lchurn *c = arg;
+	unsigned long connects = 0, refused = 0, sent = 0, acked = 0, cut = 0;
+	unsigned char buf[128];
+	uint32_t x = (uint32_t)(uintptr_t)&x, seq = 0;
+
+	while (stress_now_ms() < c->deadline_ms) {
+		uint16_t port;
+		size_t len;
+		int fd;
+
+		x = stress_mix(x + 1);
+		port = CHURN_PORT_BASE + x % CHURN_PORTS;
+		fd = evs_test_connect(AF_INET, port);
+		if (fd < 0) {
+			refused++;
+			sched_yield();
+			continue;
+		}
+		connects++;
+		len = evs_test_frame(buf, EVS_WIRE_F_ACK_REQ, CHURN_TOPIC,
+				     EVS_PRIO_TX, seq, 32);
+		if (!evs_test_write(fd, buf, len)) {
+			sent++;
+			if (!evs_test_wait_ack(fd, seq, CHURN_ACK_MS))
+				acked++;
+			else
+				cut++;
+		} else {
+			cut++;
+		}
+		seq++;
+		close(fd);
+	}
+	pthread_mutex_lock(&c->lock);
+	c->connects += connects;
+	c->refused += refused;
+	c->sent += sent;
+	c->acked += acked;
+	c->cut += cut;
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+/*
+ * LISTEN_ADD and LISTEN_DEL on the same ports, over and over, while
+ * clients connect to them as fast as they can: a handshake completing
+ * while a listener comes up (once a NULL dereference, before its socket
+ * was set) or while it goes, thousands of times.  Every add succeeds (a
+ * deleted listener leaves nothing bound), every delete finds its
+ * listener, every acked frame is stored, and at the end nothing is left:
+ * no listener, no connection, nothing in flight, connections accepted
+ * equal to those closed.  On the RT kernel the accept and teardown run
+ * preemptible, which widens the windows.
+ */
+TEST_F(stress, listener_churn_under_connect_storm)
+{
+	struct lchurn c = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	unsigned int rounds = 0, adds_failed = 0, dels_failed = 0, i;
+	pthread_t th[CHURN_THREADS];
+	uint64_t secs = stress_n(60, 3), t0;
+	struct evs_gauges g;
+	struct evs_stats st;
+	char addr[32];
+	int stored, err;
+
+	STRESS_BEGIN();
+	ASSERT_EQ(0, evs_test_new_netns());
+	ASSERT_EQ(0, evs_nl_open(&self->nl));
+	t0 = stress_now_ms();
+	c.deadline_ms = t0 + secs * 1000;
+	for (i = 0; i < CHURN_THREADS; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, lchurn_client, &c));
+	while (stress_now_ms() < c.deadline_ms) {
+		uint16_t port = CHURN_PORT_BASE + rounds % CHURN_PORTS;
+
+		snprintf(addr, sizeof(addr), "127.0.0.1:%u", port);
+		if (evs_test_listen(&self->nl, EVS_CMD_LISTEN_ADD, addr) != port)
+			adds_failed++;
+		/* The other ports keep one listener up meanwhile. */
+		snprintf(addr, sizeof(addr), "127.0.0.1:%u",
+			 CHURN_PORT_BASE + (rounds + CHURN_PORTS / 2) % CHURN_PORTS);
+		if (rounds >= CHURN_PORTS / 2 &&
+		    evs_test_listen(&self->nl, EVS_CMD_LISTEN_DEL, addr))
+			dels_failed++;
+		rounds++;
+	}
+	for (i = 0; i < CHURN_THREADS; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < CHURN_PORTS; i++) {
+		snprintf(addr, sizeof(addr), "127.0.0.1:%u", CHURN_PORT_BASE + i);
+		evs_test_listen(&self->nl, EVS_CMD_LISTEN_DEL, addr);
+	}
+	err = stress_wait_idle(&self->nl, &g, IDLE_TMO);
+	stored = evs_test_stored(&self->nl, CHURN_TOPIC);
+	ASSERT_EQ(0, evs_test_get_stats(&self->nl, &st));
+	ksft_print_msg("listener_churn: %u adds and deletes in %.1f s; clients: %lu connections (%lu refused), %lu frames, %lu acked, %lu cut by a delete; server: accepted %llu, rejected %llu, closed %llu, stored %d\n",
+		       rounds, (stress_now_ms() - t0) / 1e3, c.connects,
+		       c.refused, c.sent, c.acked, c.cut,
+		       (unsigned long long)STRESS_CTR(&st, EVS_STATS_A_CONN_ACCEPTED),
+		       (unsigned long long)STRESS_CTR(&st, EVS_STATS_A_CONN_REJECTED),
+		       (unsigned long long)STRESS_CTR(&st, EVS_STATS_A_CONN_CLOSED),
+		       stored);
+	EXPECT_EQ(0, adds_failed);
+	EXPECT_EQ(0, dels_failed);
+	EXPECT_EQ(0, err) TH_LOG("connections or events left");
+	EXPECT_EQ(0, STRESS_GAUGE(&g, EVS_GAUGE_A_LISTENERS));
+	/* Both sides of the windows were crossed. */
+	EXPECT_LT(0, c.acked);
+	EXPECT_LT(CHURN_PORTS, rounds);
+	EXPECT_LE((long)c.acked, stored);
+	EXPECT_GE((long)c.sent, stored);
+	EXPECT_EQ(STRESS_CTR(&st, EVS_STATS_A_CONN_ACCEPTED),
+		  STRESS_CTR(&st, EVS_STATS_A_CONN_CLOSED));
+}
+
 /* ---- the size of the run, then the harness ---- */
 
 static int stress_parse_scale(const char *s)
