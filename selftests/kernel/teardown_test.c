@@ -419,4 +419,61 @@ TEST_F_TIMEOUT(td, orphans_keep_their_namespace, TD_TIMEOUT)
 	EXPECT_EQ(0, td_server_gone(TMO));
 }
 
+/*
+ * listen del with the clients in another namespace: each connection ends
+ * with a FIN the client sees, the address can be listened on again at
+ * once and serves, and the server's namespace goes once the clients are
+ * done with the old connections.
+ */
+TEST_F_TIMEOUT(td, listen_del_with_clients_in_another_namespace, TD_TIMEOUT)
+{
+	int round, i, fd[TD_CLIENTS];
+	struct td_server srv;
+
+	ASSERT_EQ(0, evs_test_new_netns());
+	ASSERT_EQ(0, td_server_start(&srv));
+	for (round = 0; round < 5; round++) {
+		ASSERT_EQ(0, td_clients(fd)) TH_LOG("round %d", round);
+		ASSERT_EQ(0, td_server_do(&srv, 'd'));
+		for (i = 0; i < TD_CLIENTS; i++) {
+			EXPECT_EQ(0, td_client_end(fd[i]))
+				TH_LOG("round %d client %d", round, i);
+			close(fd[i]);
+		}
+		ASSERT_EQ(0, td_server_do(&srv, 'l')) TH_LOG("round %d", round);
+	}
+	ASSERT_EQ(0, td_server_exit(&srv));
+	EXPECT_EQ(0, td_server_gone(TMO));
+}
+
+/*
+ * rmmod with connections from another namespace open: the module goes
+ * while the server's namespace lives, its sockets are closed as a user's
+ * would be (a FIN, or a reset), and whatever TCP still does with them
+ * afterwards runs without the module.  Then the namespace goes.
+ */
+TEST_F_TIMEOUT(td, rmmod_with_clients_in_another_namespace, TD_TIMEOUT)
+{
+	int round, i, fd[TD_CLIENTS];
+	struct td_server srv;
+
+	ASSERT_EQ(0, evs_test_new_netns());
+	for (round = 0; round < 3; round++) {
+		ASSERT_EQ(0, td_server_start(&srv));
+		ASSERT_EQ(0, td_clients(fd)) TH_LOG("round %d", round);
+		ASSERT_EQ(0, evs_test_unload());
+		for (i = 0; i < TD_CLIENTS; i++) {
+			int end = td_client_end(fd[i]);
+
+			EXPECT_TRUE(end == 0 || end == -ECONNRESET)
+				TH_LOG("round %d client %d: %s", round, i,
+				       strerror(-end));
+			close(fd[i]);
+		}
+		ASSERT_EQ(0, td_server_exit(&srv));
+		EXPECT_EQ(0, td_server_gone(TMO)) TH_LOG("round %d", round);
+		ASSERT_EQ(0, evs_test_load());
+	}
+}
+
 TEST_HARNESS_MAIN
