@@ -681,6 +681,14 @@ static void stuck_look(struct stuck *sk, const struct stress_conns *cs,
 }
 
 /*
+ * How long the stuck clients may take to get stuck, or to finish once
+ * they read: a hang detector, not a speed goal.  On the KASAN kernel
+ * under emulation, with the host busy, a quick run's fill took 60 s in
+ * ack_nonreaders and over 132 s in ack_nonreaders_leave.
+ */
+#define STUCK_MS	(360000 + 240000 * stress_opts.scale)
+
+/*
  * The stuck clients send ACK_REQ frames (8-byte payloads, one per
  * send(): the most ACKs per byte) from non-blocking sockets with small
  * buffers and never read, until send() says EAGAIN and the server has
@@ -859,7 +867,7 @@ TEST_F(stress, ack_nonreaders_leave)
 						STUCK_CAP, 0x7fffff00u * i));
 	ASSERT_EQ(0, stuck_connect(sk, &led, port));
 	ASSERT_EQ(0, stuck_fill(&self->nl, sk, STUCK_CLIENTS,
-				120000 + 240000 * stress_opts.scale));
+				STUCK_MS));
 	for (i = 0; i < STUCK_CLIENTS; i++) {
 		if (i & 1)
 			shutdown(sk[i].sc.fd, SHUT_WR);
@@ -953,7 +961,7 @@ TEST_F(stress, ack_nonreaders)
 
 	t0 = stress_now_us();
 	err = stuck_fill(&self->nl, sk, STUCK_CLIENTS,
-			 120000 + 240000 * stress_opts.scale);
+			 STUCK_MS);
 	for (i = 0; i < STUCK_CLIENTS; i++) {
 		int unread = 0;
 
@@ -1023,7 +1031,7 @@ TEST_F(stress, ack_nonreaders)
 	}
 
 	t0 = stress_now_us();
-	err = stuck_drain(sk, STUCK_CLIENTS, 120000 + 240000 * stress_opts.scale);
+	err = stuck_drain(sk, STUCK_CLIENTS, STUCK_MS);
 	ksft_print_msg("ack_nonreaders: the stuck clients read and finished in %.1f s\n",
 		       stress_secs(t0));
 	ASSERT_EQ(0, err) TH_LOG("%s", strerror(-err));
