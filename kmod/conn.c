@@ -868,9 +868,14 @@ void evs_conn_close_sync(struct evs_conn *conn, u8 reason)
 }
 
 /*
- * Closes connections that sent nothing for the idle timeout.  Not those
- * paused (they have sent: we are not reading) or with events in flight
- * (they are owed acks).
+ * Closes connections that made no progress for the idle timeout: sent
+ * nothing, and took nothing we had for them.  Those paused (they have
+ * sent: we are not reading) or with events in flight (they are owed
+ * ACKs) are waiting on us, unless a frame of ours has been waiting for
+ * them: a client that reads neither its ACKs nor its ERROR holds its
+ * window paused for good and would never be idle otherwise.  (A frame
+ * half sent stays in txbuf only while the socket is full; tx_len is
+ * read racily, a stale look costs one scan.)
  */
 void evs_conn_idle_scan(struct evs_net *en)
 {
@@ -887,10 +892,12 @@ void evs_conn_idle_scan(struct evs_net *en)
 		 * ERROR still unsent, to a client that reads nothing, is
 		 * left to this scan like any idle connection.)
 		 */
-		if (READ_ONCE(conn->pause_why) ||
+		bool waits_on_us = READ_ONCE(conn->pause_why) ||
+			READ_ONCE(conn->pend_tail) != READ_ONCE(conn->pend_head);
+
+		if ((waits_on_us && !READ_ONCE(conn->tx_len)) ||
 		    !test_bit(EVS_CONN_STARTED, &conn->flags) ||
 		    test_bit(EVS_CONN_LINGER, &conn->flags) ||
-		    READ_ONCE(conn->pend_tail) != READ_ONCE(conn->pend_head) ||
 		    evs_conn_idle_ms(conn) < timeout * 1000ULL)
 			continue;
 		evs_conn_close(conn, EVS_CLOSE_IDLE);

@@ -898,6 +898,68 @@ TEST_F(stress, ack_nonreaders_leave)
 }
 
 /*
+ * STUCK_CLIENTS non-readers get stuck and stay, neither reading nor
+ * sending: with an idle timeout they are closed as idle (once, a
+ * connection paused with events in flight never counted as idle, so
+ * they stayed for good whatever the timeout), and a new client is
+ * served.  The idle timeout is set once they are stuck, so that it
+ * cannot close them while they fill.
+ */
+TEST_F(stress, ack_nonreaders_closed_when_idle)
+{
+	struct stuck sk[STUCK_CLIENTS];
+	struct stress_ledger led;
+	struct stress_conn by;
+	struct stress_conns cs;
+	unsigned int i, left;
+	uint64_t end, t0;
+	uint16_t port;
+	int fd;
+
+	STRESS_BEGIN();
+	ASSERT_EQ(0, stress_ns_listen(&self->nl, &port));
+	ASSERT_EQ(0, evs_test_sysctl("/proc/sys/net/ipv4/tcp_wmem",
+				     "4096 16384 65536"));
+	ASSERT_EQ(0, evs_test_sysctl("/proc/sys/net/ipv4/tcp_rmem",
+				     "4096 65536 262144"));
+	ASSERT_EQ(0, stress_ledger_init(&led, STUCK_CLIENTS + 1, 0x49444c00));
+	memset(sk, 0, sizeof(sk));
+	for (i = 0; i <= STUCK_CLIENTS; i++)
+		ASSERT_EQ(0, stress_client_init(&led, i, 50 + i, i % 3,
+						STRESS_TAG_LEN, STRESS_TAG_LEN,
+						STUCK_CAP, 0x7fffff00u * i));
+	ASSERT_EQ(0, stuck_connect(sk, &led, port));
+	ASSERT_EQ(0, stuck_fill(&self->nl, sk, STUCK_CLIENTS, STUCK_MS));
+	ASSERT_EQ(0, evs_test_config(&self->nl, EVS_CFG_A_IDLE_TIMEOUT, 2));
+	t0 = stress_now_ms();
+	end = t0 + TMO;
+	do {
+		ASSERT_EQ(0, stress_get_conns(&self->nl, &cs));
+		for (i = 0, left = 0; i < STUCK_CLIENTS; i++)
+			left += !!stress_find_conn(&cs, sk[i].port);
+		if (left)
+			poll(NULL, 0, 100);
+	} while (left && stress_now_ms() < end);
+	ksft_print_msg("ack_nonreaders_closed_when_idle: %u of %u closed %.1f s after the idle timeout of 2 s was set\n",
+		       STUCK_CLIENTS - left, STUCK_CLIENTS,
+		       (stress_now_ms() - t0) / 1e3);
+	EXPECT_EQ(0, left) TH_LOG("%u of %u stuck connections stayed", left,
+				  STUCK_CLIENTS);
+	for (i = 0; i < STUCK_CLIENTS; i++)
+		stress_conn_close(&sk[i].sc);
+
+	fd = stress_connect(port, 0, 0, TMO, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, stress_conn_init(&by, fd, &led.c[STUCK_CLIENTS], 64 * 220));
+	ASSERT_EQ(64, stress_queue(&by, 64, 50, 1));
+	ASSERT_EQ(0, stress_write(&by, 0));
+	EXPECT_EQ(0, stress_wait_acked(&by, 64, TMO));
+	ASSERT_EQ(0, stress_finish(&by, TMO));
+	stress_conn_close(&by);
+	stress_ledger_free(&led);
+}
+
+/*
  * STUCK_CLIENTS connections send ACK_REQ frames without reading until
  * they are stuck (see stuck_fill()).  While they are: the paused gauge
  * counts them; a connection opened before and one opened after the
