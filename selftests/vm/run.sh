@@ -14,7 +14,9 @@ initrd=$2
 mode=$3
 outdir=$4
 kernel=${VMLINUZ:-/boot/vmlinuz-$krel}
-timeout=${EVS_VM_TIMEOUT:-900}
+# A hang detector for the whole guest: make check's suite takes 5 to 10
+# minutes of an idle host, several times that on a loaded one.
+timeout=${EVS_VM_TIMEOUT:-2700}
 mem=${EVS_VM_MEM:-2048}
 cpus=${EVS_VM_CPUS:-2}
 
