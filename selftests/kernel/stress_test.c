@@ -835,6 +835,81 @@ static int stuck_drain(struct stuck *sk, unsigned int n, int ms)
 }
 
 /*
+ * A namespace of its own with a listener, small socket buffers, and
+ * STUCK_CLIENTS non-readers stuck in it (their topics from @topic0, a
+ * bystander's after them); 0 or -errno.
+ */
+static int stuck_setup(struct evs_nl *nl, struct stuck *sk,
+		       struct stress_ledger *led, uint16_t *port,
+		       uint16_t topic0, uint32_t tag)
+{
+	unsigned int i;
+	int err;
+
+	err = stress_ns_listen(nl, port);
+	if (!err)
+		err = evs_test_sysctl("/proc/sys/net/ipv4/tcp_wmem",
+				      "4096 16384 65536");
+	if (!err)
+		err = evs_test_sysctl("/proc/sys/net/ipv4/tcp_rmem",
+				      "4096 65536 262144");
+	if (!err)
+		err = stress_ledger_init(led, STUCK_CLIENTS + 1, tag);
+	memset(sk, 0, sizeof(*sk) * STUCK_CLIENTS);
+	for (i = 0; !err && i <= STUCK_CLIENTS; i++)
+		err = stress_client_init(led, i, topic0 + i, i % 3,
+					 STRESS_TAG_LEN, STRESS_TAG_LEN,
+					 STUCK_CAP, 0x7fffff00u * i);
+	if (!err)
+		err = stuck_connect(sk, led, *port);
+	if (!err)
+		err = stuck_fill(nl, sk, STUCK_CLIENTS, STUCK_MS);
+	return err;
+}
+
+/* How many of the stuck clients the server still has after @ms. */
+static int stuck_wait_gone(struct evs_nl *nl, struct stuck *sk, int ms)
+{
+	uint64_t end = stress_now_ms() + ms;
+	struct stress_conns cs;
+	unsigned int i, left;
+	int err;
+
+	do {
+		err = stress_get_conns(nl, &cs);
+		if (err)
+			return err;
+		for (i = 0, left = 0; i < STUCK_CLIENTS; i++)
+			left += !!stress_find_conn(&cs, sk[i].port);
+		if (left)
+			poll(NULL, 0, 50);
+	} while (left && stress_now_ms() < end);
+	return left;
+}
+
+/* A new client on @port gets 64 frames acked; 0 or -errno. */
+static int stuck_newcomer(uint16_t port, struct stress_client *cl)
+{
+	struct stress_conn by;
+	int fd, err;
+
+	fd = stress_connect(port, 0, 0, TMO, 0);
+	if (fd < 0)
+		return fd;
+	err = stress_conn_init(&by, fd, cl, 64 * 220);
+	if (!err && stress_queue(&by, 64, 50, 1) != 64)
+		err = -EMSGSIZE;
+	if (!err)
+		err = stress_write(&by, 0);
+	if (!err)
+		err = stress_wait_acked(&by, 64, TMO);
+	if (!err)
+		err = stress_finish(&by, TMO);
+	stress_conn_close(&by);
+	return err;
+}
+
+/*
  * STUCK_CLIENTS non-readers get stuck as in ack_nonreaders, and then
  * leave without reading: half with a reset (close with ACKs unread),
  * half with a shutdown and then a close.  Each connection must go
@@ -846,54 +921,24 @@ TEST_F(stress, ack_nonreaders_leave)
 {
 	struct stuck sk[STUCK_CLIENTS];
 	struct stress_ledger led;
-	struct stress_conn by;
-	struct stress_conns cs;
-	uint64_t end, closed;
-	unsigned int i, left;
+	uint64_t closed;
+	unsigned int i;
 	uint16_t port;
-	int fd;
+	int left;
 
 	STRESS_BEGIN();
-	ASSERT_EQ(0, stress_ns_listen(&self->nl, &port));
-	ASSERT_EQ(0, evs_test_sysctl("/proc/sys/net/ipv4/tcp_wmem",
-				     "4096 16384 65536"));
-	ASSERT_EQ(0, evs_test_sysctl("/proc/sys/net/ipv4/tcp_rmem",
-				     "4096 65536 262144"));
-	ASSERT_EQ(0, stress_ledger_init(&led, STUCK_CLIENTS + 1, 0x4c454100));
-	memset(sk, 0, sizeof(sk));
-	for (i = 0; i <= STUCK_CLIENTS; i++)
-		ASSERT_EQ(0, stress_client_init(&led, i, 40 + i, i % 3,
-						STRESS_TAG_LEN, STRESS_TAG_LEN,
-						STUCK_CAP, 0x7fffff00u * i));
-	ASSERT_EQ(0, stuck_connect(sk, &led, port));
-	ASSERT_EQ(0, stuck_fill(&self->nl, sk, STUCK_CLIENTS,
-				STUCK_MS));
+	ASSERT_EQ(0, stuck_setup(&self->nl, sk, &led, &port, 40, 0x4c454100));
 	for (i = 0; i < STUCK_CLIENTS; i++) {
 		if (i & 1)
 			shutdown(sk[i].sc.fd, SHUT_WR);
 		stress_conn_close(&sk[i].sc);
 	}
-	end = stress_now_ms() + TMO;
-	do {
-		ASSERT_EQ(0, stress_get_conns(&self->nl, &cs));
-		for (i = 0, left = 0; i < STUCK_CLIENTS; i++)
-			left += !!stress_find_conn(&cs, sk[i].port);
-		if (left)
-			poll(NULL, 0, 50);
-	} while (left && stress_now_ms() < end);
-	EXPECT_EQ(0, left) TH_LOG("%u of %u stuck connections stayed", left,
+	left = stuck_wait_gone(&self->nl, sk, TMO);
+	EXPECT_EQ(0, left) TH_LOG("%d of %u stuck connections stayed", left,
 				  STUCK_CLIENTS);
 	EXPECT_EQ(0, evs_test_wait_counter(&self->nl, EVS_STATS_A_CONN_CLOSED,
 					   STUCK_CLIENTS, TMO, &closed));
-
-	fd = stress_connect(port, 0, 0, TMO, 0);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, stress_conn_init(&by, fd, &led.c[STUCK_CLIENTS], 64 * 220));
-	ASSERT_EQ(64, stress_queue(&by, 64, 50, 1));
-	ASSERT_EQ(0, stress_write(&by, 0));
-	EXPECT_EQ(0, stress_wait_acked(&by, 64, TMO));
-	ASSERT_EQ(0, stress_finish(&by, TMO));
-	stress_conn_close(&by);
+	EXPECT_EQ(0, stuck_newcomer(port, &led.c[STUCK_CLIENTS]));
 	stress_ledger_free(&led);
 }
 
@@ -909,53 +954,23 @@ TEST_F(stress, ack_nonreaders_closed_when_idle)
 {
 	struct stuck sk[STUCK_CLIENTS];
 	struct stress_ledger led;
-	struct stress_conn by;
-	struct stress_conns cs;
-	unsigned int i, left;
-	uint64_t end, t0;
+	unsigned int i;
 	uint16_t port;
-	int fd;
+	uint64_t t0;
+	int left;
 
 	STRESS_BEGIN();
-	ASSERT_EQ(0, stress_ns_listen(&self->nl, &port));
-	ASSERT_EQ(0, evs_test_sysctl("/proc/sys/net/ipv4/tcp_wmem",
-				     "4096 16384 65536"));
-	ASSERT_EQ(0, evs_test_sysctl("/proc/sys/net/ipv4/tcp_rmem",
-				     "4096 65536 262144"));
-	ASSERT_EQ(0, stress_ledger_init(&led, STUCK_CLIENTS + 1, 0x49444c00));
-	memset(sk, 0, sizeof(sk));
-	for (i = 0; i <= STUCK_CLIENTS; i++)
-		ASSERT_EQ(0, stress_client_init(&led, i, 50 + i, i % 3,
-						STRESS_TAG_LEN, STRESS_TAG_LEN,
-						STUCK_CAP, 0x7fffff00u * i));
-	ASSERT_EQ(0, stuck_connect(sk, &led, port));
-	ASSERT_EQ(0, stuck_fill(&self->nl, sk, STUCK_CLIENTS, STUCK_MS));
+	ASSERT_EQ(0, stuck_setup(&self->nl, sk, &led, &port, 50, 0x49444c00));
 	ASSERT_EQ(0, evs_test_config(&self->nl, EVS_CFG_A_IDLE_TIMEOUT, 2));
 	t0 = stress_now_ms();
-	end = t0 + TMO;
-	do {
-		ASSERT_EQ(0, stress_get_conns(&self->nl, &cs));
-		for (i = 0, left = 0; i < STUCK_CLIENTS; i++)
-			left += !!stress_find_conn(&cs, sk[i].port);
-		if (left)
-			poll(NULL, 0, 100);
-	} while (left && stress_now_ms() < end);
-	ksft_print_msg("ack_nonreaders_closed_when_idle: %u of %u closed %.1f s after the idle timeout of 2 s was set\n",
-		       STUCK_CLIENTS - left, STUCK_CLIENTS,
-		       (stress_now_ms() - t0) / 1e3);
-	EXPECT_EQ(0, left) TH_LOG("%u of %u stuck connections stayed", left,
+	left = stuck_wait_gone(&self->nl, sk, TMO);
+	ksft_print_msg("ack_nonreaders_closed_when_idle: %d of %u left %.1f s after the idle timeout of 2 s was set\n",
+		       left, STUCK_CLIENTS, (stress_now_ms() - t0) / 1e3);
+	EXPECT_EQ(0, left) TH_LOG("%d of %u stuck connections stayed", left,
 				  STUCK_CLIENTS);
 	for (i = 0; i < STUCK_CLIENTS; i++)
 		stress_conn_close(&sk[i].sc);
-
-	fd = stress_connect(port, 0, 0, TMO, 0);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, stress_conn_init(&by, fd, &led.c[STUCK_CLIENTS], 64 * 220));
-	ASSERT_EQ(64, stress_queue(&by, 64, 50, 1));
-	ASSERT_EQ(0, stress_write(&by, 0));
-	EXPECT_EQ(0, stress_wait_acked(&by, 64, TMO));
-	ASSERT_EQ(0, stress_finish(&by, TMO));
-	stress_conn_close(&by);
+	EXPECT_EQ(0, stuck_newcomer(port, &led.c[STUCK_CLIENTS]));
 	stress_ledger_free(&led);
 }
 
