@@ -709,8 +709,9 @@ static int stuck_fill(struct evs_nl *nl, struct stuck *sk, unsigned int n,
 		if (now - t0 > (uint64_t)ms) {
 			/* What each looked like: for whoever reads the log. */
 			for (i = 0; i < n; i++)
-				ksft_print_msg("stuck_fill: client %u: %s, %u EAGAIN, %u frames sent; server: %s, acked %u, %u in flight, %llu events\n",
-					       i, sk[i].stuck ? "stuck" : "not stuck",
+				ksft_print_msg("%s: client %u: %s, %u EAGAIN, %u frames sent; server: %s, acked %u, %u in flight, %llu events\n",
+					       __func__, i,
+					       sk[i].stuck ? "stuck" : "not stuck",
 					       sk[i].eagain, sk[i].sc.cl->sent,
 					       sk[i].srv_quiet ? "quiet" : "moving",
 					       sk[i].srv_acked, sk[i].srv_inflight,
