@@ -116,13 +116,13 @@ debug)
 		mods=$(modules "$krel" "$tree") || continue
 		echo "ok - module builds against the $s debug kernel" | tee -a "$tap"
 		# Debug checks make everything slower: more time and memory.
-		VMLINUZ=$tree/arch/x86/boot/bzImage \
-		EVS_VM_TIMEOUT=${EVS_VM_TIMEOUT:-5400} \
-		EVS_VM_MEM=${EVS_VM_MEM:-4096} \
 		# An RCU stall there can be emulation, not a bug: the KASAN
 		# quarantine's flush at rmmod, checking the poison of every
 		# freed object, once held a CPU for 21 s.  Two minutes is
 		# still a hang.
+		VMLINUZ=$tree/arch/x86/boot/bzImage \
+		EVS_VM_TIMEOUT=${EVS_VM_TIMEOUT:-5400} \
+		EVS_VM_MEM=${EVS_VM_MEM:-4096} \
 		EVS_VM_APPEND="EVS_STRESS_QUICK=1 EVS_FUZZ_SECS=15 EVS_TEST_TIMEOUT=1800 rcupdate.rcu_cpu_stall_timeout=120 ${EVS_VM_APPEND:-}" \
 			vm "vm-debug-$s" "$krel" "$mods" "$@"
 	done

@@ -46,11 +46,24 @@ expect()
 }
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..7"
 expect "all ok and finished: passes" 0 check "ok 1 a" "ok 2 b" EVS-VM-DONE
 expect "a not ok line fails the run" 1 check "ok 1 a" "not ok 2 b" EVS-VM-DONE
 expect "a nested not ok line fails the run" 1 check "# not ok 3 sub" EVS-VM-DONE
 expect "a guest that never finished fails" 1 check "ok 1 a"
 expect "'ok' in a comment is not a failure" 0 check "ok 1 a" "# this is not ok-ish" EVS-VM-DONE
 expect "demo mode does not judge results" 0 demo "not ok 1 shown" EVS-VM-DONE
+
+# No kernel image: a failure whoever counts the TAP lines sees.
+n=$((n + 1))
+if out=$(PATH=$tmp/bin:$PATH VMLINUZ=$tmp/none "$top/selftests/vm/run.sh" \
+		test "$tmp/initrd" check "$tmp/out" 2>/dev/null); then
+	echo "not ok $n - a missing kernel image fails (status 0)"
+	fails=$((fails + 1))
+elif printf '%s\n' "$out" | grep -q '^not ok - vm: no kernel image'; then
+	echo "ok $n - a missing kernel image fails with a not ok line"
+else
+	echo "not ok $n - a missing kernel image says so as TAP: $out"
+	fails=$((fails + 1))
+fi
 [ "$fails" -eq 0 ]
