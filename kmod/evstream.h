@@ -361,6 +361,12 @@ struct evs_net {
 	/* Pool accounting (pool.c). */
 	atomic_t inflight;
 	atomic_t inflight_high;
+	/*
+	 * ms of the last retry of readers short of memory, 0: none; set
+	 * under paused_lock.  Next to inflight, whose line every allocation
+	 * writes anyway: the check on the rx path costs no other line.
+	 */
+	unsigned int nomem_delay;
 
 	/* Rings (dispatch.c); NULL until the first listener. */
 	struct evs_cpu_rings __percpu *rings;
@@ -371,9 +377,8 @@ struct evs_net {
 	struct list_head paused;
 	unsigned int npaused;
 	struct work_struct resume_work;
-	/* Their retry when memory was short; the delay under paused_lock. */
+	/* Their retry when memory was short (nomem_delay: see above). */
 	struct delayed_work nomem_work;
-	unsigned int nomem_delay;	/* ms of the last retry, 0: none */
 
 	struct evs_store store;
 
