@@ -408,6 +408,11 @@ else
 fi
 # Until interrupted: SIGINT and SIGTERM end it at once, with status 0.
 for sig in INT TERM; do
+	# Emptied here, not by the job's own redirection: that one runs in
+	# the child, later, and until then the wait below would find the
+	# previous run's frames and signal too early.
+	: >"$tmp/out"
+	: >"$tmp/err"
 	"$FAKE" stats -w 30 >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
 	# Its first frame comes after its handlers are in place; a signal
@@ -489,6 +494,7 @@ json "monitor -j after the object" '.event == "listen-add"'
 # Each line is out as soon as it is whole, also into a file: the fake
 # holds the second notification back until the first one was read.
 rm -f "$tmp/gate"
+: >"$tmp/out"	# not left to the job: see the stats -w signal test
 EVS_FAKE_GATE="$tmp/gate" "$FAKE" monitor --count 2 >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 n=0
