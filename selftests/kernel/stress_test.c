@@ -635,7 +635,9 @@ TEST_F(stress, slow_senders)
 /* ---- clients that stop reading their ACKs ---- */
 
 #define STUCK_CLIENTS	4
+#define STUCK_ENOUGH	(STUCK_CLIENTS / 2)	/* see stuck_fill() */
 #define STUCK_QUIET_MS	2000	/* no progress this long: stuck */
+#define STUCK_GRACE_MS	60000	/* see stuck_fill() */
 #define STUCK_CAP	400000	/* frames a stuck client may send */
 #define BYSTANDER_FRAMES 2000	/* at scale 1 */
 
@@ -650,6 +652,7 @@ struct stuck {
 	int srv_quiet;		/* paused, acks pending, nothing moving */
 	uint64_t stuck_ms;
 	int stuck;
+	int served;	/* still served when the fill ended: not fed */
 	int shut;
 };
 
@@ -692,16 +695,26 @@ static void stuck_look(struct stuck *sk, const struct stress_conns *cs,
  * The stuck clients send ACK_REQ frames (8-byte payloads, one per
  * send(): the most ACKs per byte) from non-blocking sockets with small
  * buffers and never read, until send() says EAGAIN and the server has
- * stopped on them (stuck_look()).  0 or -errno.
+ * stopped on them (stuck_look()).
+ *
+ * Not every one need get there: on the debug kernels one in four kept
+ * being served a few ACKs a second for minutes (12,717 frames against
+ * the others' 2,100-2,800), its window reopened a crack each time TCP
+ * collapsed its receive queue.  So once STUCK_ENOUGH are stuck, the
+ * rest get STUCK_GRACE_MS more; one still served then is no longer fed
+ * and marked served, and the callers' checks hold for it too (it is
+ * one more connection that neither reads nor sends).  Returns the
+ * number stuck, or -errno: -ETIMEDOUT when fewer than STUCK_ENOUGH were
+ * stuck after @ms.
  */
 static int stuck_fill(struct evs_nl *nl, struct stuck *sk, unsigned int n,
 		      int ms)
 {
-	uint64_t t0 = stress_now_ms();
-	unsigned int nstuck = 0, i;
+	uint64_t t0 = stress_now_ms(), enough_ms = 0;
+	unsigned int nstuck = 0, nserved = 0, i;
 	struct stress_conns cs;
 
-	while (nstuck < n) {
+	while (nstuck + nserved < n) {
 		struct pollfd pfd[STUCK_CLIENTS];
 		uint64_t now = stress_now_ms();
 		int err;
@@ -720,10 +733,11 @@ static int stuck_fill(struct evs_nl *nl, struct stuck *sk, unsigned int n,
 		}
 		for (i = 0; i < n; i++) {
 			struct stress_conn *sc = &sk[i].sc;
+			int idle = sk[i].stuck || sk[i].served;
 
-			pfd[i].fd = sk[i].stuck ? -1 : sc->fd;
+			pfd[i].fd = idle ? -1 : sc->fd;
 			pfd[i].events = POLLOUT;
-			if (sk[i].stuck)
+			if (idle)
 				continue;
 			if (!stress_conn_pending(sc) &&
 			    !stress_queue(sc, 512, 1, 0))
@@ -745,7 +759,7 @@ static int stuck_fill(struct evs_nl *nl, struct stuck *sk, unsigned int n,
 			return err;
 		now = stress_now_ms();
 		for (i = 0; i < n; i++) {
-			if (sk[i].stuck)
+			if (sk[i].stuck || sk[i].served)
 				continue;
 			if (pfd[i].revents & (POLLERR | POLLHUP))
 				return -ECONNRESET;
@@ -757,8 +771,21 @@ static int stuck_fill(struct evs_nl *nl, struct stuck *sk, unsigned int n,
 				nstuck++;
 			}
 		}
+		if (nstuck >= STUCK_ENOUGH && !enough_ms)
+			enough_ms = now;
+		for (i = 0; enough_ms && i < n; i++) {
+			if (sk[i].stuck || sk[i].served ||
+			    now - enough_ms < STUCK_GRACE_MS)
+				continue;
+			ksft_print_msg("%s: client %u still served after %u frames, %.1f s after %u of %u were stuck: no longer fed\n",
+				       __func__, i, sk[i].sc.cl->sent,
+				       (now - enough_ms) / 1e3, nstuck, n);
+			sk[i].served = 1;
+			sk[i].stuck_ms = now - t0;
+			nserved++;
+		}
 	}
-	return 0;
+	return nstuck;
 }
 
 /*
@@ -874,7 +901,7 @@ static int stuck_setup(struct evs_nl *nl, struct stuck *sk,
 		err = stuck_connect(sk, led, *port);
 	if (!err)
 		err = stuck_fill(nl, sk, STUCK_CLIENTS, STUCK_MS);
-	return err;
+	return err < 0 ? err : 0;
 }
 
 /* How many of the stuck clients the server still has after @ms. */
@@ -1007,8 +1034,8 @@ TEST_F(stress, ack_nonreaders)
 	struct evs_stats st;
 	unsigned int i;
 	uint64_t t0, sent;
+	int err, fd, nstuck;
 	uint16_t port;
-	int err, fd;
 
 	STRESS_BEGIN();
 	ASSERT_EQ(0, stress_ns_listen(&self->nl, &port));
@@ -1047,24 +1074,24 @@ TEST_F(stress, ack_nonreaders)
 				      nby * 220));
 
 	t0 = stress_now_us();
-	err = stuck_fill(&self->nl, sk, STUCK_CLIENTS,
-			 STUCK_MS);
+	nstuck = stuck_fill(&self->nl, sk, STUCK_CLIENTS, STUCK_MS);
 	for (i = 0; i < STUCK_CLIENTS; i++) {
 		int unread = 0;
 
 		ioctl(sk[i].sc.fd, FIONREAD, &unread);
-		ksft_print_msg("ack_nonreaders: client %u: %u frames written before stuck at %.1f s, %u EAGAIN, %d bytes of ACKs unread\n",
-			       i, led.c[i].sent, sk[i].stuck_ms / 1e3,
-			       sk[i].eagain, unread);
+		ksft_print_msg("ack_nonreaders: client %u: %u frames written before %s at %.1f s, %u EAGAIN, %d bytes of ACKs unread\n",
+			       i, led.c[i].sent,
+			       sk[i].stuck ? "stuck" : "no longer fed",
+			       sk[i].stuck_ms / 1e3, sk[i].eagain, unread);
 	}
-	ASSERT_EQ(0, err) TH_LOG("never stuck: %s", strerror(-err));
+	ASSERT_LE(0, nstuck) TH_LOG("never stuck: %s", strerror(-nstuck));
 	ASSERT_EQ(0, evs_test_get_gauges(&self->nl, &g));
-	ksft_print_msg("ack_nonreaders: all stuck after %.1f s; gauges: %llu paused, %llu in flight\n",
-		       stress_secs(t0),
+	ksft_print_msg("ack_nonreaders: %d of %u stuck after %.1f s; gauges: %llu paused, %llu in flight\n",
+		       nstuck, STUCK_CLIENTS, stress_secs(t0),
 		       (unsigned long long)STRESS_GAUGE(&g, EVS_GAUGE_A_PAUSED),
 		       (unsigned long long)STRESS_GAUGE(&g, EVS_GAUGE_A_INFLIGHT));
 	/* Not reading them is all the server can do about them. */
-	EXPECT_LE(STUCK_CLIENTS, STRESS_GAUGE(&g, EVS_GAUGE_A_PAUSED));
+	EXPECT_LE(nstuck, STRESS_GAUGE(&g, EVS_GAUGE_A_PAUSED));
 
 	/* Meanwhile other connections are served, old and new. */
 	fd = stress_connect(port, 0, 0, TMO, 0);
