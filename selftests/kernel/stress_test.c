@@ -652,7 +652,6 @@ struct stuck {
 	int srv_quiet;		/* paused, acks pending, nothing moving */
 	uint64_t stuck_ms;
 	int stuck;
-	int served;	/* still served when the fill ended: not fed */
 	int shut;
 };
 
@@ -701,22 +700,21 @@ static void stuck_look(struct stuck *sk, const struct stress_conns *cs,
  * being served a few ACKs a second for minutes (12,717 frames against
  * the others' 2,100-2,800), its window reopened a crack each time TCP
  * collapsed its receive queue.  So once STUCK_ENOUGH are stuck, the
- * rest get STUCK_GRACE_MS more; one still served then is no longer fed
- * and marked served, and the callers' checks hold for it too (it is
- * one more connection that neither reads nor sends).  Returns the
- * number stuck, or -errno: -ETIMEDOUT when fewer than STUCK_ENOUGH were
- * stuck after @ms.
+ * rest get STUCK_GRACE_MS more; one still served then is no longer fed,
+ * and the callers' checks hold for it too (it is one more connection
+ * that neither reads nor sends).  Returns the number stuck, or -errno:
+ * -ETIMEDOUT when that has not come to pass after @ms.
  */
 static int stuck_fill(struct evs_nl *nl, struct stuck *sk, unsigned int n,
 		      int ms)
 {
-	uint64_t t0 = stress_now_ms(), enough_ms = 0;
-	unsigned int nstuck = 0, nserved = 0, i;
+	uint64_t t0 = stress_now_ms(), now = t0, enough_ms = 0;
+	unsigned int nstuck = 0, i;
 	struct stress_conns cs;
 
-	while (nstuck + nserved < n) {
+	while (nstuck < n &&
+	       (!enough_ms || now - enough_ms < STUCK_GRACE_MS)) {
 		struct pollfd pfd[STUCK_CLIENTS];
-		uint64_t now = stress_now_ms();
 		int err;
 
 		if (now - t0 > (uint64_t)ms) {
@@ -733,11 +731,10 @@ static int stuck_fill(struct evs_nl *nl, struct stuck *sk, unsigned int n,
 		}
 		for (i = 0; i < n; i++) {
 			struct stress_conn *sc = &sk[i].sc;
-			int idle = sk[i].stuck || sk[i].served;
 
-			pfd[i].fd = idle ? -1 : sc->fd;
+			pfd[i].fd = sk[i].stuck ? -1 : sc->fd;
 			pfd[i].events = POLLOUT;
-			if (idle)
+			if (sk[i].stuck)
 				continue;
 			if (!stress_conn_pending(sc) &&
 			    !stress_queue(sc, 512, 1, 0))
@@ -759,7 +756,7 @@ static int stuck_fill(struct evs_nl *nl, struct stuck *sk, unsigned int n,
 			return err;
 		now = stress_now_ms();
 		for (i = 0; i < n; i++) {
-			if (sk[i].stuck || sk[i].served)
+			if (sk[i].stuck)
 				continue;
 			if (pfd[i].revents & (POLLERR | POLLHUP))
 				return -ECONNRESET;
@@ -773,17 +770,14 @@ static int stuck_fill(struct evs_nl *nl, struct stuck *sk, unsigned int n,
 		}
 		if (nstuck >= STUCK_ENOUGH && !enough_ms)
 			enough_ms = now;
-		for (i = 0; enough_ms && i < n; i++) {
-			if (sk[i].stuck || sk[i].served ||
-			    now - enough_ms < STUCK_GRACE_MS)
-				continue;
-			ksft_print_msg("%s: client %u still served after %u frames, %.1f s after %u of %u were stuck: no longer fed\n",
-				       __func__, i, sk[i].sc.cl->sent,
-				       (now - enough_ms) / 1e3, nstuck, n);
-			sk[i].served = 1;
-			sk[i].stuck_ms = now - t0;
-			nserved++;
-		}
+	}
+	for (i = 0; i < n; i++) {
+		if (sk[i].stuck)
+			continue;
+		ksft_print_msg("%s: client %u still served after %u frames, %.1f s after %u of %u were stuck: no longer fed\n",
+			       __func__, i, sk[i].sc.cl->sent,
+			       (now - enough_ms) / 1e3, nstuck, n);
+		sk[i].stuck_ms = now - t0;
 	}
 	return nstuck;
 }

@@ -412,7 +412,6 @@ for sig in INT TERM; do
 	# the child, later, and until then the wait below would find the
 	# previous run's frames and signal too early.
 	: >"$tmp/out"
-	: >"$tmp/err"
 	"$FAKE" stats -w 30 >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
 	# Its first frame comes after its handlers are in place; a signal

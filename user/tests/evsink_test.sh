@@ -45,9 +45,6 @@ check() {
 start() {
 	name=$1
 	shift
-	# Emptied before the job starts, as its own redirection may come
-	# after the first look for the address below.
-	: >"$tmp/$name.err"
 	"$EVSINK" --listen 127.0.0.1:0 "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	p=$!
 	pids="$pids $p"
