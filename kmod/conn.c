@@ -909,14 +909,19 @@ int evs_conn_create(struct evs_listener *l, struct socket *sock)
 {
 	struct evs_net *en = l->en;
 	struct sock *sk = sock->sk;
+	struct mem_cgroup *old_memcg;
 	struct evs_conn *conn;
 
+	old_memcg = set_active_memcg(en->memcg);
 	conn = evs_should_fail(EVS_FAULT_CONN) ? NULL :
-	       kzalloc(sizeof(*conn), GFP_KERNEL);
+	       kzalloc(sizeof(*conn), evs_gfp(en));
+	if (conn)
+		conn->pend = evs_should_fail(EVS_FAULT_CONN) ? NULL :
+			     kvcalloc(EVS_CONN_WINDOW, sizeof(*conn->pend),
+				      evs_gfp(en));
+	set_active_memcg(old_memcg);
 	if (!conn)
 		return -ENOMEM;
-	conn->pend = evs_should_fail(EVS_FAULT_CONN) ? NULL :
-		     kvcalloc(EVS_CONN_WINDOW, sizeof(*conn->pend), GFP_KERNEL);
 	if (!conn->pend) {
 		kfree(conn);
 		return -ENOMEM;

@@ -192,13 +192,14 @@ static void evs_rings_release(struct evs_net *en)
 	en->rings_size = 0;
 }
 
+/* Called under set_active_memcg(en->memcg). */
 int evs_rings_alloc(struct evs_net *en)
 {
 	u32 size = en->cfg.ring_size;
 	int cpu, p;
 
 	en->rings = evs_should_fail(EVS_FAULT_LISTEN) ? NULL :
-		    alloc_percpu(struct evs_cpu_rings);
+		    alloc_percpu_gfp(struct evs_cpu_rings, evs_gfp(en));
 	if (!en->rings)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu) {
@@ -209,7 +210,7 @@ int evs_rings_alloc(struct evs_net *en)
 
 			rw->ring = evs_should_fail(EVS_FAULT_LISTEN) ? NULL :
 				   kvmalloc_node(evs_ring_bytes(size),
-						 GFP_KERNEL, cpu_to_node(cpu));
+						 evs_gfp(en), cpu_to_node(cpu));
 			if (!rw->ring)
 				goto err;
 			evs_ring_init(rw->ring, size);

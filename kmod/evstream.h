@@ -18,10 +18,12 @@
 #define _EVS_EVSTREAM_H
 
 #include <linux/list.h>
+#include <linux/memcontrol.h>
 #include <linux/mutex.h>
 #include <linux/net.h>
 #include <linux/percpu.h>
 #include <linux/refcount.h>
+#include <linux/sched/mm.h>
 #include <linux/socket.h>
 #include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
@@ -109,6 +111,7 @@ struct evs_event {
 	u8 prio;
 	u8 flags;			/* wire flags */
 	u8 cls;				/* pool size class */
+	u8 charged;			/* to a memory cgroup: not pooled */
 	u8 data[] __aligned(8);
 };
 
@@ -336,6 +339,8 @@ void evs_store_exit(struct evs_store *st);
 /* Events a consumer hands the store at once, at most. */
 #define EVS_STORE_CHUNK 32
 void evs_store_add(struct evs_net *en, struct evs_event **evs, unsigned int n);
+/* Evicts down to store_limit now; process context. */
+void evs_store_trim(struct evs_net *en);
 
 /* ---- per-namespace state (main.c) ---- */
 
@@ -343,6 +348,12 @@ struct evs_net {
 	struct net *net;
 	struct mutex lock;		/* control plane: config, listeners, routes */
 	struct evs_config cfg;
+	/*
+	 * Charged with what the namespace's clients make the module hold;
+	 * NULL: nothing is.  Set under @lock before the first listener
+	 * opens, put at namespace exit (main.c).
+	 */
+	struct mem_cgroup *memcg;
 
 	struct list_head listeners;	/* under @lock */
 	unsigned int nlisteners;
@@ -393,6 +404,20 @@ struct evs_net {
 	u64 lat_base[EVS_PRIO_NR][EVS_LAT_BUCKETS];
 	struct proc_dir_entry *proc_dir;
 };
+
+/* Takes the namespace's memory cgroup if it has none yet (main.c). */
+void evs_memcg_take(struct evs_net *en);
+
+/*
+ * Flags for the sleeping allocations made on behalf of @en's clients,
+ * between set_active_memcg(en->memcg) and its undoing.  At the cgroup's
+ * limit they fail rather than wake the cgroup's OOM killer: each caller
+ * has a way to do without (refuse, pause, evict).
+ */
+static inline gfp_t evs_gfp(const struct evs_net *en)
+{
+	return en->memcg ? GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL : GFP_KERNEL;
+}
 
 extern unsigned int evs_net_id;
 extern struct workqueue_struct *evs_ctl_wq;

@@ -164,24 +164,25 @@ err:
 int evs_listen_add(struct evs_net *en, const struct sockaddr_storage *ss,
 		   struct evs_listener **out, struct netlink_ext_ack *extack)
 {
+	struct mem_cgroup *old_memcg;
 	struct evs_listener *l;
 	int err;
 
 	lockdep_assert_held(&en->lock);
+	evs_memcg_take(en);
+	old_memcg = set_active_memcg(en->memcg);
 	l = evs_should_fail(EVS_FAULT_LISTEN) ? NULL :
-	    kzalloc(sizeof(*l), GFP_KERNEL);
+	    kzalloc(sizeof(*l), evs_gfp(en));
+	err = l && !en->rings ? evs_rings_alloc(en) : 0;
+	set_active_memcg(old_memcg);
 	if (!l)
 		return -ENOMEM;
 	l->en = en;
 	l->addr = *ss;
 	INIT_WORK(&l->accept_work, evs_accept_work);
-
-	if (!en->rings) {
-		err = evs_rings_alloc(en);
-		if (err) {
-			NL_SET_ERR_MSG(extack, "no memory for the rings");
-			goto err;
-		}
+	if (err) {
+		NL_SET_ERR_MSG(extack, "no memory for the rings");
+		goto err;
 	}
 	err = evs_listen_open(en, l, extack);
 	if (err)

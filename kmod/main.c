@@ -242,6 +242,31 @@ void evs_tick_start(struct evs_net *en)
 	queue_delayed_work(evs_ctl_wq, &en->tick_work, HZ);
 }
 
+/*
+ * A namespace other than the initial one is usually a container's, and
+ * what its clients make the module hold (events, connections, indexes,
+ * rings) belongs in the container's memory cgroup, or memory.max would
+ * not contain it.  The cgroup is that of the task adding the first
+ * listener or route: the namespace's owner setting up its service.  Nothing ties
+ * a namespace to a cgroup, so this is the best witness there is; it
+ * holds until the namespace goes, wherever that task moves.  The initial
+ * namespace's memory is the system's, as is the root cgroup's.
+ */
+void evs_memcg_take(struct evs_net *en)
+{
+	struct mem_cgroup *memcg;
+
+	lockdep_assert_held(&en->lock);
+	if (en->memcg || net_eq(en->net, &init_net) || !current->mm)
+		return;
+	memcg = get_mem_cgroup_from_mm(current->mm);
+	if (memcg && !parent_mem_cgroup(memcg)) {
+		mem_cgroup_put(memcg);
+		memcg = NULL;
+	}
+	en->memcg = memcg;
+}
+
 static int __net_init evs_net_init(struct net *net)
 {
 	struct evs_net *en = evs_net(net);
@@ -311,6 +336,8 @@ static void __net_exit evs_net_exit(struct net *net)
 	xa_destroy(&en->routes);
 	WARN_ON_ONCE(atomic_read(&en->inflight));
 	evs_stats_exit(en);
+	/* Last: what was charged is freed (uncharged) by now. */
+	mem_cgroup_put(en->memcg);
 	mutex_destroy(&en->lock);
 }
 

@@ -398,6 +398,7 @@ static int evs_nl_listen_dump(struct sk_buff *skb, struct netlink_callback *cb)
 static int evs_nl_route_add(struct sk_buff *skb, struct genl_info *info)
 {
 	struct evs_net *en = evs_net(genl_info_net(info));
+	struct mem_cgroup *old_memcg;
 	u16 topic;
 	u8 prio;
 	int err;
@@ -410,8 +411,11 @@ static int evs_nl_route_add(struct sk_buff *skb, struct genl_info *info)
 	topic = nla_get_u16(info->attrs[EVS_A_TOPIC]);
 	prio = nla_get_u8(info->attrs[EVS_A_PRIO]);
 	mutex_lock(&en->lock);
+	evs_memcg_take(en);
+	old_memcg = set_active_memcg(en->memcg);
 	err = xa_err(xa_store(&en->routes, topic, xa_mk_value(prio),
-			      GFP_KERNEL));
+			      evs_gfp(en)));
+	set_active_memcg(old_memcg);
 	if (!err) {
 		en->routes_gen++;
 		evs_notify_route(en, topic, prio);
@@ -822,10 +826,12 @@ static int evs_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 	evs_notify_config(en);
 out:
 	mutex_unlock(&en->lock);
+	if (err)
+		return err;
+	evs_store_trim(en);
 	/* A larger pool may free paused readers. */
-	if (!err)
-		evs_maybe_resume(en, false);
-	return err;
+	evs_maybe_resume(en, false);
+	return 0;
 }
 
 /* ---- notifications ---- */

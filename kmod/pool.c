@@ -74,6 +74,25 @@ static void evs_note_high(struct evs_net *en, int n)
 }
 
 /*
+ * For a namespace with a memory cgroup (see evs_memcg_take()), from the
+ * cache itself and charged to the cgroup: a stash would hand one
+ * cgroup's charged object to another's event.  GFP_NOWAIT rather than
+ * GFP_ATOMIC, whose __GFP_HIGH lets a charge past memory.max: at the
+ * limit the reader pauses until memory is back, as on a shortage.
+ */
+static struct evs_event *evs_event_alloc_charged(struct evs_net *en,
+						 unsigned int cls)
+{
+	struct mem_cgroup *old = set_active_memcg(en->memcg);
+	struct evs_event *ev;
+
+	ev = kmem_cache_alloc(evs_pools[cls].cache,
+			      GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT);
+	set_active_memcg(old);
+	return ev;
+}
+
+/*
  * Called from the rx path in softirq: never sleeps.  An error means "not
  * now", and the caller pauses the connection instead of losing the
  * frame: -ENOBUFS when the pool limit is reached (consumers making room
@@ -90,8 +109,12 @@ struct evs_event *evs_event_alloc(struct evs_net *en, u32 len)
 	if (n > READ_ONCE(en->cfg.pool_limit))
 		goto fail;
 	err = -ENOMEM;
-	ev = evs_should_fail(EVS_FAULT_POOL) ? NULL :
-	     evs_pool_get(&evs_pools[cls], GFP_ATOMIC | __GFP_NOWARN);
+	if (evs_should_fail(EVS_FAULT_POOL))
+		ev = NULL;
+	else if (en->memcg)
+		ev = evs_event_alloc_charged(en, cls);
+	else
+		ev = evs_pool_get(&evs_pools[cls], GFP_ATOMIC | __GFP_NOWARN);
 	if (!ev)
 		goto fail;
 	evs_note_high(en, n);
@@ -99,6 +122,7 @@ struct evs_event *evs_event_alloc(struct evs_net *en, u32 len)
 	if (unlikely(READ_ONCE(en->nomem_delay)))
 		WRITE_ONCE(en->nomem_delay, 0);
 	ev->cls = cls;
+	ev->charged = !!en->memcg;
 	ev->len = len;
 	return ev;
 fail:
@@ -114,7 +138,10 @@ void evs_events_landed(struct evs_net *en, unsigned int n)
 
 void evs_event_free(struct evs_event *ev)
 {
-	evs_pool_put(&evs_pools[ev->cls], ev);
+	if (ev->charged)
+		kmem_cache_free(evs_pools[ev->cls].cache, ev);
+	else
+		evs_pool_put(&evs_pools[ev->cls], ev);
 }
 
 u32 evs_event_cost(const struct evs_event *ev)

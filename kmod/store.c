@@ -81,7 +81,8 @@ void evs_store_exit(struct evs_store *st)
 	st->events = 0;
 }
 
-static struct evs_topic *evs_topic_get(struct evs_store *st, u16 id)
+static struct evs_topic *evs_topic_get(struct evs_store *st, u16 id,
+				       gfp_t gfp)
 {
 	struct evs_topic *t, *old;
 
@@ -90,11 +91,11 @@ static struct evs_topic *evs_topic_get(struct evs_store *st, u16 id)
 		return t;
 	/* No index yet: the first event makes one (evs_topic_grow()). */
 	t = evs_should_fail(EVS_FAULT_STORE) ? NULL :
-	    kzalloc(sizeof(*t), GFP_KERNEL);
+	    kzalloc(sizeof(*t), gfp);
 	if (!t)
 		return NULL;
 	/* Another consumer may have made it meanwhile: use theirs. */
-	old = xa_cmpxchg(&st->topics, id, NULL, t, GFP_KERNEL);
+	old = xa_cmpxchg(&st->topics, id, NULL, t, gfp);
 	if (old || xa_is_err(old)) {
 		kfree(t);
 		return xa_is_err(old) ? NULL : old;
@@ -108,7 +109,8 @@ static struct evs_topic *evs_topic_get(struct evs_store *st, u16 id)
  * a race frees their copy.  Returns false only when memory is short and
  * the array is still full.
  */
-static bool evs_topic_grow(struct evs_store *st, struct evs_topic *t)
+static bool evs_topic_grow(struct evs_store *st, struct evs_topic *t,
+			   gfp_t gfp)
 {
 	struct evs_event **slot, **old;
 	u32 cap, ncap;
@@ -120,7 +122,7 @@ static bool evs_topic_grow(struct evs_store *st, struct evs_topic *t)
 
 	ncap = cap ? cap * 2 : EVS_TOPIC_MIN_SLOTS;
 	slot = evs_should_fail(EVS_FAULT_STORE) ? NULL :
-	       kvcalloc(ncap, sizeof(*slot), GFP_KERNEL);
+	       kvcalloc(ncap, sizeof(*slot), gfp);
 
 	spin_lock(&st->lock);
 	if (t->cap != cap || t->next_seq - t->first_seq < cap) {
@@ -167,6 +169,32 @@ static struct evs_event *evs_store_evict_one(struct evs_store *st,
 	return ev;
 }
 
+/* Evicts the oldest until @limit holds, onto @evicted; store lock held. */
+static u64 evs_store_evict_to(struct evs_store *st, u64 limit,
+			      struct list_head *evicted, struct list_head *dead)
+{
+	u64 n = 0;
+
+	while (st->bytes > limit && !list_empty(&st->fifo)) {
+		list_add_tail(&evs_store_evict_one(st, dead)->fifo, evicted);
+		n++;
+	}
+	return n;
+}
+
+/* Counts and frees, outside the store lock, what left the store. */
+static void evs_store_drop(struct evs_net *en, struct list_head *evicted,
+			   u64 n, struct list_head *dead)
+{
+	struct evs_event *ev, *tmp;
+
+	if (n)
+		evs_stats_add(en, EVS_STATS_A_EVICTED, n);
+	list_for_each_entry_safe(ev, tmp, evicted, fifo)
+		evs_event_free(ev);
+	evs_free_dead_indexes(dead);
+}
+
 /*
  * Appends @n events, each to its topic, and takes ownership: any of them
  * may be evicted (and freed) before this returns.  One lock round for
@@ -178,16 +206,19 @@ void evs_store_add(struct evs_net *en, struct evs_event **evs, unsigned int n)
 	struct evs_store *st = &en->store;
 	u64 limit = READ_ONCE(en->cfg.store_limit);
 	struct evs_topic *t[EVS_STORE_CHUNK];
-	struct evs_event *victim, *tmp;
+	struct mem_cgroup *old_memcg;
+	gfp_t gfp = evs_gfp(en);
 	LIST_HEAD(evicted);
 	LIST_HEAD(dead);
 	u64 nevicted = 0;
 	unsigned int i;
 
+	/* The indexes belong to the namespace's clients like the events. */
+	old_memcg = set_active_memcg(en->memcg);
 	/* Topics first: making one sleeps. */
 	for (i = 0; i < n; i++)
 		t[i] = i && evs[i]->topic == evs[i - 1]->topic ? t[i - 1] :
-			evs_topic_get(st, evs[i]->topic);
+			evs_topic_get(st, evs[i]->topic, gfp);
 
 	spin_lock(&st->lock);
 	for (i = 0; i < n; i++) {
@@ -195,7 +226,7 @@ void evs_store_add(struct evs_net *en, struct evs_event **evs, unsigned int n)
 
 		while (t[i] && t[i]->next_seq - t[i]->first_seq == t[i]->cap) {
 			spin_unlock(&st->lock);
-			if (!evs_topic_grow(st, t[i]))
+			if (!evs_topic_grow(st, t[i], gfp))
 				t[i] = NULL;
 			spin_lock(&st->lock);
 		}
@@ -210,18 +241,30 @@ void evs_store_add(struct evs_net *en, struct evs_event **evs, unsigned int n)
 		st->bytes += evs_event_cost(ev);
 		st->events++;
 	}
-	while (st->bytes > limit && !list_empty(&st->fifo)) {
-		victim = evs_store_evict_one(st, &dead);
-		list_add_tail(&victim->fifo, &evicted);
-		nevicted++;
-	}
+	nevicted += evs_store_evict_to(st, limit, &evicted, &dead);
 	spin_unlock(&st->lock);
+	set_active_memcg(old_memcg);
 
 	evs_events_landed(en, n);
 	evs_stats_add(en, EVS_STATS_A_STORED, n);
-	if (nevicted)
-		evs_stats_add(en, EVS_STATS_A_EVICTED, nevicted);
-	list_for_each_entry_safe(victim, tmp, &evicted, fifo)
-		evs_event_free(victim);
-	evs_free_dead_indexes(&dead);
+	evs_store_drop(en, &evicted, nevicted, &dead);
+}
+
+/*
+ * Evicts down to a lowered store_limit now rather than at the next event:
+ * when stored events fill a memory cgroup, ingest waits for memory that
+ * only this frees.
+ */
+void evs_store_trim(struct evs_net *en)
+{
+	struct evs_store *st = &en->store;
+	LIST_HEAD(evicted);
+	LIST_HEAD(dead);
+	u64 n;
+
+	spin_lock(&st->lock);
+	n = evs_store_evict_to(st, READ_ONCE(en->cfg.store_limit), &evicted,
+			       &dead);
+	spin_unlock(&st->lock);
+	evs_store_drop(en, &evicted, n, &dead);
 }

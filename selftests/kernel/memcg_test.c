@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory cgroups: what a container's clients make the module hold is
+ * charged to the container's cgroup, so memory.max contains it.
+ *
+ * The set-up is a container's: a cgroup, a task in it that makes a
+ * network namespace and adds its listener, then the test process leaves
+ * the cgroup before any client connects.  From then on nothing of ours
+ * is charged there: whatever memory.current gains is the module's.
+ *
+ * Synchronisation is by the protocol and by the module's counters, each
+ * waited for with a deadline, never by sleeping.
+ */
+#include "evs_test.h"
+#include <pthread.h>
+#include <sys/mount.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include "kselftest_harness.h"
+
+#define TMO 30000		/* ms: generous for an emulated VM */
+/* s: a test waits on up to three TMO deadlines */
+#define TEST_TMO (4 * TMO / 1000)
+#define CG_ROOT "/sys/fs/cgroup"
+#define PAYLOAD 1000		/* the 1024-byte class: ~1.1 KiB an event */
+
+/* Reads a whole cgroup file into @buf; 0 or -errno. */
+static int cg_read(const char *cg, const char *file, char *buf, size_t len)
+{
+	char path[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int cg_write(const char *cg, const char *file, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	return evs_test_sysctl(path, val);
+}
+
+/* A number file such as memory.current; ~0 if unreadable. */
+static uint64_t cg_value(const char *cg, const char *file)
+{
+	char buf[64];
+
+	if (cg_read(cg, file, buf, sizeof(buf)))
+		return ~0ULL;
+	return strtoull(buf, NULL, 10);
+}
+
+/* One key of a flat keyed file such as memory.events; ~0 if absent. */
+static uint64_t cg_key(const char *cg, const char *file, const char *key)
+{
+	char buf[4096], *p;
+	size_t klen = strlen(key);
+
+	if (cg_read(cg, file, buf, sizeof(buf)))
+		return ~0ULL;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, klen) && p[klen] == ' ')
+			return strtoull(p + klen + 1, NULL, 10);
+	return ~0ULL;
+}
+
+/* Moves the calling process into @cg. */
+static int cg_enter(const char *cg)
+{
+	return cg_write(cg, "cgroup.procs", "0");
+}
+
+/*
+ * cgroup v2 with the memory controller, mounted if the guest has not:
+ * 0, or a reason to skip.
+ */
+static const char *cg_setup(void)
+{
+	char buf[256];
+
+	if (cg_read(CG_ROOT, "cgroup.controllers", buf, sizeof(buf)) &&
+	    mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL))
+		return "no cgroup2 file system";
+	if (cg_read(CG_ROOT, "cgroup.controllers", buf, sizeof(buf)) ||
+	    !strstr(buf, "memory"))
+		return "no memory controller";
+	if (cg_write(CG_ROOT, "cgroup.subtree_control", "+memory"))
+		return "cannot enable the memory controller";
+	return NULL;
+}
+
+static uint64_t gauge(struct evs_nl *nl, int attr)
+{
+	struct evs_gauges g;
+
+	if (evs_test_get_gauges(nl, &g))
+		return ~0ULL;
+	return g.values[attr - EVS_GAUGE_A_FIRST];
+}
+
+/* @n frames of PAYLOAD bytes to @topic, seq 0.., ACK_REQ on the last. */
+static unsigned char *make_frames(unsigned int n, uint16_t topic, size_t *len)
+{
+	size_t frame = EVS_WIRE_HDR_LEN + PAYLOAD;
+	unsigned char *buf = malloc(n * frame);
+	unsigned int i;
+
+	if (!buf)
+		return NULL;
+	for (i = 0; i < n; i++)
+		evs_test_frame(buf + i * frame,
+			       i == n - 1 ? EVS_WIRE_F_ACK_REQ : 0,
+			       topic, EVS_PRIO_BATCH, i, PAYLOAD);
+	*len = n * frame;
+	return buf;
+}
+
+struct writer {
+	int fd;
+	const unsigned char *buf;
+	size_t len;
+	int err;
+};
+
+/* Writes may block for as long as ingest is paused: a thread of their own. */
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+
+	w->err = evs_test_write(w->fd, w->buf, w->len);
+	return NULL;
+}
+
+/*
+ * Waits for @pred over a counter or gauge, with a deadline: 0 or
+ * -ETIMEDOUT.  @what reads the value.
+ */
+static int wait_for(uint64_t (*what)(struct evs_nl *, int), struct evs_nl *nl,
+		    int attr, uint64_t at_least, int ms)
+{
+	uint64_t end = evs_test_now_ms() + ms;
+
+	while (what(nl, attr) < at_least || what(nl, attr) == ~0ULL) {
+		if (evs_test_now_ms() >= end)
+			return -ETIMEDOUT;
+		poll(NULL, 0, 20);
+	}
+	return 0;
+}
+
+FIXTURE(memcg) {
+	char cg[64];
+	struct evs_nl nl;
+	uint16_t port;
+	uint64_t base;		/* memory.current with the listener up */
+};
+
+/*
+ * A cgroup of our own; then, from inside it, a namespace and its
+ * listener; then out again.
+ */
+FIXTURE_SETUP(memcg)
+{
+	const char *why = cg_setup();
+	int port;
+
+	self->cg[0] = '\0';
+	if (why)
+		SKIP(return, "%s", why);
+	snprintf(self->cg, sizeof(self->cg), CG_ROOT "/evs-memcg-%d", getpid());
+	ASSERT_EQ(0, mkdir(self->cg, 0755)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, cg_enter(self->cg));
+	ASSERT_EQ(0, evs_test_new_netns());
+	ASSERT_EQ(0, evs_nl_open(&self->nl));
+	port = evs_test_listen(&self->nl, EVS_CMD_LISTEN_ADD, "127.0.0.1:0");
+	ASSERT_LT(0, port) TH_LOG("listen add: %s %s", strerror(-port),
+				  self->nl.errmsg);
+	self->port = port;
+	ASSERT_EQ(0, cg_enter(CG_ROOT));
+	self->base = cg_value(self->cg, "memory.current");
+	ASSERT_NE(~0ULL, self->base);
+}
+
+FIXTURE_TEARDOWN(memcg)
+{
+	if (!self->cg[0])
+		return;
+	evs_nl_close(&self->nl);
+	cg_enter(CG_ROOT);
+	/* Empty of tasks, it goes; the namespace's charges move up. */
+	rmdir(self->cg);
+}
+
+/*
+ * The events a client stores land in the cgroup of the namespace, not in
+ * the client's (the root here) nor nowhere.
+ */
+TEST_F_TIMEOUT(memcg, stored_events_are_charged_to_the_namespace_cgroup,
+	       TEST_TMO)
+{
+	unsigned int n = 4000;
+	unsigned char *buf;
+	uint64_t bytes, now;
+	size_t len;
+	int fd;
+
+	buf = make_frames(n, 3, &len);
+	ASSERT_NE(NULL, buf);
+	fd = evs_test_connect(AF_INET, self->port);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, evs_test_write(fd, buf, len));
+	ASSERT_EQ(0, evs_test_wait_ack(fd, n - 1, TMO));
+	bytes = gauge(&self->nl, EVS_GAUGE_A_STORE_BYTES);
+	now = cg_value(self->cg, "memory.current");
+	EXPECT_EQ(n, evs_test_stored(&self->nl, 3));
+	EXPECT_LE(bytes * 9 / 10, now - self->base)
+		TH_LOG("store holds %llu bytes, the cgroup gained %lld",
+		       (unsigned long long)bytes,
+		       (long long)(now - self->base));
+	close(fd);
+	free(buf);
+}
+
+/*
+ * At memory.max ingest pauses; it does not push the cgroup past its
+ * limit nor wake its OOM killer.  Lowering store_limit evicts at once,
+ * the retry finds memory, and every frame sent is stored and acked.
+ */
+TEST_F_TIMEOUT(memcg, memory_max_pauses_ingest_and_loses_nothing, TEST_TMO)
+{
+	uint64_t max = self->base + (2 << 20), stored;
+	struct writer w = { 0 };
+	unsigned int n = 6000;
+	unsigned char *buf;
+	pthread_t thread;
+	char val[32];
+
+	buf = make_frames(n, 4, &w.len);
+	ASSERT_NE(NULL, buf);
+	w.buf = buf;
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)max);
+	ASSERT_EQ(0, cg_write(self->cg, "memory.max", val));
+	max = cg_value(self->cg, "memory.max");	/* rounded to pages */
+	w.fd = evs_test_connect(AF_INET, self->port);
+	ASSERT_LE(0, w.fd);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, writer_main, &w));
+
+	ASSERT_EQ(0, wait_for(evs_test_counter, &self->nl,
+			      EVS_STATS_A_NOMEM_RETRIES, 2, TMO))
+		TH_LOG("ingest never waited for memory; memory.current %llu",
+		       (unsigned long long)cg_value(self->cg, "memory.current"));
+	EXPECT_LE(1, gauge(&self->nl, EVS_GAUGE_A_PAUSED));
+	EXPECT_LE(cg_value(self->cg, "memory.current"), max);
+	stored = evs_test_counter(&self->nl, EVS_STATS_A_STORED);
+	EXPECT_GT(n, stored);
+
+	/* The way out: a store that fits. */
+	ASSERT_EQ(0, evs_test_config(&self->nl, EVS_CFG_A_STORE_LIMIT,
+				     256 << 10));
+	/* A consumer's chunk may be half added when we look. */
+	EXPECT_GE((256 + 64) << 10, gauge(&self->nl, EVS_GAUGE_A_STORE_BYTES));
+	ASSERT_EQ(0, evs_test_wait_ack(w.fd, n - 1, TMO));
+	pthread_join(thread, NULL);
+	EXPECT_EQ(0, w.err);
+	EXPECT_EQ(n, evs_test_counter(&self->nl, EVS_STATS_A_STORED));
+	EXPECT_EQ(n, evs_test_counter(&self->nl, EVS_STATS_A_EVICTED) +
+		     evs_test_stored(&self->nl, 4));
+	EXPECT_LE(cg_value(self->cg, "memory.current"), max);
+	EXPECT_EQ(0, cg_key(self->cg, "memory.events", "oom_kill"));
+	close(w.fd);
+	free(buf);
+}
+
+/*
+ * The namespace dies while its reader waits for memory at memory.max:
+ * teardown frees (and so uncharges) all of it.  The namespace is a
+ * child's, so this process can watch it go.
+ */
+TEST_F_TIMEOUT(memcg, namespace_dying_at_memory_max_gives_all_back,
+	       TEST_TMO)
+{
+	uint64_t max = self->base + (4 << 20), slack, start, end;
+	int ready[2], status;
+	unsigned char *buf;
+	char val[32], c;
+	size_t len;
+	pid_t pid;
+
+	buf = make_frames(8000, 5, &len);
+	ASSERT_NE(NULL, buf);
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)max);
+	ASSERT_EQ(0, cg_write(self->cg, "memory.max", val));
+	ASSERT_EQ(0, pipe(ready));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct writer w = { .buf = buf, .len = len };
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+		struct evs_nl nl;
+		pthread_t thread;
+		int p;
+
+		close(ready[0]);
+		if (cg_enter(self->cg) || evs_test_new_netns() ||
+		    evs_nl_open(&nl))
+			_exit(1);
+		p = evs_test_listen(&nl, EVS_CMD_LISTEN_ADD, "127.0.0.1:0");
+		if (p <= 0 || cg_enter(CG_ROOT))
+			_exit(2);
+		/*
+		 * Reset at exit: an orphan still sending into our zero
+		 * window would keep the namespace alive for its retries.
+		 */
+		w.fd = evs_test_connect(AF_INET, p);
+		if (w.fd < 0 ||
+		    setsockopt(w.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) ||
+		    pthread_create(&thread, NULL, writer_main, &w))
+			_exit(3);
+		if (wait_for(evs_test_counter, &nl, EVS_STATS_A_NOMEM_RETRIES,
+			     2, TMO))
+			_exit(4);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(5);
+		pause();	/* the parent kills us mid-wait */
+		_exit(6);
+	}
+	close(ready[1]);
+	ASSERT_EQ(1, read(ready[0], &c, 1))
+		TH_LOG("the child never got to wait for memory: %d",
+		       waitpid(pid, &status, 0) == pid ? WEXITSTATUS(status) : -1);
+	EXPECT_LE(cg_value(self->cg, "memory.current"), max);
+	EXPECT_LT(self->base + (1 << 20), cg_value(self->cg, "memory.current"));
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	close(ready[0]);
+
+	/*
+	 * Namespaces are dismantled by a work item: wait until the charges
+	 * are back to what our own namespace held, give or take the
+	 * per-CPU charge caches (64 pages a CPU).
+	 */
+	slack = get_nprocs_conf() * (256 << 10);
+	start = evs_test_now_ms();
+	end = start + TMO;
+	while (cg_value(self->cg, "memory.current") > self->base + slack &&
+	       evs_test_now_ms() < end)
+		poll(NULL, 0, 50);
+	EXPECT_GE(self->base + slack, cg_value(self->cg, "memory.current"))
+		TH_LOG("memory.current %llu after %llu ms, %llu with our own namespace",
+		       (unsigned long long)cg_value(self->cg, "memory.current"),
+		       (unsigned long long)(evs_test_now_ms() - start),
+		       (unsigned long long)self->base);
+	EXPECT_EQ(0, cg_key(self->cg, "memory.events", "oom_kill"));
+	free(buf);
+}
+
+TEST_HARNESS_MAIN
