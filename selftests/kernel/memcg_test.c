@@ -283,86 +283,167 @@ TEST_F_TIMEOUT(memcg, memory_max_pauses_ingest_and_loses_nothing, TEST_TMO)
 }
 
 /*
- * The namespace dies while its reader waits for memory at memory.max:
- * teardown frees (and so uncharges) all of it.  The namespace is a
- * child's, so this process can watch it go.
+ * A container: a child that makes its network namespace from inside
+ * @cg, as root or as an unprivileged user in a user namespace of its
+ * own, adds a listener and waits to be killed.  Returns its pid, the
+ * port on @port.
  */
-TEST_F_TIMEOUT(memcg, namespace_dying_at_memory_max_gives_all_back,
-	       TEST_TMO)
+static pid_t spawn_owner(const char *cg, bool unpriv, int *port)
 {
-	uint64_t max = self->base + (4 << 20), slack, start, end;
-	int ready[2], status;
-	unsigned char *buf;
-	char val[32], c;
-	size_t len;
+	int pipefd[2], p = 0;
 	pid_t pid;
+
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		struct evs_nl nl;
+
+		close(pipefd[0]);
+		if (cg_enter(cg))
+			_exit(1);
+		if (unpriv && (evs_test_drop_privileges() ||
+			       unshare(CLONE_NEWUSER)))
+			_exit(2);
+		if (evs_test_new_netns() || evs_nl_open(&nl))
+			_exit(3);
+		p = evs_test_listen(&nl, EVS_CMD_LISTEN_ADD, "127.0.0.1:0");
+		if (write(pipefd[1], &p, sizeof(p)) != sizeof(p))
+			_exit(4);
+		pause();
+		_exit(5);
+	}
+	close(pipefd[1]);
+	if (pid > 0 && read(pipefd[0], &p, sizeof(p)) != sizeof(p))
+		p = 0;
+	close(pipefd[0]);
+	*port = p;
+	return pid;
+}
+
+/* Moves this process into the network namespace of @pid. */
+static int enter_netns(pid_t pid)
+{
+	char path[64];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = setns(fd, CLONE_NEWNET) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/*
+ * A client outside the cgroup, in the owner's namespace, sending @len
+ * bytes until killed.  It resets at exit: an orphan still sending into
+ * a zero window would keep the namespace alive for its retries.
+ */
+static pid_t spawn_client(pid_t owner, int port, const void *buf, size_t len)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	pid_t pid = fork();
+	int fd;
+
+	if (pid)
+		return pid;
+	if (enter_netns(owner))
+		_exit(1);
+	fd = evs_test_connect(AF_INET, port);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
+		_exit(2);
+	evs_test_write(fd, buf, len);
+	pause();
+	_exit(3);
+}
+
+/*
+ * A container's namespace at its memory.max: whatever its clients send,
+ * the cgroup stays within its limit and nothing is OOM-killed; the
+ * namespace dies while its reader waits for memory, and teardown gives
+ * every charge back.
+ */
+static void container_at_memory_max(struct __test_metadata *_metadata,
+				    const char *cg, bool unpriv)
+{
+	uint64_t base, max, slack, start, end;
+	pid_t owner, client;
+	unsigned char *buf;
+	struct evs_nl nl;
+	int port, status, home;
+	char val[32];
+	size_t len;
 
 	buf = make_frames(8000, 5, &len);
 	ASSERT_NE(NULL, buf);
+	owner = spawn_owner(cg, unpriv, &port);
+	ASSERT_LT(0, owner);
+	ASSERT_LT(0, port) TH_LOG("the owner could not listen: %s",
+				  port ? strerror(-port) : "exited");
+	base = cg_value(cg, "memory.current");
+	max = base + (4 << 20);
 	snprintf(val, sizeof(val), "%llu", (unsigned long long)max);
-	ASSERT_EQ(0, cg_write(self->cg, "memory.max", val));
-	ASSERT_EQ(0, pipe(ready));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		struct writer w = { .buf = buf, .len = len };
-		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-		struct evs_nl nl;
-		pthread_t thread;
-		int p;
+	ASSERT_EQ(0, cg_write(cg, "memory.max", val));
+	max = cg_value(cg, "memory.max");	/* rounded to pages */
+	/* In the owner's namespace only to open a socket: ours keeps it. */
+	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, home);
+	ASSERT_EQ(0, enter_netns(owner));
+	ASSERT_EQ(0, evs_nl_open(&nl));
+	ASSERT_EQ(0, setns(home, CLONE_NEWNET));
+	close(home);
+	client = spawn_client(owner, port, buf, len);
+	ASSERT_LT(0, client);
 
-		close(ready[0]);
-		if (cg_enter(self->cg) || evs_test_new_netns() ||
-		    evs_nl_open(&nl))
-			_exit(1);
-		p = evs_test_listen(&nl, EVS_CMD_LISTEN_ADD, "127.0.0.1:0");
-		if (p <= 0 || cg_enter(CG_ROOT))
-			_exit(2);
-		/*
-		 * Reset at exit: an orphan still sending into our zero
-		 * window would keep the namespace alive for its retries.
-		 */
-		w.fd = evs_test_connect(AF_INET, p);
-		if (w.fd < 0 ||
-		    setsockopt(w.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) ||
-		    pthread_create(&thread, NULL, writer_main, &w))
-			_exit(3);
-		if (wait_for(evs_test_counter, &nl, EVS_STATS_A_NOMEM_RETRIES,
-			     2, TMO))
-			_exit(4);
-		if (write(ready[1], "x", 1) != 1)
-			_exit(5);
-		pause();	/* the parent kills us mid-wait */
-		_exit(6);
-	}
-	close(ready[1]);
-	ASSERT_EQ(1, read(ready[0], &c, 1))
-		TH_LOG("the child never got to wait for memory: %d",
-		       waitpid(pid, &status, 0) == pid ? WEXITSTATUS(status) : -1);
-	EXPECT_LE(cg_value(self->cg, "memory.current"), max);
-	EXPECT_LT(self->base + (1 << 20), cg_value(self->cg, "memory.current"));
-	kill(pid, SIGKILL);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	close(ready[0]);
+	EXPECT_EQ(0, wait_for(evs_test_counter, &nl,
+			      EVS_STATS_A_NOMEM_RETRIES, 2, TMO))
+		TH_LOG("ingest never waited for memory; memory.current %llu",
+		       (unsigned long long)cg_value(cg, "memory.current"));
+	EXPECT_LE(1, gauge(&nl, EVS_GAUGE_A_PAUSED));
+	EXPECT_LE(cg_value(cg, "memory.current"), max);
+	EXPECT_LT(base + (1 << 20), cg_value(cg, "memory.current"));
+	EXPECT_EQ(0, cg_key(cg, "memory.events", "oom_kill"));
+	evs_nl_close(&nl);
+	kill(client, SIGKILL);
+	kill(owner, SIGKILL);
+	ASSERT_EQ(client, waitpid(client, &status, 0));
+	ASSERT_EQ(owner, waitpid(owner, &status, 0));
 
 	/*
 	 * Namespaces are dismantled by a work item: wait until the charges
-	 * are back to what our own namespace held, give or take the
-	 * per-CPU charge caches (64 pages a CPU).
+	 * are back to what the owner held before its clients came, give or
+	 * take the per-CPU charge caches (64 pages a CPU).
 	 */
 	slack = get_nprocs_conf() * (256 << 10);
 	start = evs_test_now_ms();
 	end = start + TMO;
-	while (cg_value(self->cg, "memory.current") > self->base + slack &&
+	while (cg_value(cg, "memory.current") > base + slack &&
 	       evs_test_now_ms() < end)
 		poll(NULL, 0, 50);
-	EXPECT_GE(self->base + slack, cg_value(self->cg, "memory.current"))
-		TH_LOG("memory.current %llu after %llu ms, %llu with our own namespace",
-		       (unsigned long long)cg_value(self->cg, "memory.current"),
+	EXPECT_GE(base + slack, cg_value(cg, "memory.current"))
+		TH_LOG("memory.current %llu after %llu ms, %llu before",
+		       (unsigned long long)cg_value(cg, "memory.current"),
 		       (unsigned long long)(evs_test_now_ms() - start),
-		       (unsigned long long)self->base);
-	EXPECT_EQ(0, cg_key(self->cg, "memory.events", "oom_kill"));
+		       (unsigned long long)base);
 	free(buf);
+}
+
+TEST_F_TIMEOUT(memcg, namespace_dying_at_memory_max_gives_all_back,
+	       TEST_TMO)
+{
+	container_at_memory_max(_metadata, self->cg, false);
+}
+
+/*
+ * The same owned by nobody, root only of a user namespace of its own
+ * (unshare -Urn): the module's ceilings let it fill its store, and its
+ * memory cgroup is what holds.
+ */
+TEST_F_TIMEOUT(memcg, unprivileged_owner_stays_within_memory_max, TEST_TMO)
+{
+	container_at_memory_max(_metadata, self->cg, true);
 }
 
 TEST_HARNESS_MAIN
