@@ -215,6 +215,9 @@ TEST_F_TIMEOUT(memcg, stored_events_are_charged_to_the_namespace_cgroup,
 	size_t len;
 	int fd;
 
+	/* The harness runs a body even after its set-up skipped. */
+	if (!self->cg[0])
+		SKIP(return, "no memory cgroup");
 	buf = make_frames(n, 3, &len);
 	ASSERT_NE(NULL, buf);
 	fd = evs_test_connect(AF_INET, self->port);
@@ -246,6 +249,9 @@ TEST_F_TIMEOUT(memcg, memory_max_pauses_ingest_and_loses_nothing, TEST_TMO)
 	pthread_t thread;
 	char val[32];
 
+	/* The harness runs a body even after its set-up skipped. */
+	if (!self->cg[0])
+		SKIP(return, "no memory cgroup");
 	buf = make_frames(n, 4, &w.len);
 	ASSERT_NE(NULL, buf);
 	w.buf = buf;
@@ -368,7 +374,7 @@ static pid_t spawn_client(pid_t owner, int port, const void *buf, size_t len)
 static void container_at_memory_max(struct __test_metadata *_metadata,
 				    const char *cg, bool unpriv)
 {
-	uint64_t base, max, slack, start, end;
+	uint64_t base, max, slack, start, end, limit;
 	pid_t owner, client;
 	unsigned char *buf;
 	struct evs_nl nl;
@@ -394,13 +400,24 @@ static void container_at_memory_max(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, evs_nl_open(&nl));
 	ASSERT_EQ(0, setns(home, CLONE_NEWNET));
 	close(home);
+	/*
+	 * A store that can outgrow memory.max, whatever the defaults and
+	 * ceilings: the host's root is bound by neither.
+	 */
+	limit = evs_test_config_value(&nl, EVS_CFG_A_STORE_LIMIT);
+	ASSERT_EQ(0, evs_test_config(&nl, EVS_CFG_A_STORE_LIMIT, 64 << 20))
+		TH_LOG("store_limit %llu: %s", (unsigned long long)limit,
+		       nl.errmsg);
 	client = spawn_client(owner, port, buf, len);
 	ASSERT_LT(0, client);
 
 	EXPECT_EQ(0, wait_for(evs_test_counter, &nl,
 			      EVS_STATS_A_NOMEM_RETRIES, 2, TMO))
-		TH_LOG("ingest never waited for memory; memory.current %llu",
-		       (unsigned long long)cg_value(cg, "memory.current"));
+		TH_LOG("ingest never waited for memory; memory.current %llu, store_limit was %llu, %llu stored, %llu connections",
+		       (unsigned long long)cg_value(cg, "memory.current"),
+		       (unsigned long long)limit,
+		       (unsigned long long)evs_test_counter(&nl, EVS_STATS_A_STORED),
+		       (unsigned long long)gauge(&nl, EVS_GAUGE_A_CONNS));
 	EXPECT_LE(1, gauge(&nl, EVS_GAUGE_A_PAUSED));
 	EXPECT_LE(cg_value(cg, "memory.current"), max);
 	EXPECT_LT(base + (1 << 20), cg_value(cg, "memory.current"));
@@ -433,6 +450,9 @@ static void container_at_memory_max(struct __test_metadata *_metadata,
 TEST_F_TIMEOUT(memcg, namespace_dying_at_memory_max_gives_all_back,
 	       TEST_TMO)
 {
+	/* The harness runs a body even after its set-up skipped. */
+	if (!self->cg[0])
+		SKIP(return, "no memory cgroup");
 	container_at_memory_max(_metadata, self->cg, false);
 }
 
@@ -443,6 +463,9 @@ TEST_F_TIMEOUT(memcg, namespace_dying_at_memory_max_gives_all_back,
  */
 TEST_F_TIMEOUT(memcg, unprivileged_owner_stays_within_memory_max, TEST_TMO)
 {
+	/* The harness runs a body even after its set-up skipped. */
+	if (!self->cg[0])
+		SKIP(return, "no memory cgroup");
 	container_at_memory_max(_metadata, self->cg, true);
 }
 
