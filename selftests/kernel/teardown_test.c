@@ -18,7 +18,7 @@
  * The harness's limit per test is there to catch a hang: a debug kernel
  * under emulation (make check-debug) needs minutes for these rounds, and
  * once took more than 600 s for the rmmod ones beside four other VMs
- * (with no hung-task report: slow, not stuck).
+ * (slow, not stuck: the unload finished, the module loaded again later).
  */
 #define TD_TIMEOUT	1800
 #define NSENDERS	8
