@@ -143,15 +143,16 @@ static void *writer_main(void *arg)
 }
 
 /*
- * Waits for @pred over a counter or gauge, with a deadline: 0 or
- * -ETIMEDOUT.  @what reads the value.
+ * Waits until a GET_STATS counter is at least @at_least, with a
+ * deadline: 0 or -ETIMEDOUT.  (evs_test_wait_counter() wants it equal.)
  */
-static int wait_for(uint64_t (*what)(struct evs_nl *, int), struct evs_nl *nl,
-		    int attr, uint64_t at_least, int ms)
+static int wait_counter_at_least(struct evs_nl *nl, int attr,
+				 uint64_t at_least, int ms)
 {
-	uint64_t end = evs_test_now_ms() + ms;
+	uint64_t end = evs_test_now_ms() + ms, v;
 
-	while (what(nl, attr) < at_least || what(nl, attr) == ~0ULL) {
+	/* ~0: the request failed. */
+	while ((v = evs_test_counter(nl, attr)) < at_least || v == ~0ULL) {
 		if (evs_test_now_ms() >= end)
 			return -ETIMEDOUT;
 		poll(NULL, 0, 20);
@@ -262,8 +263,8 @@ TEST_F_TIMEOUT(memcg, memory_max_pauses_ingest_and_loses_nothing, TEST_TMO)
 	ASSERT_LE(0, w.fd);
 	ASSERT_EQ(0, pthread_create(&thread, NULL, writer_main, &w));
 
-	ASSERT_EQ(0, wait_for(evs_test_counter, &self->nl,
-			      EVS_STATS_A_NOMEM_RETRIES, 2, TMO))
+	ASSERT_EQ(0, wait_counter_at_least(&self->nl, EVS_STATS_A_NOMEM_RETRIES,
+					   2, TMO))
 		TH_LOG("ingest never waited for memory; memory.current %llu",
 		       (unsigned long long)cg_value(self->cg, "memory.current"));
 	EXPECT_LE(1, gauge(&self->nl, EVS_GAUGE_A_PAUSED));
@@ -411,8 +412,8 @@ static void container_at_memory_max(struct __test_metadata *_metadata,
 	client = spawn_client(owner, port, buf, len);
 	ASSERT_LT(0, client);
 
-	EXPECT_EQ(0, wait_for(evs_test_counter, &nl,
-			      EVS_STATS_A_NOMEM_RETRIES, 2, TMO))
+	EXPECT_EQ(0, wait_counter_at_least(&nl, EVS_STATS_A_NOMEM_RETRIES, 2,
+					   TMO))
 		TH_LOG("ingest never waited for memory; memory.current %llu, store_limit was %llu, %llu stored, %llu connections",
 		       (unsigned long long)cg_value(cg, "memory.current"),
 		       (unsigned long long)limit,
