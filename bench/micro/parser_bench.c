@@ -46,11 +46,12 @@ struct arena {
 	u64 frames;
 };
 
-static void *b_begin(void *ctx, const struct evs_frame *f)
+static void *b_begin(void *ctx, const struct evs_frame *f, size_t off)
 {
 	struct arena *a = ctx;
 	u8 *p = a->dst + a->off;
 
+	(void)off;	/* a buffer as soon as the header is in */
 	a->off += f->length;
 	return p;
 }

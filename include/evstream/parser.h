@@ -37,9 +37,13 @@ struct evs_parser {
 struct evs_parser_ops {
 	/*
 	 * A header passed the checks: return where its payload goes
-	 * (frame.length bytes, may be 0), or NULL to pause before it.
+	 * (frame.length bytes, may be 0), or NULL to pause before it.  The
+	 * payload starts at @off of the source being fed (0 when the parser
+	 * is called again with no bytes after a pause), so a user that knows
+	 * how much its source holds beyond what it fed can tell whether the
+	 * whole payload is there yet.
 	 */
-	void *(*begin)(void *ctx, const struct evs_frame *f);
+	void *(*begin)(void *ctx, const struct evs_frame *f, size_t off);
 	/*
 	 * The frame is complete and is the user's from now on.  Return
 	 * false to pause after it.
@@ -103,7 +107,7 @@ evs_parse(struct evs_parser *p, const struct evs_parser_ops *ops, void *ctx,
 			p->state = EVS_PS_BUFFER;
 			fallthrough;
 		case EVS_PS_BUFFER:
-			p->buf = ops->begin(ctx, &p->frame);
+			p->buf = ops->begin(ctx, &p->frame, off);
 			if (!p->buf) {
 				*used = off;
 				return EVS_PARSE_PAUSED;

@@ -143,12 +143,13 @@ struct sink {
 	bool begin_paused;
 };
 
-static void *sink_begin(void *ctx, const struct evs_frame *f)
+static void *sink_begin(void *ctx, const struct evs_frame *f, size_t off)
 {
 	struct sink *k = ctx;
 	bool pause;
 	void *buf;
 
+	(void)off;	/* a buffer as soon as the header is in */
 	CHECK(!k->open);
 	CHECK(evs_frame_check(f, k->max) == EVS_FRAME_OK);
 	pause = k->begin_pat >> (k->begins++ & 3) & 1;

@@ -211,12 +211,14 @@ struct sink {
 	bool end_each;		/* end pauses after every frame */
 	bool begin_paused;	/* the last begin call paused */
 	u64 pause_seed;		/* non-zero: pause at random, 1 in 4 */
+	size_t feed_at;		/* stream offset of the piece being fed */
+	size_t frame_at;	/* stream offset of the frame being parsed */
 };
 
 /* Copies seen, to tell header bytes from payload bytes. */
 static size_t copy_calls, copy_bytes;
 
-static void *sink_begin(void *ctx, const struct evs_frame *f)
+static void *sink_begin(void *ctx, const struct evs_frame *f, size_t off)
 {
 	struct sink *k = ctx;
 	bool pause = false;
@@ -225,6 +227,9 @@ static void *sink_begin(void *ctx, const struct evs_frame *f)
 	k->begins++;
 	/* Only good headers are offered, and never two at once. */
 	if (k->open || evs_frame_check(f, k->max) != EVS_FRAME_OK)
+		k->misuse++;
+	/* @off says where in this piece the payload starts. */
+	if (k->feed_at + off != k->frame_at + EVS_WIRE_HDR_LEN)
 		k->misuse++;
 	if (k->begin_nulls) {
 		k->begin_nulls--;
@@ -262,6 +267,7 @@ static bool sink_end(void *ctx, const struct evs_frame *f, void *buf)
 	k->v[k->n].f = *f;
 	k->v[k->n].buf = buf;
 	k->n++;
+	k->frame_at += EVS_WIRE_HDR_LEN + f->length;
 	if (buf == k->open)
 		k->open = NULL;
 	if (k->end_falses) {
@@ -331,6 +337,7 @@ static enum evs_parse_status call(struct feeder *d, const u8 *src,
 		abort();
 	memcpy(piece, src, len);
 	*used = SIZE_MAX;
+	d->k.feed_at = d->used;
 	st = evs_parse(&d->p, &sink_ops, &d->k, piece, len, used);
 	free(piece);
 	d->calls++;
@@ -906,6 +913,7 @@ TEST(source_only_reaches_copy)
 		src->base = s.buf;
 		src->offset = off;
 		do {
+			d.k.feed_at = src->offset;
 			st = evs_parse(&d.p, &desc_ops, &d.k, src,
 				       off + n - src->offset, &used);
 			src->offset += used;

@@ -220,7 +220,7 @@ static bool conn_push(struct evs_io *io, struct evs_conn *c,
 	return true;
 }
 
-static void *sink_begin(void *ctx, const struct evs_frame *f)
+static void *sink_begin(void *ctx, const struct evs_frame *f, size_t off)
 {
 	struct evs_conn *c = ctx;
 	struct evs_io *io = c->io;
@@ -228,6 +228,7 @@ static void *sink_begin(void *ctx, const struct evs_frame *f)
 	struct evs_event *ev = NULL;
 	int n;
 
+	(void)off;	/* a buffer as soon as the header is in */
 	if (c->pend_tail - c->pend_head >= EVS_CONN_WINDOW) {
 		conn_pause(io, c, EVS_PAUSE_WINDOW, NULL, 0);
 		return NULL;
