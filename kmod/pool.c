@@ -1,39 +1,73 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Event pools: one kmem_cache per payload size class, each behind the
- * per-CPU stash of pool.h.
+ * Event pools: one kmem_cache per size class, each behind the per-CPU
+ * stash of pool.h.
  *
- * An event is its header and payload in one object, so the rx path makes
- * one allocation per frame and the store keeps the very object the rx
- * path filled.  Classes bound the waste to under 4x the payload for the
- * smallest frames and under 1.3x from 512 bytes up.  The namespace limit
- * counts events between parse and store ("in flight"): stored events are
- * bounded by the store's byte limit instead, or a full store would stop
- * ingest for good.
+ * Up to 4 KiB an event is its header and payload in one object, so the
+ * rx path makes one allocation per frame and the store keeps the very
+ * object the rx path filled.  Below 4 KiB the objects are powers of two,
+ * which the slab allocator packs without waste, the smallest 512 bytes
+ * so that the header is under a fifth of any class; the 4 KiB class
+ * (the default max_payload) is a page and a header, 7 to an order-3
+ * slab.  A larger payload has an object of its own, a power of two again
+ * (an object of 64 KiB and a header would take a 128 KiB slab alone), and
+ * the header comes from its own cache.  So an event filling its class
+ * costs at most 1.25 times its payload in slab memory (docs/perf.md
+ * measures it); one just above a class boundary up to about twice that.
+ *
+ * The namespace limit counts events between parse and store ("in
+ * flight"): stored events are bounded by the store's byte limit instead,
+ * or a full store would stop ingest for good.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cache.h>
 #include "evstream.h"
 #include "pool.h"
 
-static const u32 evs_class_payload[] = { 256, 1024, 4096, EVS_WIRE_PAYLOAD_CAP };
+/* The largest object that holds its header too. */
+#define EVS_INLINE_MAX	(4096 + sizeof(struct evs_event))
 
-#define EVS_NR_CLASSES ARRAY_SIZE(evs_class_payload)
+/* Object sizes, smallest first; the last holds EVS_WIRE_PAYLOAD_CAP. */
+static const u32 evs_class_size[] = {
+	512, 1024, 2048, EVS_INLINE_MAX, 8192, 16384, 32768, 65536,
+};
+
+#define EVS_NR_CLASSES ARRAY_SIZE(evs_class_size)
+
+static_assert(EVS_WIRE_PAYLOAD_CAP == 65536);
 
 static struct evs_pool evs_pools[EVS_NR_CLASSES];
+static struct evs_pool evs_heads;	/* headers of the large classes */
+
+static bool evs_class_inline(unsigned int cls)
+{
+	return evs_class_size[cls] <= EVS_INLINE_MAX;
+}
+
+/* The payload a class holds. */
+static u32 evs_class_payload(unsigned int cls)
+{
+	u32 size = evs_class_size[cls];
+
+	return evs_class_inline(cls) ? size - sizeof(struct evs_event) : size;
+}
 
 int __init evs_pool_init(void)
 {
 	char name[32];
 	unsigned int i;
 
+	if (evs_should_fail(EVS_FAULT_LOAD) ||
+	    evs_pool_create(&evs_heads, "evs_event_head",
+			    sizeof(struct evs_event)))
+		goto err;
 	for (i = 0; i < EVS_NR_CLASSES; i++) {
-		snprintf(name, sizeof(name), "evs_event_%u",
-			 evs_class_payload[i]);
-		if (evs_should_fail(EVS_FAULT_LOAD) ||
-		    evs_pool_create(&evs_pools[i], name,
-				    sizeof(struct evs_event) +
-				    evs_class_payload[i]))
+		/* Named by the payload they hold: evs_event_416, evs_payload_8192. */
+		snprintf(name, sizeof(name), "%s_%u",
+			 evs_class_inline(i) ? "evs_event" : "evs_payload",
+			 evs_class_payload(i));
+		if (evs_pool_create(&evs_pools[i], name, evs_class_size[i]))
 			goto err;
 	}
 	return 0;
@@ -48,6 +82,7 @@ void evs_pool_exit(void)
 
 	for (i = 0; i < EVS_NR_CLASSES; i++)
 		evs_pool_destroy(&evs_pools[i]);
+	evs_pool_destroy(&evs_heads);
 }
 
 static unsigned int evs_class_of(u32 len)
@@ -55,7 +90,7 @@ static unsigned int evs_class_of(u32 len)
 	unsigned int i;
 
 	for (i = 0; i < EVS_NR_CLASSES - 1; i++)
-		if (len <= evs_class_payload[i])
+		if (len <= evs_class_payload(i))
 			break;
 	return i;
 }
@@ -73,22 +108,58 @@ static void evs_note_high(struct evs_net *en, int n)
 	}
 }
 
-/*
- * For a namespace with a memory cgroup (see evs_memcg_take()), from the
- * cache itself and charged to the cgroup: a stash would hand one
- * cgroup's charged object to another's event.  GFP_NOWAIT rather than
- * GFP_ATOMIC, whose __GFP_HIGH lets a charge past memory.max: at the
- * limit the reader pauses until memory is back, as on a shortage.
- */
-static struct evs_event *evs_event_alloc_charged(struct evs_net *en,
-						 unsigned int cls)
+/* One object of @pool, or NULL; never sleeps. */
+static void *evs_obj_get(struct evs_pool *pool, struct mem_cgroup *memcg)
 {
-	struct mem_cgroup *old = set_active_memcg(en->memcg);
-	struct evs_event *ev;
+	struct mem_cgroup *old;
+	void *obj;
 
-	ev = kmem_cache_alloc(evs_pools[cls].cache,
-			      GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT);
+	if (!memcg)
+		return evs_pool_get(pool, GFP_ATOMIC | __GFP_NOWARN);
+	/*
+	 * For a namespace with a memory cgroup (see evs_memcg_take()), from
+	 * the cache itself and charged to the cgroup: a stash would hand one
+	 * cgroup's charged object to another's event.  GFP_NOWAIT rather
+	 * than GFP_ATOMIC, whose __GFP_HIGH lets a charge past memory.max:
+	 * at the limit the reader pauses until memory is back, as on a
+	 * shortage.
+	 */
+	old = set_active_memcg(memcg);
+	obj = kmem_cache_alloc(pool->cache,
+			       GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT);
 	set_active_memcg(old);
+	return obj;
+}
+
+static void evs_obj_put(struct evs_pool *pool, void *obj, bool charged)
+{
+	if (charged)
+		kmem_cache_free(pool->cache, obj);
+	else
+		evs_pool_put(pool, obj);
+}
+
+/* An event of class @cls, its data pointing where its payload goes. */
+static struct evs_event *evs_event_get(struct evs_net *en, unsigned int cls)
+{
+	struct evs_event *ev;
+	void *data;
+
+	if (evs_class_inline(cls)) {
+		ev = evs_obj_get(&evs_pools[cls], en->memcg);
+		if (ev)
+			ev->data = ev->inline_data;
+		return ev;
+	}
+	ev = evs_obj_get(&evs_heads, en->memcg);
+	if (!ev)
+		return NULL;
+	data = evs_obj_get(&evs_pools[cls], en->memcg);
+	if (!data) {
+		evs_obj_put(&evs_heads, ev, en->memcg);
+		return NULL;
+	}
+	ev->data = data;
 	return ev;
 }
 
@@ -109,12 +180,7 @@ struct evs_event *evs_event_alloc(struct evs_net *en, u32 len)
 	if (n > READ_ONCE(en->cfg.pool_limit))
 		goto fail;
 	err = -ENOMEM;
-	if (evs_should_fail(EVS_FAULT_POOL))
-		ev = NULL;
-	else if (en->memcg)
-		ev = evs_event_alloc_charged(en, cls);
-	else
-		ev = evs_pool_get(&evs_pools[cls], GFP_ATOMIC | __GFP_NOWARN);
+	ev = evs_should_fail(EVS_FAULT_POOL) ? NULL : evs_event_get(en, cls);
 	if (!ev)
 		goto fail;
 	evs_note_high(en, n);
@@ -138,13 +204,22 @@ void evs_events_landed(struct evs_net *en, unsigned int n)
 
 void evs_event_free(struct evs_event *ev)
 {
-	if (ev->charged)
-		kmem_cache_free(evs_pools[ev->cls].cache, ev);
-	else
-		evs_pool_put(&evs_pools[ev->cls], ev);
+	bool charged = ev->charged;
+
+	if (evs_class_inline(ev->cls)) {
+		evs_obj_put(&evs_pools[ev->cls], ev, charged);
+		return;
+	}
+	evs_obj_put(&evs_pools[ev->cls], ev->data, charged);
+	evs_obj_put(&evs_heads, ev, charged);
 }
 
+/* Its objects as the slab allocator lays them out (SLAB_HWCACHE_ALIGN). */
 u32 evs_event_cost(const struct evs_event *ev)
 {
-	return sizeof(*ev) + evs_class_payload[ev->cls];
+	u32 size = evs_class_size[ev->cls];
+
+	if (evs_class_inline(ev->cls))
+		return size;
+	return size + ALIGN(sizeof(*ev), cache_line_size());
 }
