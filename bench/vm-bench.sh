@@ -29,7 +29,7 @@ dmesg | grep -v taint | sed -n 's/.*evs_bench: /micro /p'
 
 # ---- slab bytes per event: objects of the event caches ----
 insmod /lib/modules/evstream.ko
-awk '/^evs_event_/ { printf "slab %s objsize %d objperslab %d pagesperslab %d\n", $1, $4, $5, $6 }' /proc/slabinfo
+awk '/^evs_(event|payload)_/ { printf "slab %s objsize %d objperslab %d pagesperslab %d\n", $1, $4, $5, $6 }' /proc/slabinfo
 
 # busy and total CPU jiffies, all CPUs, from /proc/stat
 cpu_busy()

@@ -15,6 +15,7 @@
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 
 /*
  * The parsed attributes of a dump request.  6.6 ("genetlink: add struct
@@ -62,6 +63,29 @@ static inline bool evs_sk_hold_net(struct sock *sk)
 #error "kernel sockets hold net->passive here, but there is no sk_net_refcnt_upgrade()"
 #endif
 	return true;
+}
+
+/*
+ * The receive buffer in which TCP offers a window of @win bytes: the
+ * inverse of tcp_win_from_space().  "tcp: get rid of
+ * sysctl_tcp_adv_win_scale" (6.6) brought tcp_space_from_win() to the
+ * header, with the window measured by scaling_ratio; before, the sysctl
+ * told the share of the buffer that skb overhead takes.
+ */
+static inline int evs_tcp_space_from_win(const struct sock *sk, int win)
+{
+#if defined(EVS_HAVE_TCP_SPACE_FROM_WIN)
+	return tcp_space_from_win(sk, win);
+#else
+	int scale = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_adv_win_scale);
+	u64 space;
+
+	if (scale <= 0)
+		space = (u64)win << -scale;
+	else
+		space = div_u64((u64)win << scale, (1U << scale) - 1);
+	return min_t(u64, space, INT_MAX);
+#endif
 }
 
 #endif /* _EVS_COMPAT_H */

@@ -31,6 +31,7 @@
 #include <linux/tcp.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+#include "compat.h"
 #include "evstream.h"
 
 static void evs_conn_queue(struct evs_conn *conn, struct work_struct *work)
@@ -233,7 +234,90 @@ static bool evs_conn_push(struct evs_conn *conn, struct evs_event *ev)
 	return true;
 }
 
-static void *evs_parse_begin(void *ctx, const struct evs_frame *f)
+/*
+ * Makes room in the receive queue for a payload of @len bytes, as
+ * tcp_set_rcvlowat() does (which we cannot call: it calls sk_data_ready,
+ * which is us), with room for the next frame behind it.  False when the
+ * namespace's tcp_rmem caps the buffer below that.
+ */
+static bool evs_conn_rcvbuf_fit(struct sock *sk, u32 len)
+{
+	int cap = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]);
+	int win = 2 * len;
+	int space;
+
+	if (tcp_win_from_space(sk, READ_ONCE(sk->sk_rcvbuf)) >= win)
+		return true;
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		return false;
+	space = evs_tcp_space_from_win(sk, win);
+	if (space > cap)
+		return false;
+	WRITE_ONCE(sk->sk_rcvbuf, space);
+	if (tcp_sk(sk)->window_clamp < win)
+		WRITE_ONCE(tcp_sk(sk)->window_clamp, win);
+	return true;
+}
+
+/*
+ * A frame's buffer is taken only once its whole payload is in the
+ * socket's receive queue, as strparser waits for a whole message: a
+ * client that sends a header and stalls, or trickles, costs socket
+ * memory, which TCP bounds and accounts, and no event.  The parser has
+ * the header; the payload stays queued, and sk_rcvlowat has TCP wake us
+ * once all of it is there, or once the window is down to a segment.
+ *
+ * The buffer is taken early, and filled as bytes come (counted in
+ * early_buffers), only when waiting could stall the client: when TCP
+ * could not take the rest without our reading (the memory the queue
+ * holds leaves less window than the rest needs, or so little that TCP
+ * would advertise none), under TCP memory pressure, or when the
+ * namespace's tcp_rmem caps the buffer below the frame.  By then the
+ * client's bytes hold at least as much socket memory as the event will.
+ * @off is where the payload starts in what the parser is being fed,
+ * which starts at rd_seq.  True when the buffer may be taken.
+ */
+static bool evs_conn_payload_queued(struct evs_conn *conn, u32 len, size_t off)
+{
+	struct sock *sk = conn->sock->sk;
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 pos = conn->rd_seq + off;
+	u32 end = READ_ONCE(tp->rcv_nxt);
+	u32 queued = end - pos, urg = 0;
+	int free;
+
+	/* The urgent byte is left out of the stream (evs_conn_skip_urgent). */
+	if (tp->urg_data && !before(tp->urg_seq, pos) &&
+	    before(tp->urg_seq, end))
+		urg = 1;
+	queued -= urg;
+	if (queued >= len)
+		goto take;
+	/* Nothing more is coming: read what came, the rest is cut short. */
+	if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN || sk->sk_err)
+		goto take;
+	if (!evs_conn_rcvbuf_fit(sk, len) || tcp_under_memory_pressure(sk))
+		goto early;
+	free = tcp_space(sk);
+	if (free < (int)(len - queued) ||
+	    (free < inet_csk(sk)->icsk_ack.rcv_mss &&
+	     free < tcp_full_space(sk) / 2))
+		goto early;
+	/* Counted from copied_seq, which is @pos once this read is done. */
+	WRITE_ONCE(sk->sk_rcvlowat, len + urg);
+	WRITE_ONCE(conn->lowat, true);
+	return false;
+early:
+	evs_stats_inc(conn->en, EVS_STATS_A_EARLY_BUFFERS);
+take:
+	if (conn->lowat) {
+		WRITE_ONCE(sk->sk_rcvlowat, 1);
+		WRITE_ONCE(conn->lowat, false);
+	}
+	return true;
+}
+
+static void *evs_parse_begin(void *ctx, const struct evs_frame *f, size_t off)
 {
 	struct evs_conn *conn = ctx;
 	struct evs_event *ev;
@@ -242,6 +326,8 @@ static void *evs_parse_begin(void *ctx, const struct evs_frame *f)
 		evs_conn_pause(conn, EVS_PAUSE_WINDOW, NULL);
 		return NULL;
 	}
+	if (!evs_conn_payload_queued(conn, f->length, off))
+		return NULL;
 	ev = evs_event_alloc(conn->en, f->length);
 	if (IS_ERR(ev)) {
 		evs_conn_pause(conn, PTR_ERR(ev) == -ENOMEM ? EVS_PAUSE_NOMEM :
@@ -305,6 +391,7 @@ static int evs_recv_actor(read_descriptor_t *desc, struct sk_buff *skb,
 		return 0;
 	status = evs_parse(&conn->parser, &evs_skb_parser_ops, conn, &src,
 			   len, &used);
+	conn->rd_seq += used;
 	if (status != EVS_PARSE_MORE) {
 		conn->stop = true;
 		desc->count = 0;
@@ -437,6 +524,7 @@ static void evs_conn_read(struct evs_conn *conn)
 	 * A zero-length frame needs no more bytes, and none may come: the
 	 * FIN after it would leave it undelivered.
 	 */
+	conn->rd_seq = tcp_sk(sk)->copied_seq;
 	if (conn->parser.state == EVS_PS_BUFFER) {
 		size_t used;
 
@@ -449,6 +537,7 @@ static void evs_conn_read(struct evs_conn *conn)
 	desc.arg.data = conn;
 	desc.error = 0;
 	do {
+		conn->rd_seq = tcp_sk(sk)->copied_seq;
 		if (tcp_read_sock(sk, &desc, evs_recv_actor) > 0)
 			WRITE_ONCE(conn->last_rx, get_jiffies_64());
 	} while (!conn->stop && evs_conn_skip_urgent(sk));
@@ -894,6 +983,21 @@ void evs_conn_idle_scan(struct evs_net *en)
 		 */
 		bool waits_on_us = READ_ONCE(conn->pause_why) ||
 			READ_ONCE(conn->pend_tail) != READ_ONCE(conn->pend_head);
+
+		/*
+		 * A payload arriving byte by byte stays in the socket
+		 * unread (evs_conn_payload_queued()): what TCP received
+		 * since the last scan is progress all the same.  The
+		 * socket is there while the connection is listed.
+		 */
+		if (READ_ONCE(conn->lowat)) {
+			u32 nxt = READ_ONCE(tcp_sk(conn->sock->sk)->rcv_nxt);
+
+			if (nxt != conn->idle_rcv_nxt) {
+				conn->idle_rcv_nxt = nxt;
+				WRITE_ONCE(conn->last_rx, get_jiffies_64());
+			}
+		}
 
 		if ((waits_on_us && !READ_ONCE(conn->tx_len)) ||
 		    !test_bit(EVS_CONN_STARTED, &conn->flags) ||

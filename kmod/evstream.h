@@ -112,7 +112,10 @@ struct evs_event {
 	u8 flags;			/* wire flags */
 	u8 cls;				/* pool size class */
 	u8 charged;			/* to a memory cgroup: not pooled */
-	u8 data[] __aligned(8);
+	u8 *data;			/* payload: inline_data, or an object
+					 * of its own for large classes
+					 */
+	u8 inline_data[] __aligned(8);
 };
 
 int evs_pool_init(void);
@@ -230,6 +233,8 @@ struct evs_conn {
 	u64 rd_now;			/* ns: this read's ingest stamp */
 	int ring_cpu;			/* CPU whose rings hold its events */
 	bool stop;			/* paused during this read */
+	bool lowat;			/* sk_rcvlowat raised for a payload */
+	u32 rd_seq;			/* TCP seq of the next byte parsed */
 	u32 pend_tail;			/* next pend slot to fill */
 	u64 events;
 	u64 bytes;
@@ -246,6 +251,7 @@ struct evs_conn {
 	u16 tx_off;
 	u8 close_reason;		/* enum evs_close_reason */
 	u64 last_rx;			/* jiffies64: bytes last read */
+	u32 idle_rcv_nxt;		/* idle scan: rcv_nxt it last saw */
 
 	unsigned long flags;
 	spinlock_t lock;		/* DEAD vs. queueing work */
@@ -268,7 +274,6 @@ void evs_conn_resume(struct evs_conn *conn, unsigned long why);
 void evs_resume_work_fn(struct work_struct *work);
 void evs_nomem_work_fn(struct work_struct *work);
 
-/* Since bytes were last read from it (it may be paused, not idle). */
 /*
  * Its EVS_CONN_* state, as netlink and /proc show it: derived here only,
  * from the flags, so that the two never disagree.
@@ -283,6 +288,7 @@ static inline u8 evs_conn_state(const struct evs_conn *conn)
 	return EVS_CONN_OPEN;
 }
 
+/* Since bytes last arrived from it (it may be paused, not idle). */
 static inline u64 evs_conn_idle_ms(const struct evs_conn *conn)
 {
 	return jiffies64_to_msecs(get_jiffies_64() - READ_ONCE(conn->last_rx));

@@ -39,6 +39,7 @@ static inline const char *evs_counter_name(int attr)
 	case EVS_STATS_A_POOL_FAILS:	return "pool_fails";
 	case EVS_STATS_A_TRUNCATED:	return "truncated";
 	case EVS_STATS_A_NOMEM_RETRIES:	return "nomem_retries";
+	case EVS_STATS_A_EARLY_BUFFERS:	return "early_buffers";
 	default:			return NULL;
 	}
 }

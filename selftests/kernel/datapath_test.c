@@ -516,18 +516,76 @@ TEST_F(dp, urgent_bytes_do_not_use_up_the_connection_limit)
 }
 
 /*
+ * Bytes waiting in the receive queues of the server's connections on
+ * @port (rcv_nxt - copied_seq, the rx_queue of /proc/net/tcp), in *@bytes;
+ * returns how many connections there are, or -errno.
+ */
+static int server_queued(uint16_t port, unsigned long *bytes)
+{
+	FILE *f = fopen("/proc/net/tcp", "re");
+	char line[256];
+	int n = 0;
+
+	*bytes = 0;
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int lport, state;
+		unsigned long tx, rx;
+
+		if (sscanf(line, " %*u: %*x:%x %*x:%*x %x %lx:%lx", &lport,
+			   &state, &tx, &rx) != 4)
+			continue;
+		if (lport != port || state != 1)	/* TCP_ESTABLISHED */
+			continue;
+		*bytes += rx;
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Waits until @n connections on @port hold @bytes unread in all. */
+static int wait_server_queued(uint16_t port, int n, unsigned long bytes)
+{
+	uint64_t end = evs_test_now_ms() + TMO;
+	unsigned long queued;
+
+	while (server_queued(port, &queued) != n || queued != bytes) {
+		if (evs_test_now_ms() >= end) {
+			fprintf(stderr, "# %lu bytes queued, not %lu\n", queued,
+				bytes);
+			return -ETIMEDOUT;
+		}
+		poll(NULL, 0, 10);
+	}
+	return 0;
+}
+
+#define STALL_LEN 40000		/* more than a 16 KiB tcp_rmem can buffer */
+
+/*
  * @n clients that each send a header and part of its payload, then
- * stall: each holds one event of the pool while it waits for the rest.
- * Returns once the pool counts all @n in flight.
+ * stall.  A payload is taken only once the socket holds all of it, but
+ * this namespace caps socket buffers (tcp_rmem) below STALL_LEN: so each
+ * staller gets its buffer early and holds one event of the pool while it
+ * waits for the rest.  Returns once the pool counts all @n in flight.
  */
 static int stallers(struct evs_nl *nl, uint16_t port, int *fd, int n)
 {
-	unsigned char f[EVS_WIRE_HDR_LEN + 100];
+	struct evs_frame h = {
+		.magic = EVS_WIRE_MAGIC, .version = EVS_WIRE_VERSION,
+		.length = STALL_LEN, .topic = 16, .priority = EVS_PRIO_TX,
+	};
+	unsigned char f[EVS_WIRE_HDR_LEN + 10] = {};
 	uint64_t end = evs_test_now_ms() + TMO;
 	struct evs_gauges g;
 	int i;
 
-	evs_test_frame(f, 0, 16, EVS_PRIO_TX, 0, 100);
+	if (evs_test_sysctl("/proc/sys/net/ipv4/tcp_rmem", "4096 16384 16384") ||
+	    evs_test_config(nl, EVS_CFG_A_MAX_PAYLOAD, 65536))
+		return -1;
+	evs_frame_encode(f, &h);
 	for (i = 0; i < n; i++) {
 		fd[i] = evs_test_connect(AF_INET, port);
 		if (fd[i] < 0 || evs_test_write(fd[i], f, EVS_WIRE_HDR_LEN + 10))
@@ -538,10 +596,87 @@ static int stallers(struct evs_nl *nl, uint16_t port, int *fd, int n)
 			return -1;
 		if (g.values[EVS_GAUGE_A_INFLIGHT - EVS_GAUGE_A_FIRST] ==
 		    (uint64_t)n)
-			return 0;
+			return evs_test_counter(nl, EVS_STATS_A_EARLY_BUFFERS) ==
+			       (uint64_t)n ? 0 : -1;
 		poll(NULL, 0, 10);
 	} while (evs_test_now_ms() < end);
 	return -ETIMEDOUT;
+}
+
+/*
+ * A header and part of a 64 KiB payload, then nothing: the module reads
+ * the header, leaves the payload in the socket and takes no buffer until
+ * the rest is there (once, each such client held a 64 KiB event, on a
+ * 128 KiB slab, for as long as it stalled).  Then the rest comes, and
+ * every frame is stored and acked.
+ */
+TEST_F(dp, a_stalled_frame_holds_no_buffer)
+{
+	enum { N = 32, PART = 1000, LEN = 65536 };
+	unsigned char *f = self->buf;
+	struct evs_gauges g;
+	int fd[N], i;
+
+	ASSERT_EQ(0, evs_test_config(&self->nl, EVS_CFG_A_MAX_PAYLOAD, LEN));
+	evs_test_frame(f, EVS_WIRE_F_ACK_REQ, 30, EVS_PRIO_TX, 7, LEN);
+	for (i = 0; i < N; i++) {
+		fd[i] = evs_test_connect(AF_INET, self->port);
+		ASSERT_LE(0, fd[i]);
+		ASSERT_EQ(0, evs_test_write(fd[i], f, EVS_WIRE_HDR_LEN + PART));
+	}
+	/* Each header read, each payload left where it is. */
+	ASSERT_EQ(0, evs_test_get_gauges(&self->nl, &g));
+	ASSERT_EQ(0, wait_server_queued(self->port, N, N * PART))
+		TH_LOG("early_buffers %llu, inflight %llu",
+		       (unsigned long long)evs_test_counter(&self->nl,
+					EVS_STATS_A_EARLY_BUFFERS),
+		       (unsigned long long)g.values[EVS_GAUGE_A_INFLIGHT -
+						    EVS_GAUGE_A_FIRST]);
+	ASSERT_EQ(0, evs_test_get_gauges(&self->nl, &g));
+	EXPECT_EQ(0, g.values[EVS_GAUGE_A_INFLIGHT - EVS_GAUGE_A_FIRST]);
+	EXPECT_EQ(0, evs_test_counter(&self->nl, EVS_STATS_A_EARLY_BUFFERS));
+	EXPECT_EQ(0, evs_test_counter(&self->nl, EVS_STATS_A_POOL_FAILS));
+
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(0, evs_test_write(fd[i], f + EVS_WIRE_HDR_LEN + PART,
+					    LEN - PART));
+		EXPECT_EQ(0, evs_test_wait_ack(fd[i], 7, TMO));
+	}
+	EXPECT_EQ(N, evs_test_stored(&self->nl, 30));
+	EXPECT_EQ(0, evs_test_counter(&self->nl, EVS_STATS_A_EARLY_BUFFERS));
+	for (i = 0; i < N; i++)
+		close(fd[i]);
+}
+
+/*
+ * A payload trickling in slower than the idle timeout allows for the
+ * whole frame: bytes that arrive are progress, even left unread in the
+ * socket, so the connection is not closed as idle.
+ */
+TEST_F(dp, a_trickled_payload_is_not_idle)
+{
+	enum { LEN = 4000, SLOW = 40 };
+	unsigned char *f = self->buf;
+	size_t off;
+	int fd, i;
+
+	ASSERT_EQ(0, evs_test_config(&self->nl, EVS_CFG_A_IDLE_TIMEOUT, 1));
+	evs_test_frame(f, EVS_WIRE_F_ACK_REQ, 31, EVS_PRIO_TX, 3, LEN);
+	fd = evs_test_connect(AF_INET, self->port);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, evs_test_write(fd, f, EVS_WIRE_HDR_LEN));
+	off = EVS_WIRE_HDR_LEN;
+	/* One byte each 100 ms: 4 s in all, against a 1 s idle timeout. */
+	for (i = 0; i < SLOW; i++, off++) {
+		ASSERT_EQ(0, evs_test_write(fd, f + off, 1));
+		poll(NULL, 0, 100);
+	}
+	ASSERT_EQ(0, evs_test_write(fd, f + off,
+				    EVS_WIRE_HDR_LEN + LEN - off));
+	EXPECT_EQ(0, evs_test_wait_ack(fd, 3, TMO));
+	EXPECT_EQ(1, evs_test_stored(&self->nl, 31));
+	EXPECT_EQ(0, evs_test_counter(&self->nl, EVS_STATS_A_CONN_CLOSED));
+	close(fd);
 }
 
 /*

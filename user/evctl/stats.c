@@ -102,6 +102,7 @@ static const char *counter_unit(unsigned int i)
 {
 	switch (EVS_STATS_A_FIRST_COUNTER + i) {
 	case EVS_STATS_A_FRAMES:
+	case EVS_STATS_A_EARLY_BUFFERS:
 	case EVS_STATS_A_STORED:
 	case EVS_STATS_A_EVICTED:
 	case EVS_STATS_A_ENQ_RT ... EVS_STATS_A_DONE_BATCH:

@@ -236,6 +236,9 @@ enum evs_stats_attr {
 	EVS_STATS_A_NOMEM_RETRIES,	/* retries of readers paused for lack
 					 * of memory, each after a delay
 					 */
+	EVS_STATS_A_EARLY_BUFFERS,	/* frames given their buffer before
+					 * the socket held all their payload
+					 */
 
 	__EVS_STATS_A_MAX,
 };
