@@ -434,7 +434,8 @@ static void evs_conn_eof(struct evs_conn *conn)
 		/* A frame cut short was never accepted: nothing to keep. */
 		evs_stats_inc(conn->en, EVS_STATS_A_TRUNCATED);
 		if (conn->cur) {
-			evs_events_landed(conn->en, 1);
+			evs_events_landed(conn->en, 1,
+					  evs_event_cost(conn->cur));
 			evs_event_free(conn->cur);
 			conn->cur = NULL;
 			/* Room that no consumer run will announce. */
@@ -909,9 +910,11 @@ static void evs_conn_close_work(struct work_struct *work)
 	 * ended inside a frame, as far as the counters go.
 	 */
 	if (conn->cur || conn->ready) {
+		struct evs_event *ev = conn->cur ?: conn->ready;
+
 		evs_stats_inc(en, EVS_STATS_A_TRUNCATED);
-		evs_events_landed(en, 1);
-		evs_event_free(conn->cur ?: conn->ready);
+		evs_events_landed(en, 1, evs_event_cost(ev));
+		evs_event_free(ev);
 		conn->cur = NULL;
 		conn->ready = NULL;
 		evs_maybe_resume(en, false);

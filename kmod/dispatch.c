@@ -249,7 +249,7 @@ void evs_rings_drain(struct evs_net *en)
 			cancel_work_sync(&rw->work);
 			while ((ev = evs_ring_pop(rw->ring))) {
 				evs_conn_put(ev->conn);
-				evs_events_landed(en, 1);
+				evs_events_landed(en, 1, evs_event_cost(ev));
 				evs_event_free(ev);
 			}
 		}

@@ -122,10 +122,15 @@ int evs_pool_init(void);
 void evs_pool_exit(void);
 struct evs_event *evs_event_alloc(struct evs_net *en, u32 len);
 void evs_event_free(struct evs_event *ev);
-/* Events left the in-flight count (stored, or dropped at teardown). */
-void evs_events_landed(struct evs_net *en, unsigned int n);
+/*
+ * @n events left the in-flight count (stored, or dropped at teardown),
+ * @bytes their evs_event_cost().
+ */
+void evs_events_landed(struct evs_net *en, unsigned int n, unsigned long bytes);
 /* What an event costs in memory: the store charges this. */
 u32 evs_event_cost(const struct evs_event *ev);
+/* What an event of @len payload bytes costs. */
+u32 evs_class_cost(u32 len);
 
 /* ---- rings and consumers (dispatch.c) ---- */
 
@@ -378,6 +383,7 @@ struct evs_net {
 	/* Pool accounting (pool.c). */
 	atomic_t inflight;
 	atomic_t inflight_high;
+	atomic_long_t inflight_mem;	/* their evs_event_cost() */
 	/*
 	 * ms of the last retry of readers short of memory, 0: none; set
 	 * under paused_lock.  Next to inflight, whose line every allocation
@@ -418,11 +424,15 @@ void evs_memcg_take(struct evs_net *en);
  * Flags for the sleeping allocations made on behalf of @en's clients,
  * between set_active_memcg(en->memcg) and its undoing.  At the cgroup's
  * limit they fail rather than wake the cgroup's OOM killer: each caller
- * has a way to do without (refuse, pause, evict).
+ * has a way to do without (refuse, pause, evict), and counts it, so the
+ * failure is no news for the kernel log either (kvmalloc()'s vmalloc
+ * fallback would warn).
  */
 static inline gfp_t evs_gfp(const struct evs_net *en)
 {
-	return en->memcg ? GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL : GFP_KERNEL;
+	return en->memcg ?
+	       GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN :
+	       GFP_KERNEL;
 }
 
 extern unsigned int evs_net_id;
@@ -453,6 +463,14 @@ void evs_stats_read_latency(struct evs_net *en,
 			    u64 out[EVS_PRIO_NR][EVS_LAT_BUCKETS]);
 void evs_stats_reset(struct evs_net *en);
 void evs_gauges_read(struct evs_net *en, u64 out[EVS_NR_GAUGES]);
+
+/* ---- memory budget (budget.c) ---- */
+
+struct evs_mem {
+	u64 inflight, store, conns, rings, other, used, budget;
+};
+
+void evs_mem_read(struct evs_net *en, struct evs_mem *m);
 
 /*
  * Adds @n to counter @attr (an EVS_STATS_A_* counter) of this CPU.  Safe

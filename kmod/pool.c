@@ -190,6 +190,7 @@ struct evs_event *evs_event_alloc(struct evs_net *en, u32 len)
 	ev->cls = cls;
 	ev->charged = !!en->memcg;
 	ev->len = len;
+	atomic_long_add(evs_event_cost(ev), &en->inflight_mem);
 	return ev;
 fail:
 	atomic_dec(&en->inflight);
@@ -197,8 +198,9 @@ fail:
 	return ERR_PTR(err);
 }
 
-void evs_events_landed(struct evs_net *en, unsigned int n)
+void evs_events_landed(struct evs_net *en, unsigned int n, unsigned long bytes)
 {
+	atomic_long_sub(bytes, &en->inflight_mem);
 	atomic_sub(n, &en->inflight);
 }
 
@@ -215,11 +217,21 @@ void evs_event_free(struct evs_event *ev)
 }
 
 /* Its objects as the slab allocator lays them out (SLAB_HWCACHE_ALIGN). */
+static u32 evs_cost_of_class(unsigned int cls)
+{
+	u32 size = evs_class_size[cls];
+
+	if (evs_class_inline(cls))
+		return size;
+	return size + ALIGN(sizeof(struct evs_event), cache_line_size());
+}
+
 u32 evs_event_cost(const struct evs_event *ev)
 {
-	u32 size = evs_class_size[ev->cls];
+	return evs_cost_of_class(ev->cls);
+}
 
-	if (evs_class_inline(ev->cls))
-		return size;
-	return size + ALIGN(sizeof(*ev), cache_line_size());
+u32 evs_class_cost(u32 len)
+{
+	return evs_cost_of_class(evs_class_of(len));
 }

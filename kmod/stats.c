@@ -132,6 +132,7 @@ void evs_gauges_read(struct evs_net *en, u64 out[EVS_NR_GAUGES])
 {
 #define G(attr) out[(attr) - EVS_GAUGE_A_FIRST]
 	struct evs_conn *conn;
+	struct evs_mem mem;
 	u64 paused = 0;
 
 	mutex_lock(&en->lock);
@@ -149,5 +150,12 @@ void evs_gauges_read(struct evs_net *en, u64 out[EVS_NR_GAUGES])
 	G(EVS_GAUGE_A_STORE_EVENTS) = en->store.events;
 	G(EVS_GAUGE_A_STORE_BYTES) = en->store.bytes;
 	spin_unlock(&en->store.lock);
+	evs_mem_read(en, &mem);
+	G(EVS_GAUGE_A_MEM_INFLIGHT) = mem.inflight;
+	G(EVS_GAUGE_A_MEM_CONNS) = mem.conns;
+	G(EVS_GAUGE_A_MEM_RINGS) = mem.rings;
+	G(EVS_GAUGE_A_MEM_OTHER) = mem.other;
+	G(EVS_GAUGE_A_MEM_USED) = mem.used;
+	G(EVS_GAUGE_A_MEM_BUDGET) = mem.budget;
 #undef G
 }

@@ -210,15 +210,19 @@ void evs_store_add(struct evs_net *en, struct evs_event **evs, unsigned int n)
 	gfp_t gfp = evs_gfp(en);
 	LIST_HEAD(evicted);
 	LIST_HEAD(dead);
+	unsigned long bytes = 0;
 	u64 nevicted = 0;
 	unsigned int i;
 
 	/* The indexes belong to the namespace's clients like the events. */
 	old_memcg = set_active_memcg(en->memcg);
 	/* Topics first: making one sleeps. */
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		t[i] = i && evs[i]->topic == evs[i - 1]->topic ? t[i - 1] :
 			evs_topic_get(st, evs[i]->topic, gfp);
+		/* Read now: once stored, another consumer may evict it. */
+		bytes += evs_event_cost(evs[i]);
+	}
 
 	spin_lock(&st->lock);
 	for (i = 0; i < n; i++) {
@@ -245,7 +249,7 @@ void evs_store_add(struct evs_net *en, struct evs_event **evs, unsigned int n)
 	spin_unlock(&st->lock);
 	set_active_memcg(old_memcg);
 
-	evs_events_landed(en, n);
+	evs_events_landed(en, n, bytes);
 	evs_stats_add(en, EVS_STATS_A_STORED, n);
 	evs_store_drop(en, &evicted, nevicted, &dead);
 }

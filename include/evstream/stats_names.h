@@ -57,6 +57,12 @@ static inline const char *evs_gauge_name(int attr)
 	case EVS_GAUGE_A_INFLIGHT_HIGH:	return "inflight_high";
 	case EVS_GAUGE_A_STORE_EVENTS:	return "store_events";
 	case EVS_GAUGE_A_STORE_BYTES:	return "store_bytes";
+	case EVS_GAUGE_A_MEM_INFLIGHT:	return "mem_inflight";
+	case EVS_GAUGE_A_MEM_CONNS:	return "mem_conns";
+	case EVS_GAUGE_A_MEM_RINGS:	return "mem_rings";
+	case EVS_GAUGE_A_MEM_OTHER:	return "mem_other";
+	case EVS_GAUGE_A_MEM_USED:	return "mem_used";
+	case EVS_GAUGE_A_MEM_BUDGET:	return "mem_budget";
 	default:			return NULL;
 	}
 }

@@ -133,7 +133,11 @@ static bool counter_is_size(unsigned int i)
 
 static bool gauge_is_size(unsigned int i)
 {
-	return EVS_GAUGE_A_FIRST + i == EVS_GAUGE_A_STORE_BYTES;
+	int attr = EVS_GAUGE_A_FIRST + i;
+
+	return attr == EVS_GAUGE_A_STORE_BYTES ||
+	       (attr >= EVS_GAUGE_A_MEM_INFLIGHT &&
+		attr <= EVS_GAUGE_A_MEM_BUDGET);
 }
 
 /* A value in text: a size in KiB, MiB, ..., anything else as it is. */

@@ -223,7 +223,7 @@ run "stats" 0 "" "$FAKE" stats
 grep -qE '^frames +6$' "$tmp/out" || { echo "not ok - stats line"; fails=$((fails + 1)); }
 # 23 counters, a blank line, 7 gauges, a blank line, the latency title,
 # its header and 3 priorities.
-[ "$(wc -l <"$tmp/out")" -eq 38 ] || { echo "not ok - stats lines"; fails=$((fails + 1)); }
+[ "$(wc -l <"$tmp/out")" -eq 45 ] || { echo "not ok - stats lines"; fails=$((fails + 1)); }
 stdout_has "stats gauge" '^store_bytes +108 B$'
 stdout_has "stats bytes as a size" '^bytes +1\.0 TiB$'
 stdout_has "stats latency title" '^latency, parsed to stored \(upper bounds of log2 buckets\):$'
@@ -233,8 +233,8 @@ stdout_has "stats latency empty" '^transactional +0 +- +- +-$'
 stdout_has "stats latency open bucket" '^batch +1 +inf +inf +inf$'
 run "st sh" 0 "" "$FAKE" st sh
 run "-j stats" 0 "" "$FAKE" -j stats
-json "-j stats keys" '.version == "0.1.0-fake" and .counters.frames == 6 and (.counters | length) == 24'
-json "-j stats gauges" '(.gauges | length) == 7 and .gauges.listeners == 102 and .gauges.store_bytes == 108'
+json "-j stats keys" '.version == "0.1.0-fake" and .counters.frames == 6 and (.counters | length) == 25'
+json "-j stats gauges" '(.gauges | length) == 13 and .gauges.listeners == 102 and .gauges.store_bytes == 108'
 json "-j stats latency" '(.latency | length) == 3 and .latency[0] == {prio: "realtime", events: 1000, p50_us: 2.048, p99_us: 8.192, p999_us: 2097.152, buckets: [0,0,0,0,0,0,0,0,0,0,500,0,490,0,0,0,0,0,0,0,9,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0]}'
 json "-j stats latency null" '.latency[1].events == 0 and .latency[1].p50_us == null and .latency[2].prio == "batch" and .latency[2].p999_us == null'
 run "-p stats" 0 "" "$FAKE" --pretty stats
@@ -392,7 +392,7 @@ GET_STATS"
 if grep -q "$(printf '\033')" "$tmp/out"; then echo "not ok - stats -w: no escapes into a file"; fails=$((fails + 1)); else echo "ok - stats -w: no escapes into a file"; fi
 run "stats -w -j --count 2" 0 "" "$FAKE" stats --watch=0.1 --count=2 -j
 [ "$(wc -l <"$tmp/out")" -eq 2 ] || { echo "not ok - stats -w -j: one line per frame"; fails=$((fails + 1)); }
-if jq -se 'length == 2 and (.[0] | keys) == ["counters", "deltas", "gauges", "interval_s", "rates"] and .[0].deltas == null and .[0].rates == null and .[0].interval_s == null and .[0].counters.frames == 6 and (.[1] | keys) == ["counters", "deltas", "gauges", "interval_s", "rates"] and .[1].counters.frames == 26 and .[1].deltas.frames == 20 and .[1].deltas.bytes == 1572864 and (.[1].deltas | length) == 24 and .[1].rates.frames > 0 and .[1].rates.frames <= 220 and .[1].interval_s >= 0.09 and .[1].interval_s < 5 and .[1].gauges.conns == 103' "$tmp/out" >/dev/null; then
+if jq -se 'length == 2 and (.[0] | keys) == ["counters", "deltas", "gauges", "interval_s", "rates"] and .[0].deltas == null and .[0].rates == null and .[0].interval_s == null and .[0].counters.frames == 6 and (.[1] | keys) == ["counters", "deltas", "gauges", "interval_s", "rates"] and .[1].counters.frames == 26 and .[1].deltas.frames == 20 and .[1].deltas.bytes == 1572864 and (.[1].deltas | length) == 25 and .[1].rates.frames > 0 and .[1].rates.frames <= 220 and .[1].interval_s >= 0.09 and .[1].interval_s < 5 and .[1].gauges.conns == 103' "$tmp/out" >/dev/null; then
 	echo "ok - stats -w -j keys"
 else
 	echo "not ok - stats -w -j keys"; echo "#  $(cat "$tmp/out")"; fails=$((fails + 1))
@@ -453,7 +453,7 @@ route-add topic 7 prio realtime
 route-del topic 7
 config max-payload 4096 pool-limit 65536 pressure 80 ring-size 1024 store-limit 68719476736 conn-limit 1024 batch 64 idle-timeout 300 ack-delay 200
 proto-error conn 1099511627776 peer [2001:db8::1]:40001 kind magic client-seq 7 message "bad \"magic\"\x0a"
-rate interval-ms 500 frames 1200 bytes 76800 listeners 102 conns 103 paused 104 inflight 105 inflight-high 106 store-events 107 store-bytes 108
+rate interval-ms 500 frames 1200 bytes 76800 listeners 102 conns 103 paused 104 inflight 105 inflight-high 106 store-events 107 store-bytes 108 mem-inflight 109 mem-conns 110 mem-rings 111 mem-other 112 mem-used 113 mem-budget 114
 conn-close id 1099511627776 peer [2001:db8::1]:40001 local-port 7001 state draining events 1099511627776 bytes 18446744073709551615 paused yes acked 4294967295 inflight 0 idle-ms 90061000 reason error
 listen-del address 127.0.0.1:7000 accepted 3 conns 0
 unknown cmd 200
@@ -478,7 +478,7 @@ if jq -se '
 	(.[4] | del(.time)) == {event: "config", max_payload: 4096, pool_limit: 65536, pressure: 80, ring_size: 1024, store_limit: 68719476736, conn_limit: 1024, batch: 64, idle_timeout: 300, ack_delay: 200} and
 	(.[5] | del(.time)) == {event: "proto-error", conn: 1099511627776, family: "inet6", peer: "2001:db8::1", peer_port: 40001, kind: "magic", client_seq: 7, message: "bad \"magic\"\n"} and
 	(.[6] | keys) == ["deltas", "event", "gauges", "interval_ms", "rates", "time"] and
-	.[6].interval_ms == 500 and .[6].deltas.frames == 1200 and .[6].deltas.acks == 0 and (.[6].deltas | length) == 24 and
+	.[6].interval_ms == 500 and .[6].deltas.frames == 1200 and .[6].deltas.acks == 0 and (.[6].deltas | length) == 25 and
 	.[6].rates.frames == 2400 and .[6].rates.bytes == 153600 and .[6].gauges.conns == 103 and
 	.[7].event == "conn-close" and .[7].reason == "error" and .[7].id == 1099511627776 and .[7].family == "inet6" and .[7].bytes == 18446744073709551615 and
 	(.[8] | del(.time)) == {event: "listen-del", family: "inet", address: "127.0.0.1", port: 7000, accepted: 3, conns: 0} and
@@ -521,9 +521,9 @@ unset EVS_FAKE_TRACE
 
 EVS_FAKE=partial
 run "partial stats" 0 "" "$FAKE" -j stats
-json "partial stats keys" '(.counters | length) == 12 and (.counters | has("bytes") | not) and .gauges == {} and .latency == []'
+json "partial stats keys" '(.counters | length) == 13 and (.counters | has("bytes") | not) and .gauges == {} and .latency == []'
 run "partial stats text" 0 "" "$FAKE" stats
-[ "$(wc -l <"$tmp/out")" -eq 12 ] || { echo "not ok - partial stats lines"; fails=$((fails + 1)); }
+[ "$(wc -l <"$tmp/out")" -eq 13 ] || { echo "not ok - partial stats lines"; fails=$((fails + 1)); }
 run "partial config" 0 "" "$FAKE" -j config
 json "partial config keys" '(. | length) == 6 and (. | has("conn_limit") | not)'
 run "partial conn: no idle time" 0 "" "$FAKE" -j conn

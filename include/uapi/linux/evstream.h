@@ -257,6 +257,20 @@ enum evs_gauge_attr {
 	EVS_GAUGE_A_INFLIGHT_HIGH,	/* highest INFLIGHT since load */
 	EVS_GAUGE_A_STORE_EVENTS,	/* events in the topic stores */
 	EVS_GAUGE_A_STORE_BYTES,	/* bytes charged to the store limit */
+	/*
+	 * Kernel memory the module holds for the namespace, bytes, as its
+	 * objects take it; see docs/security.md ("Memory budget").
+	 */
+	EVS_GAUGE_A_MEM_INFLIGHT,	/* events in flight */
+	EVS_GAUGE_A_MEM_CONNS,		/* connections and their windows */
+	EVS_GAUGE_A_MEM_RINGS,		/* the per-CPU rings */
+	EVS_GAUGE_A_MEM_OTHER,		/* topics, listeners, routes */
+	EVS_GAUGE_A_MEM_USED,		/* all of it: the above and
+					 * STORE_BYTES
+					 */
+	EVS_GAUGE_A_MEM_BUDGET,		/* the most MEM_USED can reach
+					 * under the current settings
+					 */
 
 	__EVS_GAUGE_A_MAX,
 };
