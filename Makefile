@@ -182,10 +182,12 @@ initramfs: $(KO) $(FAULT_KO) $(TOOLS) kselftests
 # run them long); the guest gets these as environment variables.
 VM_CHECK_ENV ?= EVS_FUZZ_SECS=15 EVS_STRESS_QUICK=1
 
-# Fails when the guest does not finish or any test says "not ok".
+# Fails when the guest does not finish or any test says "not ok".  The
+# console log and results go to $(KOUT)/$(VM_OUT).
+VM_OUT ?= check
 vm-check: initramfs
 	@EVS_VM_APPEND="$(VM_CHECK_ENV) $(EVS_VM_APPEND)" selftests/vm/run.sh \
-		$(KREL) $(KOUT)/initramfs.cpio.gz check $(KOUT)/check
+		$(KREL) $(KOUT)/initramfs.cpio.gz check $(KOUT)/$(VM_OUT)
 
 vm-shell: initramfs
 	selftests/vm/run.sh $(KREL) $(KOUT)/initramfs.cpio.gz shell $(KOUT)/shell

@@ -65,6 +65,12 @@ for k in $kernels; do
 		warning_free $MAKE -s KVER="$k" W=1 C=1 fault-module
 	# Same flags: the VM run reuses what the steps above built.
 	stage "VM kselftests on $k" $MAKE -s KVER="$k" W=1 C=1 vm-check
+	# Slab debugging pads every object: the memory the cgroup sees
+	# matches what the module counts only on the kernel as shipped.
+	stage "VM memory budget on $k, without slab debugging" \
+		$MAKE -s KVER="$k" W=1 C=1 VM_OUT=check-nodebug \
+		KSELFTESTS=build/kselftest/memcg_test \
+		EVS_VM_APPEND="slub_debug=-" vm-check
 done
 
 pass=$(grep -cE '^(# )*ok ' "$tap")

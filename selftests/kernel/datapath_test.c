@@ -515,53 +515,6 @@ TEST_F(dp, urgent_bytes_do_not_use_up_the_connection_limit)
 	close(fd);
 }
 
-/*
- * Bytes waiting in the receive queues of the server's connections on
- * @port (rcv_nxt - copied_seq, the rx_queue of /proc/net/tcp), in *@bytes;
- * returns how many connections there are, or -errno.
- */
-static int server_queued(uint16_t port, unsigned long *bytes)
-{
-	FILE *f = fopen("/proc/net/tcp", "re");
-	char line[256];
-	int n = 0;
-
-	*bytes = 0;
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned int lport, state;
-		unsigned long tx, rx;
-
-		if (sscanf(line, " %*u: %*x:%x %*x:%*x %x %lx:%lx", &lport,
-			   &state, &tx, &rx) != 4)
-			continue;
-		if (lport != port || state != 1)	/* TCP_ESTABLISHED */
-			continue;
-		*bytes += rx;
-		n++;
-	}
-	fclose(f);
-	return n;
-}
-
-/* Waits until @n connections on @port hold @bytes unread in all. */
-static int wait_server_queued(uint16_t port, int n, unsigned long bytes)
-{
-	uint64_t end = evs_test_now_ms() + TMO;
-	unsigned long queued;
-
-	while (server_queued(port, &queued) != n || queued != bytes) {
-		if (evs_test_now_ms() >= end) {
-			fprintf(stderr, "# %lu bytes queued, not %lu\n", queued,
-				bytes);
-			return -ETIMEDOUT;
-		}
-		poll(NULL, 0, 10);
-	}
-	return 0;
-}
-
 #define STALL_LEN 40000		/* more than a 16 KiB tcp_rmem can buffer */
 
 /*
@@ -626,7 +579,7 @@ TEST_F(dp, a_stalled_frame_holds_no_buffer)
 	}
 	/* Each header read, each payload left where it is. */
 	ASSERT_EQ(0, evs_test_get_gauges(&self->nl, &g));
-	ASSERT_EQ(0, wait_server_queued(self->port, N, N * PART))
+	ASSERT_EQ(0, evs_test_wait_server_queued(self->port, N, N * PART, TMO))
 		TH_LOG("early_buffers %llu, inflight %llu",
 		       (unsigned long long)evs_test_counter(&self->nl,
 					EVS_STATS_A_EARLY_BUFFERS),

@@ -649,4 +649,52 @@ static inline int evs_test_sysctl(const char *path, const char *val)
 	return err;
 }
 
+/*
+ * Bytes waiting in the receive queues of the server's connections on
+ * @port (rcv_nxt - copied_seq, the rx_queue of /proc/net/tcp), in *@bytes;
+ * returns how many connections there are, or -errno.
+ */
+static inline int evs_test_server_queued(uint16_t port, unsigned long *bytes)
+{
+	FILE *f = fopen("/proc/net/tcp", "re");
+	char line[256];
+	int n = 0;
+
+	*bytes = 0;
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int lport, state;
+		unsigned long tx, rx;
+
+		if (sscanf(line, " %*u: %*x:%x %*x:%*x %x %lx:%lx", &lport,
+			   &state, &tx, &rx) != 4)
+			continue;
+		if (lport != port || state != 1)	/* TCP_ESTABLISHED */
+			continue;
+		*bytes += rx;
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Waits until @n connections on @port hold @bytes unread in all. */
+static inline int evs_test_wait_server_queued(uint16_t port, int n,
+					      unsigned long bytes, int ms)
+{
+	uint64_t end = evs_test_now_ms() + ms;
+	unsigned long queued;
+
+	while (evs_test_server_queued(port, &queued) != n || queued != bytes) {
+		if (evs_test_now_ms() >= end) {
+			fprintf(stderr, "# %lu bytes queued, not %lu\n", queued,
+				bytes);
+			return -ETIMEDOUT;
+		}
+		poll(NULL, 0, 10);
+	}
+	return 0;
+}
+
 #endif /* _EVS_TEST_H */

@@ -165,6 +165,8 @@ FIXTURE(memcg) {
 	struct evs_nl nl;
 	uint16_t port;
 	uint64_t base;		/* memory.current with the listener up */
+	uint64_t base_used;	/* mem_used then: the listener, the rings */
+	uint64_t base_kernel;	/* memory.stat kernel then */
 };
 
 /*
@@ -191,6 +193,9 @@ FIXTURE_SETUP(memcg)
 	ASSERT_EQ(0, cg_enter(CG_ROOT));
 	self->base = cg_value(self->cg, "memory.current");
 	ASSERT_NE(~0ULL, self->base);
+	self->base_used = gauge(&self->nl, EVS_GAUGE_A_MEM_USED);
+	ASSERT_NE(~0ULL, self->base_used);
+	self->base_kernel = cg_key(self->cg, "memory.stat", "kernel");
 }
 
 FIXTURE_TEARDOWN(memcg)
@@ -468,6 +473,252 @@ TEST_F_TIMEOUT(memcg, unprivileged_owner_stays_within_memory_max, TEST_TMO)
 	if (!self->cg[0])
 		SKIP(return, "no memory cgroup");
 	container_at_memory_max(_metadata, self->cg, true);
+}
+
+/* ---- The memory budget against hostile clients ---- */
+
+/* Settings small enough that the budget means something. */
+#define B_POOL		64
+#define B_STORE		(1 << 20)
+#define B_CONNS		64
+#define B_PAYLOAD	65536
+
+static int tight(struct evs_nl *nl)
+{
+	return evs_test_config(nl, EVS_CFG_A_POOL_LIMIT, B_POOL) ?:
+	       evs_test_config(nl, EVS_CFG_A_STORE_LIMIT, B_STORE) ?:
+	       evs_test_config(nl, EVS_CFG_A_CONN_LIMIT, B_CONNS) ?:
+	       evs_test_config(nl, EVS_CFG_A_MAX_PAYLOAD, B_PAYLOAD);
+}
+
+/*
+ * The budget as docs/security.md ("Memory budget") writes it, for the
+ * settings above, one listener, no routes and rings of @rings bytes: an
+ * event of 64 KiB takes 65536 + 128 bytes, a connection 1 KiB and its
+ * 8 KiB window, a topic 41 bytes, a listener 256.
+ */
+static uint64_t doc_budget(uint64_t rings)
+{
+	return (uint64_t)B_POOL * (65536 + 128) + B_STORE +
+	       (uint64_t)B_CONNS * (1024 + 8192) + rings +
+	       65536ULL * 41 + 256;
+}
+
+/*
+ * Slab debugging (slub_debug, on in make check's main run) pads every
+ * object with red zones and tracking, so the cgroup then sees more than
+ * the objects the module counts: true when kmalloc-8k objects are not
+ * 8 KiB.
+ */
+static bool slab_debugging(void)
+{
+	FILE *f = fopen("/proc/slabinfo", "re");
+	unsigned long act, num, size = 8192;
+	char line[512], name[64];
+
+	if (!f)
+		return true;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lu %lu %lu", name, &act, &num,
+			   &size) == 4 && !strcmp(name, "kmalloc-8k"))
+			break;
+	fclose(f);
+	return size != 8192;
+}
+
+/*
+ * The module's memory for the namespace, as the cgroup sees it: what the
+ * cgroup gained over the set-up, and what the namespace held then (its
+ * listener and rings).  Now, from the kernel memory that memory.stat
+ * counts object by object; at its highest so far, from memory.peak (where the
+ * kernel has it), which also counts the pages a CPU holds charged ahead
+ * (up to 64 per CPU): an upper bound.
+ */
+static uint64_t module_mem_now(struct _test_data_memcg *self)
+{
+	return cg_key(self->cg, "memory.stat", "kernel") - self->base_kernel +
+	       self->base_used;
+}
+
+static uint64_t module_mem_peak(struct _test_data_memcg *self)
+{
+	uint64_t v = cg_value(self->cg, "memory.peak");
+
+	if (v == ~0ULL)
+		v = cg_value(self->cg, "memory.current");
+	return v - self->base + self->base_used;
+}
+
+/*
+ * The budget the module reports is the documented one; what the module
+ * held, at its highest, is within it (even with slab debugging's
+ * padding); and without slab debugging, what it holds now is what
+ * mem_used says, within a sixteenth and 16 KiB.
+ */
+static void check_budget(struct __test_metadata *_metadata,
+			 struct _test_data_memcg *self, const char *what)
+{
+	uint64_t used = gauge(&self->nl, EVS_GAUGE_A_MEM_USED);
+	uint64_t budget = gauge(&self->nl, EVS_GAUGE_A_MEM_BUDGET);
+	uint64_t rings = gauge(&self->nl, EVS_GAUGE_A_MEM_RINGS);
+	uint64_t now = module_mem_now(self), peak = module_mem_peak(self);
+	uint64_t slack = 16 << 10;
+
+	TH_LOG("%s: the cgroup saw %llu now and %llu at most; mem_used %llu, mem_budget %llu%s",
+	       what, (unsigned long long)now, (unsigned long long)peak,
+	       (unsigned long long)used, (unsigned long long)budget,
+	       slab_debugging() ? " (slab debugging)" : "");
+	EXPECT_EQ(doc_budget(rings), budget);
+	EXPECT_LE(used, budget);
+	EXPECT_LE(peak, budget);
+	if (slab_debugging())
+		return;
+	EXPECT_LE(now, used + used / 16 + slack);
+	EXPECT_LE(used, now + now / 16 + slack);
+}
+
+/* Clients that each send a 64 KiB header and part of its payload, then stall. */
+TEST_F_TIMEOUT(memcg, budget_holds_for_stalled_frames, TEST_TMO)
+{
+	unsigned char f[EVS_WIRE_HDR_LEN + 1000] = {};
+	struct evs_frame h = {
+		.magic = EVS_WIRE_MAGIC, .version = EVS_WIRE_VERSION,
+		.length = B_PAYLOAD, .topic = 5, .priority = EVS_PRIO_TX,
+	};
+	int fd[B_CONNS], i;
+
+	if (!self->cg[0])
+		SKIP(return, "no memory cgroup");
+	ASSERT_EQ(0, tight(&self->nl));
+	evs_frame_encode(f, &h);
+	for (i = 0; i < B_CONNS; i++) {
+		fd[i] = evs_test_connect(AF_INET, self->port);
+		ASSERT_LE(0, fd[i]);
+		ASSERT_EQ(0, evs_test_write(fd[i], f, sizeof(f)));
+	}
+	ASSERT_EQ(0, evs_test_wait_server_queued(self->port, B_CONNS,
+						 B_CONNS * 1000UL, TMO));
+	EXPECT_EQ(0, gauge(&self->nl, EVS_GAUGE_A_MEM_INFLIGHT));
+	check_budget(_metadata, self, "stalled frames");
+	for (i = 0; i < B_CONNS; i++)
+		close(fd[i]);
+}
+
+/* Twice conn_limit clients, each holding its connection open. */
+TEST_F_TIMEOUT(memcg, budget_holds_at_the_connection_limit, TEST_TMO)
+{
+	int fd[2 * B_CONNS], i;
+	uint64_t rejected;
+
+	if (!self->cg[0])
+		SKIP(return, "no memory cgroup");
+	ASSERT_EQ(0, tight(&self->nl));
+	for (i = 0; i < 2 * B_CONNS; i++) {
+		fd[i] = evs_test_connect(AF_INET, self->port);
+		ASSERT_LE(0, fd[i]);
+	}
+	ASSERT_EQ(0, evs_test_wait_counter(&self->nl,
+					   EVS_STATS_A_CONN_REJECTED, B_CONNS,
+					   TMO, &rejected))
+		TH_LOG("%llu rejected", (unsigned long long)rejected);
+	EXPECT_EQ(B_CONNS, gauge(&self->nl, EVS_GAUGE_A_CONNS));
+	check_budget(_metadata, self, "connection limit");
+	for (i = 0; i < 2 * B_CONNS; i++)
+		close(fd[i]);
+}
+
+/*
+ * Clients that send 64 KiB frames, each asking for an ACK, and read
+ * none: the store keeps evicting, the pool is full, the ACKs wait.
+ */
+TEST_F_TIMEOUT(memcg, budget_holds_for_big_frames_and_ack_nonreaders,
+	       TEST_TMO)
+{
+	enum { CLIENTS = 8, FRAMES = 40 };
+	size_t frame = EVS_WIRE_HDR_LEN + B_PAYLOAD;
+	struct writer w[CLIENTS];
+	pthread_t thread[CLIENTS];
+	unsigned char *buf;
+	int i;
+
+	if (!self->cg[0])
+		SKIP(return, "no memory cgroup");
+	ASSERT_EQ(0, tight(&self->nl));
+	buf = malloc(FRAMES * frame);
+	ASSERT_NE(NULL, buf);
+	for (i = 0; i < FRAMES; i++)
+		evs_test_frame(buf + i * frame, EVS_WIRE_F_ACK_REQ, 6,
+			       EVS_PRIO_BATCH, i, B_PAYLOAD);
+	for (i = 0; i < CLIENTS; i++) {
+		w[i] = (struct writer){ .buf = buf, .len = FRAMES * frame };
+		w[i].fd = evs_test_connect(AF_INET, self->port);
+		ASSERT_LE(0, w[i].fd);
+		ASSERT_EQ(0, pthread_create(&thread[i], NULL, writer_main,
+					    &w[i]));
+	}
+	for (i = 0; i < CLIENTS; i++) {
+		pthread_join(thread[i], NULL);
+		EXPECT_EQ(0, w[i].err);
+	}
+	ASSERT_EQ(0, wait_counter_at_least(&self->nl, EVS_STATS_A_STORED,
+					   CLIENTS * FRAMES, TMO));
+	EXPECT_GE((uint64_t)B_STORE, gauge(&self->nl, EVS_GAUGE_A_STORE_BYTES));
+	check_budget(_metadata, self, "big frames, ACKs unread");
+	for (i = 0; i < CLIENTS; i++)
+		close(w[i].fd);
+	free(buf);
+}
+
+/* One event to each of many topics: indexes come and go, topics stay. */
+TEST_F_TIMEOUT(memcg, budget_holds_for_many_topics, TEST_TMO)
+{
+	enum { TOPICS = 20000, LEN = 16 };
+	size_t frame = EVS_WIRE_HDR_LEN + LEN, len = TOPICS * frame;
+	unsigned char *buf;
+	int fd, i;
+
+	if (!self->cg[0])
+		SKIP(return, "no memory cgroup");
+	ASSERT_EQ(0, tight(&self->nl));
+	buf = malloc(len);
+	ASSERT_NE(NULL, buf);
+	for (i = 0; i < TOPICS; i++)
+		evs_test_frame(buf + i * frame,
+			       i == TOPICS - 1 ? EVS_WIRE_F_ACK_REQ : 0,
+			       i, EVS_PRIO_TX, i, LEN);
+	fd = evs_test_connect(AF_INET, self->port);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, evs_test_write(fd, buf, len));
+	ASSERT_EQ(0, evs_test_wait_ack(fd, TOPICS - 1, TMO));
+	EXPECT_GE((uint64_t)B_STORE, gauge(&self->nl, EVS_GAUGE_A_STORE_BYTES));
+	check_budget(_metadata, self, "many topics");
+	close(fd);
+	free(buf);
+}
+
+/* Clients that send an urgent byte before their frames, then leave. */
+TEST_F_TIMEOUT(memcg, budget_holds_for_urgent_bytes, TEST_TMO)
+{
+	unsigned char f[EVS_WIRE_HDR_LEN + 100];
+	int i, fd;
+
+	if (!self->cg[0])
+		SKIP(return, "no memory cgroup");
+	ASSERT_EQ(0, tight(&self->nl));
+	evs_test_frame(f, EVS_WIRE_F_ACK_REQ, 7, EVS_PRIO_TX, 1, 100);
+	for (i = 0; i < 4 * B_CONNS; i++) {
+		fd = evs_test_connect(AF_INET, self->port);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(1, send(fd, "U", 1, MSG_OOB));
+		ASSERT_EQ(0, evs_test_write(fd, f, sizeof(f)));
+		ASSERT_EQ(0, evs_test_wait_ack(fd, 1, TMO));
+		close(fd);
+	}
+	/* Every one of them closed: nothing of theirs is left. */
+	ASSERT_EQ(0, wait_counter_at_least(&self->nl, EVS_STATS_A_CONN_CLOSED,
+					   4 * B_CONNS, TMO));
+	EXPECT_EQ(0, gauge(&self->nl, EVS_GAUGE_A_MEM_CONNS));
+	check_budget(_metadata, self, "urgent bytes");
 }
 
 TEST_HARNESS_MAIN
