@@ -31,6 +31,7 @@
 #include <linux/xarray.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include <net/netlink.h>
 #include <linux/evstream.h>
 #include <evstream/parser.h>
 #include <evstream/ring.h>
@@ -39,11 +40,10 @@
 #include "fault.h"
 
 struct proc_dir_entry;
-struct netlink_ext_ack;
 struct evs_conn;
 struct evs_net;
 
-/* ---- configuration (netlink.c, main.c) ---- */
+/* ---- configuration (config.c, netlink.c, main.c) ---- */
 
 /* Settings of a namespace.  Written under evs_net.lock, read anywhere. */
 struct evs_config {
@@ -74,6 +74,26 @@ struct evs_config {
 #define EVS_IDLE_TIMEOUT_MAX	86400		/* s */
 #define EVS_ACK_DELAY_MAX	1000000		/* us */
 
+/*
+ * Every setting once: X(field of struct evs_config, its netlink type, its
+ * EVS_CFG_A_ attribute, least, most, "ceil" if a namespace of another
+ * user namespace is held to a userns_ ceiling or "noceil", "pow2" if it
+ * must be a power of two or "any").  config.c makes the policy and every
+ * check from it.
+ */
+#define EVS_SETTINGS(X)							\
+	X(max_payload, U32, MAX_PAYLOAD, 0, EVS_WIRE_PAYLOAD_CAP, ceil, any)	\
+	X(pool_limit, U32, POOL_LIMIT, 1, EVS_POOL_LIMIT_MAX, ceil, any)	\
+	X(pressure, U8, PRESSURE, 1, EVS_PRESSURE_MAX, noceil, any)	\
+	X(ring_size, U32, RING_SIZE, EVS_RING_SIZE_MIN, EVS_RING_SIZE_MAX,	\
+	  ceil, pow2)							\
+	X(store_limit, U64, STORE_LIMIT, 0, EVS_STORE_LIMIT_MAX, ceil, any)	\
+	X(conn_limit, U32, CONN_LIMIT, 1, EVS_CONN_LIMIT_MAX, ceil, any)	\
+	X(batch, U32, BATCH, 1, EVS_BATCH_MAX, noceil, any)		\
+	X(idle_timeout, U32, IDLE_TIMEOUT, 0, EVS_IDLE_TIMEOUT_MAX, noceil,	\
+	  any)								\
+	X(ack_delay, U32, ACK_DELAY, 0, EVS_ACK_DELAY_MAX, noceil, any)
+
 /* The module parameters: defaults for new namespaces. */
 extern struct evs_config evs_default_config;
 
@@ -87,10 +107,27 @@ struct evs_ceiling {
 };
 
 extern struct evs_ceiling evs_userns_ceiling;
+
+struct kernel_param;
+
+extern const struct nla_policy evs_cfg_policy[EVS_CFG_A_MAX + 1];
+/* The CONFIG nest of @c into @msg. */
+int evs_config_put(struct sk_buff *msg, const struct evs_config *c);
+/* The settings @tb (parsed with evs_cfg_policy) has, into @c. */
+int evs_config_parse(struct evs_config *c, struct nlattr **tb,
+		     struct netlink_ext_ack *extack);
+/* @src into @dst, setting by setting, for readers that do not lock. */
+void evs_config_store(struct evs_config *dst, const struct evs_config *src);
 /* -EPERM if @new raises a setting of @old above its ceiling. */
 int evs_config_check_ceiling(const struct evs_config *old,
 			     const struct evs_config *new,
 			     struct netlink_ext_ack *extack);
+/* Brings @c down to the ceilings. */
+void evs_config_clamp(struct evs_config *c);
+/* -EINVAL, logged, if a setting of @c is out of its range. */
+int evs_config_check_params(const struct evs_config *c);
+/* The .set of the userns_* module parameters. */
+int evs_param_set_ceiling(const char *val, const struct kernel_param *kp);
 
 /* ---- events and pools (pool.c) ---- */
 

@@ -65,58 +65,9 @@ struct evs_ceiling evs_userns_ceiling = {
 	.conn_limit = 1024,
 };
 
-static int evs_param_set_max_payload(const char *val,
-				     const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 0, EVS_WIRE_PAYLOAD_CAP);
-}
-
-static int evs_param_set_pool_limit(const char *val,
-				    const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 1, EVS_POOL_LIMIT_MAX);
-}
-
-static int evs_param_set_conn_limit(const char *val,
-				    const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 1, EVS_CONN_LIMIT_MAX);
-}
-
-static int evs_param_set_ring_size(const char *val,
-				   const struct kernel_param *kp)
-{
-	unsigned int n;
-	int err;
-
-	err = kstrtouint(val, 0, &n);
-	if (err)
-		return err;
-	if (n < EVS_RING_SIZE_MIN || n > EVS_RING_SIZE_MAX ||
-	    !evs_ring_size_ok(n))
-		return -EINVAL;
-	WRITE_ONCE(*(unsigned int *)kp->arg, n);
-	return 0;
-}
-
-static int evs_param_set_store_limit(const char *val,
-				     const struct kernel_param *kp)
-{
-	unsigned long long n;
-	int err;
-
-	err = kstrtoull(val, 0, &n);
-	if (err)
-		return err;
-	if (n > EVS_STORE_LIMIT_MAX)
-		return -EINVAL;
-	WRITE_ONCE(*(u64 *)kp->arg, n);
-	return 0;
-}
-
 #define EVS_CEILING_OPS(name, type)					\
 static const struct kernel_param_ops evs_ceiling_##name##_ops = {	\
-	.set = evs_param_set_##name,					\
+	.set = evs_param_set_ceiling,					\
 	.get = param_get_##type,					\
 };									\
 module_param_cb(userns_##name, &evs_ceiling_##name##_ops,		\
@@ -132,90 +83,6 @@ EVS_CEILING_OPS(store_limit, ullong);
 MODULE_PARM_DESC(userns_store_limit, "most store_limit a namespace of another user namespace may set (64 MiB)");
 EVS_CEILING_OPS(conn_limit, uint);
 MODULE_PARM_DESC(userns_conn_limit, "most conn_limit a namespace of another user namespace may set (1024)");
-
-/*
- * A new namespace of another user namespace starts at the defaults, but
- * never above the ceilings: the host's root may load the module with
- * larger defaults for its own namespaces.
- */
-static void evs_config_clamp(struct evs_config *c)
-{
-	c->max_payload = min(c->max_payload,
-			     READ_ONCE(evs_userns_ceiling.max_payload));
-	c->pool_limit = min(c->pool_limit,
-			    READ_ONCE(evs_userns_ceiling.pool_limit));
-	c->ring_size = min(c->ring_size,
-			   READ_ONCE(evs_userns_ceiling.ring_size));
-	c->store_limit = min(c->store_limit,
-			     READ_ONCE(evs_userns_ceiling.store_limit));
-	c->conn_limit = min(c->conn_limit,
-			    READ_ONCE(evs_userns_ceiling.conn_limit));
-}
-
-/*
- * A setting may not be raised above its ceiling; one already above (the
- * ceiling was lowered after it was set) may stay or come down.
- */
-static bool evs_raises_above(u64 old, u64 new, u64 ceiling)
-{
-	return new > old && new > ceiling;
-}
-
-int evs_config_check_ceiling(const struct evs_config *old,
-			     const struct evs_config *new,
-			     struct netlink_ext_ack *extack)
-{
-	const struct evs_ceiling *ceil = &evs_userns_ceiling;
-
-	if (evs_raises_above(old->max_payload, new->max_payload,
-			     READ_ONCE(ceil->max_payload))) {
-		NL_SET_ERR_MSG(extack, "max_payload above its ceiling, userns_max_payload");
-		return -EPERM;
-	}
-	if (evs_raises_above(old->pool_limit, new->pool_limit,
-			     READ_ONCE(ceil->pool_limit))) {
-		NL_SET_ERR_MSG(extack, "pool_limit above its ceiling, userns_pool_limit");
-		return -EPERM;
-	}
-	if (evs_raises_above(old->ring_size, new->ring_size,
-			     READ_ONCE(ceil->ring_size))) {
-		NL_SET_ERR_MSG(extack, "ring_size above its ceiling, userns_ring_size");
-		return -EPERM;
-	}
-	if (evs_raises_above(old->store_limit, new->store_limit,
-			     READ_ONCE(ceil->store_limit))) {
-		NL_SET_ERR_MSG(extack, "store_limit above its ceiling, userns_store_limit");
-		return -EPERM;
-	}
-	if (evs_raises_above(old->conn_limit, new->conn_limit,
-			     READ_ONCE(ceil->conn_limit))) {
-		NL_SET_ERR_MSG(extack, "conn_limit above its ceiling, userns_conn_limit");
-		return -EPERM;
-	}
-	return 0;
-}
-
-/* Module parameters are not range-checked by the core: refuse to load. */
-static int __init evs_check_params(void)
-{
-	const struct evs_config *c = &evs_default_config;
-
-	if (c->max_payload > EVS_WIRE_PAYLOAD_CAP || !c->pool_limit ||
-	    c->pool_limit > EVS_POOL_LIMIT_MAX || !c->pressure ||
-	    c->pressure > EVS_PRESSURE_MAX ||
-	    c->ring_size < EVS_RING_SIZE_MIN ||
-	    c->ring_size > EVS_RING_SIZE_MAX ||
-	    !evs_ring_size_ok(c->ring_size) ||
-	    c->store_limit > EVS_STORE_LIMIT_MAX || !c->conn_limit ||
-	    c->conn_limit > EVS_CONN_LIMIT_MAX || !c->batch ||
-	    c->batch > EVS_BATCH_MAX ||
-	    c->idle_timeout > EVS_IDLE_TIMEOUT_MAX ||
-	    c->ack_delay > EVS_ACK_DELAY_MAX) {
-		pr_err("module parameter out of range\n");
-		return -EINVAL;
-	}
-	return 0;
-}
 
 /*
  * Once a second while a listener is up: the rate summary for the monitor
@@ -353,7 +220,7 @@ static int __init evs_init(void)
 {
 	int err;
 
-	err = evs_check_params();
+	err = evs_config_check_params(&evs_default_config);
 	if (err)
 		return err;
 	evs_fault_init();

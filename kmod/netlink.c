@@ -28,50 +28,6 @@ static const struct genl_multicast_group evs_mcgrps[] = {
 
 /* ---- policies ---- */
 
-static struct netlink_range_validation evs_range_payload = {
-	.min = 0, .max = EVS_WIRE_PAYLOAD_CAP,
-};
-
-static struct netlink_range_validation evs_range_pool = {
-	.min = 1, .max = EVS_POOL_LIMIT_MAX,
-};
-
-static struct netlink_range_validation evs_range_ring = {
-	.min = EVS_RING_SIZE_MIN, .max = EVS_RING_SIZE_MAX,
-};
-
-static struct netlink_range_validation evs_range_conns = {
-	.min = 1, .max = EVS_CONN_LIMIT_MAX,
-};
-
-static struct netlink_range_validation evs_range_batch = {
-	.min = 1, .max = EVS_BATCH_MAX,
-};
-
-static struct netlink_range_validation evs_range_store = {
-	.min = 0, .max = EVS_STORE_LIMIT_MAX,
-};
-
-static struct netlink_range_validation evs_range_idle = {
-	.min = 0, .max = EVS_IDLE_TIMEOUT_MAX,
-};
-
-static struct netlink_range_validation evs_range_ack_delay = {
-	.min = 0, .max = EVS_ACK_DELAY_MAX,
-};
-
-static const struct nla_policy evs_cfg_policy[EVS_CFG_A_MAX + 1] = {
-	[EVS_CFG_A_MAX_PAYLOAD] = NLA_POLICY_FULL_RANGE(NLA_U32, &evs_range_payload),
-	[EVS_CFG_A_POOL_LIMIT]	= NLA_POLICY_FULL_RANGE(NLA_U32, &evs_range_pool),
-	[EVS_CFG_A_PRESSURE]	= NLA_POLICY_RANGE(NLA_U8, 1, EVS_PRESSURE_MAX),
-	[EVS_CFG_A_RING_SIZE]	= NLA_POLICY_FULL_RANGE(NLA_U32, &evs_range_ring),
-	[EVS_CFG_A_STORE_LIMIT]	= NLA_POLICY_FULL_RANGE(NLA_U64, &evs_range_store),
-	[EVS_CFG_A_CONN_LIMIT]	= NLA_POLICY_FULL_RANGE(NLA_U32, &evs_range_conns),
-	[EVS_CFG_A_BATCH]	= NLA_POLICY_FULL_RANGE(NLA_U32, &evs_range_batch),
-	[EVS_CFG_A_IDLE_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &evs_range_idle),
-	[EVS_CFG_A_ACK_DELAY]	= NLA_POLICY_FULL_RANGE(NLA_U32, &evs_range_ack_delay),
-};
-
 /* Commands without attributes still get a policy: it refuses them all. */
 static const struct nla_policy evs_none_policy[EVS_A_MAX + 1];
 
@@ -710,26 +666,6 @@ static int evs_nl_latency_dump(struct sk_buff *skb,
 
 /* ---- configuration ---- */
 
-static int evs_put_config(struct sk_buff *msg, const struct evs_config *c)
-{
-	struct nlattr *nest = nla_nest_start(msg, EVS_A_CONFIG);
-
-	if (!nest ||
-	    nla_put_u32(msg, EVS_CFG_A_MAX_PAYLOAD, c->max_payload) ||
-	    nla_put_u32(msg, EVS_CFG_A_POOL_LIMIT, c->pool_limit) ||
-	    nla_put_u8(msg, EVS_CFG_A_PRESSURE, c->pressure) ||
-	    nla_put_u32(msg, EVS_CFG_A_RING_SIZE, c->ring_size) ||
-	    nla_put_u64_64bit(msg, EVS_CFG_A_STORE_LIMIT, c->store_limit,
-			      EVS_CFG_A_PAD) ||
-	    nla_put_u32(msg, EVS_CFG_A_CONN_LIMIT, c->conn_limit) ||
-	    nla_put_u32(msg, EVS_CFG_A_BATCH, c->batch) ||
-	    nla_put_u32(msg, EVS_CFG_A_IDLE_TIMEOUT, c->idle_timeout) ||
-	    nla_put_u32(msg, EVS_CFG_A_ACK_DELAY, c->ack_delay))
-		return -EMSGSIZE;
-	nla_nest_end(msg, nest);
-	return 0;
-}
-
 static int evs_nl_config_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct evs_net *en = evs_net(genl_info_net(info));
@@ -743,7 +679,7 @@ static int evs_nl_config_get(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&en->lock);
 	cfg = en->cfg;
 	mutex_unlock(&en->lock);
-	if (evs_put_config(msg, &cfg)) {
+	if (evs_config_put(msg, &cfg)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -769,36 +705,14 @@ static int evs_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&en->lock);
 	c = en->cfg;
-	if (tb[EVS_CFG_A_MAX_PAYLOAD])
-		c.max_payload = nla_get_u32(tb[EVS_CFG_A_MAX_PAYLOAD]);
-	if (tb[EVS_CFG_A_POOL_LIMIT])
-		c.pool_limit = nla_get_u32(tb[EVS_CFG_A_POOL_LIMIT]);
-	if (tb[EVS_CFG_A_PRESSURE])
-		c.pressure = nla_get_u8(tb[EVS_CFG_A_PRESSURE]);
-	if (tb[EVS_CFG_A_STORE_LIMIT])
-		c.store_limit = nla_get_u64(tb[EVS_CFG_A_STORE_LIMIT]);
-	if (tb[EVS_CFG_A_CONN_LIMIT])
-		c.conn_limit = nla_get_u32(tb[EVS_CFG_A_CONN_LIMIT]);
-	if (tb[EVS_CFG_A_BATCH])
-		c.batch = nla_get_u32(tb[EVS_CFG_A_BATCH]);
-	if (tb[EVS_CFG_A_IDLE_TIMEOUT])
-		c.idle_timeout = nla_get_u32(tb[EVS_CFG_A_IDLE_TIMEOUT]);
-	if (tb[EVS_CFG_A_ACK_DELAY])
-		c.ack_delay = nla_get_u32(tb[EVS_CFG_A_ACK_DELAY]);
-	if (tb[EVS_CFG_A_RING_SIZE]) {
-		c.ring_size = nla_get_u32(tb[EVS_CFG_A_RING_SIZE]);
-		if (!evs_ring_size_ok(c.ring_size)) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_CFG_A_RING_SIZE],
-					    "ring size must be a power of two");
-			err = -EINVAL;
-			goto out;
-		}
-		if (c.ring_size != en->cfg.ring_size && en->nlisteners) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_CFG_A_RING_SIZE],
-					    "ring size can change only while no listener is up");
-			err = -EBUSY;
-			goto out;
-		}
+	err = evs_config_parse(&c, tb, info->extack);
+	if (err)
+		goto out;
+	if (c.ring_size != en->cfg.ring_size && en->nlisteners) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[EVS_CFG_A_RING_SIZE],
+				    "ring size can change only while no listener is up");
+		err = -EBUSY;
+		goto out;
 	}
 
 	/*
@@ -814,15 +728,7 @@ static int evs_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 
 	if (c.ring_size != en->rings_size)
 		evs_rings_free(en);	/* the next listener allocates anew */
-	WRITE_ONCE(en->cfg.max_payload, c.max_payload);
-	WRITE_ONCE(en->cfg.pool_limit, c.pool_limit);
-	WRITE_ONCE(en->cfg.pressure, c.pressure);
-	WRITE_ONCE(en->cfg.ring_size, c.ring_size);
-	WRITE_ONCE(en->cfg.store_limit, c.store_limit);
-	WRITE_ONCE(en->cfg.conn_limit, c.conn_limit);
-	WRITE_ONCE(en->cfg.batch, c.batch);
-	WRITE_ONCE(en->cfg.idle_timeout, c.idle_timeout);
-	WRITE_ONCE(en->cfg.ack_delay, c.ack_delay);
+	evs_config_store(&en->cfg, &c);
 	evs_notify_config(en);
 out:
 	mutex_unlock(&en->lock);
@@ -918,7 +824,7 @@ void evs_notify_config(struct evs_net *en)
 
 	msg = evs_ntf_new(en, EVS_CMD_NTF_CONFIG, &hdr);
 	if (msg)
-		evs_ntf_send(en, msg, hdr, evs_put_config(msg, &en->cfg));
+		evs_ntf_send(en, msg, hdr, evs_config_put(msg, &en->cfg));
 }
 
 void evs_notify_proto_error(struct evs_conn *conn)

@@ -186,7 +186,7 @@ TEST_F(nl, config_set_is_all_or_nothing)
 	mnl_attr_put_u32(nlh, EVS_CFG_A_RING_SIZE, 1000);
 	mnl_attr_nest_end(nlh, nest);
 	EXPECT_EQ(-EINVAL, evs_nl_talk(&self->nl, nlh, NULL, NULL));
-	EXPECT_EQ(0, strncmp(self->nl.errmsg, "ring size must be a power of two",
+	EXPECT_EQ(0, strncmp(self->nl.errmsg, "ring_size must be a power of two",
 			     32)) TH_LOG("%s", self->nl.errmsg);
 
 	ASSERT_EQ(0, cfg_get(&self->nl, self->buf, &c));
