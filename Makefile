@@ -155,7 +155,7 @@ BENCH_KO = $(KOUT)/evs_bench.ko
 # output) copied to DIR, then built there.
 define kbuild_copy
 	@mkdir -p $(1)
-	@find Kbuild kmod include -type f \( -name '*.[ch]' -o -name Kbuild \
+	@find Kbuild kmod include -type f \( -name '*.[ch]' -o -name 'Kbuild*' \
 		-o -name Makefile \) | tar -cf - -T - | tar -xf - -C $(1)
 	$(MAKE) -C $(KDIR) M=$(abspath $(1)/$(3)) $(2) modules
 endef

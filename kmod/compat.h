@@ -11,6 +11,7 @@
 #ifndef _EVS_COMPAT_H
 #define _EVS_COMPAT_H
 
+#include <linux/slab.h>
 #include <linux/version.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
@@ -64,6 +65,20 @@ static inline bool evs_sk_hold_net(struct sock *sk)
 #endif
 	return true;
 }
+
+/*
+ * Keeps a cache of ours out of another cache of the same size (slab
+ * merging would put the 512-byte class into kmalloc-512), so that
+ * /proc/slabinfo shows it, the unload check finds it, and a stray write
+ * of ours lands in our own objects.  "mm/slab: introduce kmem_cache flag
+ * SLAB_NO_MERGE" (6.5); on 6.1 the classes whose size another cache has
+ * are merged.
+ */
+#ifdef SLAB_NO_MERGE
+#define EVS_SLAB_NO_MERGE	SLAB_NO_MERGE
+#else
+#define EVS_SLAB_NO_MERGE	0
+#endif
 
 /*
  * The receive buffer in which TCP offers a window of @win bytes: the

@@ -219,11 +219,12 @@ void evs_event_free(struct evs_event *ev)
 /* Its objects as the slab allocator lays them out (SLAB_HWCACHE_ALIGN). */
 static u32 evs_cost_of_class(unsigned int cls)
 {
+	u32 line = cache_line_size();
 	u32 size = evs_class_size[cls];
 
 	if (evs_class_inline(cls))
-		return size;
-	return size + ALIGN(sizeof(struct evs_event), cache_line_size());
+		return ALIGN(size, line);
+	return size + ALIGN(sizeof(struct evs_event), line);
 }
 
 u32 evs_event_cost(const struct evs_event *ev)

@@ -19,6 +19,7 @@
 #include <linux/overflow.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
+#include "compat.h"
 
 struct evs_stash {
 	unsigned int n;
@@ -45,7 +46,8 @@ static inline int evs_pool_create(struct evs_pool *p, const char *name,
 				  unsigned int size)
 {
 	p->cap = evs_pool_stash_cap(size);
-	p->cache = kmem_cache_create(name, size, 0, SLAB_HWCACHE_ALIGN, NULL);
+	p->cache = kmem_cache_create(name, size, 0,
+				     SLAB_HWCACHE_ALIGN | EVS_SLAB_NO_MERGE, NULL);
 	if (!p->cache)
 		return -ENOMEM;
 	p->stash = __alloc_percpu(struct_size(p->stash, obj, p->cap),
