@@ -69,7 +69,7 @@ for k in $kernels; do
 	# matches what the module counts only on the kernel as shipped.
 	stage "VM memory budget on $k, without slab debugging" \
 		$MAKE -s KVER="$k" W=1 C=1 VM_OUT=check-nodebug \
-		KSELFTESTS=build/kselftest/memcg_test \
+		KSELFTESTS="build/kselftest/memcg_test selftests/kernel/slab_classes_test.sh selftests/kernel/tap.sh" \
 		EVS_VM_APPEND="slub_debug=-" vm-check
 done
 
