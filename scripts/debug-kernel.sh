@@ -2,7 +2,8 @@
 # Builds (once) a debug kernel from Debian's linux-source-SERIES (6.1 or
 # 6.12) for `make check-debug`: x86_64_defconfig plus what the test VM needs plus
 # every debugging option that combines with the others here (KASAN,
-# lockdep, atomic-sleep checks, kmemleak, list and refcount checks).
+# lockdep, atomic-sleep checks, kmemleak, list and refcount checks), and
+# memory cgroups, so that memcg_test runs there too.
 # KCSAN is left out: it cannot be built together with KASAN.
 #
 # The tree is cached under ~/.cache/evstream/, keyed by a hash of the
@@ -36,6 +37,7 @@ CONFIG_SERIAL_8250=y
 CONFIG_SERIAL_8250_CONSOLE=y
 CONFIG_HOTPLUG_CPU=y
 CONFIG_VETH=y
+CONFIG_MEMCG=y
 CONFIG_DEBUG_INFO_NONE=y
 CONFIG_KASAN=y
 CONFIG_KASAN_GENERIC=y
