@@ -67,7 +67,8 @@ int __init evs_pool_init(void)
 		snprintf(name, sizeof(name), "%s_%u",
 			 evs_class_inline(i) ? "evs_event" : "evs_payload",
 			 evs_class_payload(i));
-		if (evs_pool_create(&evs_pools[i], name, evs_class_size[i]))
+		if (evs_should_fail(EVS_FAULT_LOAD) ||
+		    evs_pool_create(&evs_pools[i], name, evs_class_size[i]))
 			goto err;
 	}
 	return 0;
