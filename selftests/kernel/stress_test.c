@@ -1431,11 +1431,12 @@ TEST_F(stress, config_churn)
 #define LIMIT_FRAMES	5000	/* per sender, at scale 1 */
 #define LIMIT_LEN_MAX	1024
 /*
- * What one event may cost the store at most (its payload class and a
- * header well above the real one), and a chunk of them: the most a
- * consumer adds before it evicts.
+ * What one event may cost the store at most (a payload up to 1952 bytes
+ * and its header share one 2048-byte object, docs/security.md; with
+ * room to spare), and a chunk of them: the most a consumer adds before
+ * it evicts.
  */
-#define LIMIT_EV_COST	(LIMIT_LEN_MAX + 512)
+#define LIMIT_EV_COST	(2 * LIMIT_LEN_MAX + 512)
 #define LIMIT_CHUNK	(32 * LIMIT_EV_COST)
 
 struct limit_watch {
