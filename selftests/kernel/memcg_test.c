@@ -579,6 +579,29 @@ static void check_budget(struct __test_metadata *_metadata,
 	EXPECT_LE(used, now + now / 16 + slack);
 }
 
+/*
+ * Liveness after a hostile scenario: a well-behaved client on the same
+ * namespace gets 100 frames stored and acked, within the deadline.
+ */
+static void served(struct __test_metadata *_metadata,
+		   struct _test_data_memcg *self, uint16_t topic)
+{
+	unsigned char *buf;
+	size_t len;
+	int fd;
+
+	buf = make_frames(100, topic, &len);
+	ASSERT_NE(NULL, buf);
+	fd = evs_test_connect(AF_INET, self->port);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, evs_test_write(fd, buf, len));
+	EXPECT_EQ(0, evs_test_wait_ack(fd, 99, TMO))
+		TH_LOG("a well-behaved client was not served");
+	EXPECT_EQ(100, evs_test_stored(&self->nl, topic));
+	close(fd);
+	free(buf);
+}
+
 /* Clients that each send a 64 KiB header and part of its payload, then stall. */
 TEST_F_TIMEOUT(memcg, budget_holds_for_stalled_frames, TEST_TMO)
 {
@@ -587,22 +610,24 @@ TEST_F_TIMEOUT(memcg, budget_holds_for_stalled_frames, TEST_TMO)
 		.magic = EVS_WIRE_MAGIC, .version = EVS_WIRE_VERSION,
 		.length = B_PAYLOAD, .topic = 5, .priority = EVS_PRIO_TX,
 	};
-	int fd[B_CONNS], i;
+	int fd[B_CONNS - 1], i;
 
 	if (!self->cg[0])
 		SKIP(return, "no memory cgroup");
 	ASSERT_EQ(0, tight(&self->nl));
 	evs_frame_encode(f, &h);
-	for (i = 0; i < B_CONNS; i++) {
+	/* All the connections there may be but one, for the bystander. */
+	for (i = 0; i < B_CONNS - 1; i++) {
 		fd[i] = evs_test_connect(AF_INET, self->port);
 		ASSERT_LE(0, fd[i]);
 		ASSERT_EQ(0, evs_test_write(fd[i], f, sizeof(f)));
 	}
-	ASSERT_EQ(0, evs_test_wait_server_queued(self->port, B_CONNS,
-						 B_CONNS * 1000UL, TMO));
+	ASSERT_EQ(0, evs_test_wait_server_queued(self->port, B_CONNS - 1,
+						 (B_CONNS - 1) * 1000UL, TMO));
 	EXPECT_EQ(0, gauge(&self->nl, EVS_GAUGE_A_MEM_INFLIGHT));
 	check_budget(_metadata, self, "stalled frames");
-	for (i = 0; i < B_CONNS; i++)
+	served(_metadata, self, 50);
+	for (i = 0; i < B_CONNS - 1; i++)
 		close(fd[i]);
 }
 
@@ -627,6 +652,10 @@ TEST_F_TIMEOUT(memcg, budget_holds_at_the_connection_limit, TEST_TMO)
 	check_budget(_metadata, self, "connection limit");
 	for (i = 0; i < 2 * B_CONNS; i++)
 		close(fd[i]);
+	/* The rejected ones were never connections: only the others close. */
+	ASSERT_EQ(0, evs_test_wait_counter(&self->nl, EVS_STATS_A_CONN_CLOSED,
+					   B_CONNS, TMO, &rejected));
+	served(_metadata, self, 50);
 }
 
 /*
@@ -666,6 +695,7 @@ TEST_F_TIMEOUT(memcg, budget_holds_for_big_frames_and_ack_nonreaders,
 					   CLIENTS * FRAMES, TMO));
 	EXPECT_GE((uint64_t)B_STORE, gauge(&self->nl, EVS_GAUGE_A_STORE_BYTES));
 	check_budget(_metadata, self, "big frames, ACKs unread");
+	served(_metadata, self, 50);
 	for (i = 0; i < CLIENTS; i++)
 		close(w[i].fd);
 	free(buf);
@@ -694,6 +724,7 @@ TEST_F_TIMEOUT(memcg, budget_holds_for_many_topics, TEST_TMO)
 	ASSERT_EQ(0, evs_test_wait_ack(fd, TOPICS - 1, TMO));
 	EXPECT_GE((uint64_t)B_STORE, gauge(&self->nl, EVS_GAUGE_A_STORE_BYTES));
 	check_budget(_metadata, self, "many topics");
+	served(_metadata, self, TOPICS + 1);
 	close(fd);
 	free(buf);
 }
@@ -721,6 +752,7 @@ TEST_F_TIMEOUT(memcg, budget_holds_for_urgent_bytes, TEST_TMO)
 					   4 * B_CONNS, TMO));
 	EXPECT_EQ(0, gauge(&self->nl, EVS_GAUGE_A_MEM_CONNS));
 	check_budget(_metadata, self, "urgent bytes");
+	served(_metadata, self, 50);
 }
 
 TEST_HARNESS_MAIN
