@@ -596,7 +596,7 @@ static void served(struct __test_metadata *_metadata,
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, evs_test_write(fd, buf, len));
 	EXPECT_EQ(0, evs_test_wait_ack(fd, 99, TMO))
-		TH_LOG("a well-behaved client was not served");
+		TH_LOG("a well-behaved client got no ACK");
 	EXPECT_EQ(100, evs_test_stored(&self->nl, topic));
 	close(fd);
 	free(buf);
