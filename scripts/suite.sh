@@ -5,7 +5,8 @@
 #   suite.sh fuzz SECS     libFuzzer targets on the host, then the netlink
 #                          and wire fuzzers in the VM, SECS seconds each
 #   suite.sh stress        the stress suite in the VM at full size
-#                          (EVS_STRESS_SCALE, EVS_STRESS_ROUNDS)
+#                          (EVS_STRESS_SCALE, EVS_STRESS_ROUNDS), then
+#                          memcg_test's memory budget at full size
 #   suite.sh debug TESTS   the kselftests on debug kernels built from
 #                          linux-source-6.1 and -6.12
 #                          (scripts/debug-kernel.sh)
@@ -90,6 +91,14 @@ stress)
 		EVS_VM_APPEND="${EVS_STRESS_SCALE:+EVS_STRESS_SCALE=$EVS_STRESS_SCALE} ${EVS_STRESS_ROUNDS:+EVS_STRESS_ROUNDS=$EVS_STRESS_ROUNDS} ${EVS_VM_APPEND:-}" \
 		EVS_VM_TIMEOUT=${EVS_VM_TIMEOUT:-3600} \
 			vm "vm-stress-$k" "$k" "$mods" build/kselftest/stress_test
+		# The memory budget at full size, where objects are not
+		# padded by slab debugging (see scripts/check.sh).
+		echo "# == memory budget at full size on $k, without slab debugging =="
+		EVS_VM_APPEND="slub_debug=- ${EVS_VM_APPEND:-}" \
+		EVS_VM_TIMEOUT=${EVS_VM_TIMEOUT:-3600} \
+			vm "vm-stress-memory-$k" "$k" "$mods" \
+			build/kselftest/memcg_test \
+			selftests/kernel/slab_classes_test.sh selftests/kernel/tap.sh
 	done
 	;;
 debug)

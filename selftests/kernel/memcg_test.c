@@ -14,6 +14,7 @@
 #include "evs_test.h"
 #include <pthread.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include "kselftest_harness.h"
@@ -480,14 +481,38 @@ TEST_F_TIMEOUT(memcg, unprivileged_owner_stays_within_memory_max, TEST_TMO)
 /* Settings small enough that the budget means something. */
 #define B_POOL		64
 #define B_STORE		(1 << 20)
-#define B_CONNS		64
 #define B_PAYLOAD	65536
+/* s: a budget test at make stress's size takes longer */
+#define BUDGET_TMO	(4 * TEST_TMO)
+
+/*
+ * The sizes: make check runs these small (EVS_STRESS_QUICK=1, as for
+ * stress_test), make stress at full size: a thousand connections, every
+ * topic id, more and longer senders.
+ */
+static unsigned int b_conns = 64, b_topics = 20000, b_clients = 8,
+		    b_frames = 40;
+
+static void budget_sizes(void)
+{
+	struct rlimit nofile = { 8192, 8192 };
+
+	if (getenv("EVS_STRESS_QUICK"))
+		return;
+	b_conns = 1024;
+	b_topics = 65535;
+	b_clients = 16;
+	b_frames = 100;
+	/* Twice conn_limit clients, and the server's side of each. */
+	setrlimit(RLIMIT_NOFILE, &nofile);
+}
 
 static int tight(struct evs_nl *nl)
 {
+	budget_sizes();
 	return evs_test_config(nl, EVS_CFG_A_POOL_LIMIT, B_POOL) ?:
 	       evs_test_config(nl, EVS_CFG_A_STORE_LIMIT, B_STORE) ?:
-	       evs_test_config(nl, EVS_CFG_A_CONN_LIMIT, B_CONNS) ?:
+	       evs_test_config(nl, EVS_CFG_A_CONN_LIMIT, b_conns) ?:
 	       evs_test_config(nl, EVS_CFG_A_MAX_PAYLOAD, B_PAYLOAD);
 }
 
@@ -500,7 +525,7 @@ static int tight(struct evs_nl *nl)
 static uint64_t doc_budget(uint64_t rings)
 {
 	return (uint64_t)B_POOL * (65536 + 128) + B_STORE +
-	       (uint64_t)B_CONNS * (1024 + 8192) + rings +
+	       (uint64_t)b_conns * (1024 + 8192) + rings +
 	       65536ULL * 41 + 256;
 }
 
@@ -603,58 +628,66 @@ static void served(struct __test_metadata *_metadata,
 }
 
 /* Clients that each send a 64 KiB header and part of its payload, then stall. */
-TEST_F_TIMEOUT(memcg, budget_holds_for_stalled_frames, TEST_TMO)
+TEST_F_TIMEOUT(memcg, budget_holds_for_stalled_frames, BUDGET_TMO)
 {
 	unsigned char f[EVS_WIRE_HDR_LEN + 1000] = {};
 	struct evs_frame h = {
 		.magic = EVS_WIRE_MAGIC, .version = EVS_WIRE_VERSION,
 		.length = B_PAYLOAD, .topic = 5, .priority = EVS_PRIO_TX,
 	};
-	int fd[B_CONNS - 1], i;
+	unsigned int i;
+	int *fd;
 
 	if (!self->cg[0])
 		SKIP(return, "no memory cgroup");
 	ASSERT_EQ(0, tight(&self->nl));
+	fd = calloc(b_conns, sizeof(*fd));
+	ASSERT_NE(NULL, fd);
 	evs_frame_encode(f, &h);
 	/* All the connections there may be but one, for the bystander. */
-	for (i = 0; i < B_CONNS - 1; i++) {
+	for (i = 0; i < b_conns - 1; i++) {
 		fd[i] = evs_test_connect(AF_INET, self->port);
 		ASSERT_LE(0, fd[i]);
 		ASSERT_EQ(0, evs_test_write(fd[i], f, sizeof(f)));
 	}
-	ASSERT_EQ(0, evs_test_wait_server_queued(self->port, B_CONNS - 1,
-						 (B_CONNS - 1) * 1000UL, TMO));
+	ASSERT_EQ(0, evs_test_wait_server_queued(self->port, b_conns - 1,
+						 (b_conns - 1) * 1000UL, TMO));
 	EXPECT_EQ(0, gauge(&self->nl, EVS_GAUGE_A_MEM_INFLIGHT));
 	check_budget(_metadata, self, "stalled frames");
 	served(_metadata, self, 50);
-	for (i = 0; i < B_CONNS - 1; i++)
+	for (i = 0; i < b_conns - 1; i++)
 		close(fd[i]);
+	free(fd);
 }
 
 /* Twice conn_limit clients, each holding its connection open. */
-TEST_F_TIMEOUT(memcg, budget_holds_at_the_connection_limit, TEST_TMO)
+TEST_F_TIMEOUT(memcg, budget_holds_at_the_connection_limit, BUDGET_TMO)
 {
-	int fd[2 * B_CONNS], i;
 	uint64_t rejected;
+	unsigned int i;
+	int *fd;
 
 	if (!self->cg[0])
 		SKIP(return, "no memory cgroup");
 	ASSERT_EQ(0, tight(&self->nl));
-	for (i = 0; i < 2 * B_CONNS; i++) {
+	fd = calloc(2 * b_conns, sizeof(*fd));
+	ASSERT_NE(NULL, fd);
+	for (i = 0; i < 2 * b_conns; i++) {
 		fd[i] = evs_test_connect(AF_INET, self->port);
 		ASSERT_LE(0, fd[i]);
 	}
 	ASSERT_EQ(0, evs_test_wait_counter(&self->nl,
-					   EVS_STATS_A_CONN_REJECTED, B_CONNS,
+					   EVS_STATS_A_CONN_REJECTED, b_conns,
 					   TMO, &rejected))
 		TH_LOG("%llu rejected", (unsigned long long)rejected);
-	EXPECT_EQ(B_CONNS, gauge(&self->nl, EVS_GAUGE_A_CONNS));
+	EXPECT_EQ(b_conns, gauge(&self->nl, EVS_GAUGE_A_CONNS));
 	check_budget(_metadata, self, "connection limit");
-	for (i = 0; i < 2 * B_CONNS; i++)
+	for (i = 0; i < 2 * b_conns; i++)
 		close(fd[i]);
 	/* The rejected ones were never connections: only the others close. */
+	free(fd);
 	ASSERT_EQ(0, evs_test_wait_counter(&self->nl, EVS_STATS_A_CONN_CLOSED,
-					   B_CONNS, TMO, &rejected));
+					   b_conns, TMO, &rejected));
 	served(_metadata, self, 50);
 }
 
@@ -663,83 +696,94 @@ TEST_F_TIMEOUT(memcg, budget_holds_at_the_connection_limit, TEST_TMO)
  * none: the store keeps evicting, the pool is full, the ACKs wait.
  */
 TEST_F_TIMEOUT(memcg, budget_holds_for_big_frames_and_ack_nonreaders,
-	       TEST_TMO)
+	       BUDGET_TMO)
 {
-	enum { CLIENTS = 8, FRAMES = 40 };
 	size_t frame = EVS_WIRE_HDR_LEN + B_PAYLOAD;
-	struct writer w[CLIENTS];
-	pthread_t thread[CLIENTS];
+	unsigned int i, clients, frames;
+	pthread_t *thread;
 	unsigned char *buf;
-	int i;
+	struct writer *w;
 
 	if (!self->cg[0])
 		SKIP(return, "no memory cgroup");
 	ASSERT_EQ(0, tight(&self->nl));
-	buf = malloc(FRAMES * frame);
+	clients = b_clients;
+	frames = b_frames;
+	w = calloc(clients, sizeof(*w));
+	thread = calloc(clients, sizeof(*thread));
+	ASSERT_TRUE(w && thread);
+	buf = malloc(frames * frame);
 	ASSERT_NE(NULL, buf);
-	for (i = 0; i < FRAMES; i++)
+	for (i = 0; i < frames; i++)
 		evs_test_frame(buf + i * frame, EVS_WIRE_F_ACK_REQ, 6,
 			       EVS_PRIO_BATCH, i, B_PAYLOAD);
-	for (i = 0; i < CLIENTS; i++) {
-		w[i] = (struct writer){ .buf = buf, .len = FRAMES * frame };
+	for (i = 0; i < clients; i++) {
+		w[i] = (struct writer){ .buf = buf, .len = frames * frame };
 		w[i].fd = evs_test_connect(AF_INET, self->port);
 		ASSERT_LE(0, w[i].fd);
 		ASSERT_EQ(0, pthread_create(&thread[i], NULL, writer_main,
 					    &w[i]));
 	}
-	for (i = 0; i < CLIENTS; i++) {
+	for (i = 0; i < clients; i++) {
 		pthread_join(thread[i], NULL);
 		EXPECT_EQ(0, w[i].err);
 	}
 	ASSERT_EQ(0, wait_counter_at_least(&self->nl, EVS_STATS_A_STORED,
-					   CLIENTS * FRAMES, TMO));
+					   clients * frames, TMO));
 	EXPECT_GE((uint64_t)B_STORE, gauge(&self->nl, EVS_GAUGE_A_STORE_BYTES));
 	check_budget(_metadata, self, "big frames, ACKs unread");
 	served(_metadata, self, 50);
-	for (i = 0; i < CLIENTS; i++)
+	for (i = 0; i < clients; i++)
 		close(w[i].fd);
 	free(buf);
+	free(thread);
+	free(w);
 }
 
 /* One event to each of many topics: indexes come and go, topics stay. */
-TEST_F_TIMEOUT(memcg, budget_holds_for_many_topics, TEST_TMO)
+TEST_F_TIMEOUT(memcg, budget_holds_for_many_topics, BUDGET_TMO)
 {
-	enum { TOPICS = 20000, LEN = 16 };
-	size_t frame = EVS_WIRE_HDR_LEN + LEN, len = TOPICS * frame;
+	enum { LEN = 16 };
+	size_t frame = EVS_WIRE_HDR_LEN + LEN, len;
+	unsigned int i, topics;
 	unsigned char *buf;
-	int fd, i;
+	int fd;
 
 	if (!self->cg[0])
 		SKIP(return, "no memory cgroup");
 	ASSERT_EQ(0, tight(&self->nl));
+	/* Topic ids 0..topics - 1; the bystander takes topics. */
+	topics = b_topics;
+	len = topics * frame;
 	buf = malloc(len);
 	ASSERT_NE(NULL, buf);
-	for (i = 0; i < TOPICS; i++)
+	for (i = 0; i < topics; i++)
 		evs_test_frame(buf + i * frame,
-			       i == TOPICS - 1 ? EVS_WIRE_F_ACK_REQ : 0,
+			       i == topics - 1 ? EVS_WIRE_F_ACK_REQ : 0,
 			       i, EVS_PRIO_TX, i, LEN);
 	fd = evs_test_connect(AF_INET, self->port);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, evs_test_write(fd, buf, len));
-	ASSERT_EQ(0, evs_test_wait_ack(fd, TOPICS - 1, TMO));
+	ASSERT_EQ(0, evs_test_wait_ack(fd, topics - 1, TMO));
 	EXPECT_GE((uint64_t)B_STORE, gauge(&self->nl, EVS_GAUGE_A_STORE_BYTES));
 	check_budget(_metadata, self, "many topics");
-	served(_metadata, self, TOPICS + 1);
+	served(_metadata, self, topics + 1);
 	close(fd);
 	free(buf);
 }
 
 /* Clients that send an urgent byte before their frames, then leave. */
-TEST_F_TIMEOUT(memcg, budget_holds_for_urgent_bytes, TEST_TMO)
+TEST_F_TIMEOUT(memcg, budget_holds_for_urgent_bytes, BUDGET_TMO)
 {
 	unsigned char f[EVS_WIRE_HDR_LEN + 100];
-	int i, fd;
+	unsigned int i;
+	int fd;
 
 	if (!self->cg[0])
 		SKIP(return, "no memory cgroup");
 	ASSERT_EQ(0, tight(&self->nl));
 	evs_test_frame(f, EVS_WIRE_F_ACK_REQ, 7, EVS_PRIO_TX, 1, 100);
-	for (i = 0; i < 4 * B_CONNS; i++) {
+	for (i = 0; i < 4 * b_conns; i++) {
 		fd = evs_test_connect(AF_INET, self->port);
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(1, send(fd, "U", 1, MSG_OOB));
@@ -749,7 +793,7 @@ TEST_F_TIMEOUT(memcg, budget_holds_for_urgent_bytes, TEST_TMO)
 	}
 	/* Every one of them closed: nothing of theirs is left. */
 	ASSERT_EQ(0, wait_counter_at_least(&self->nl, EVS_STATS_A_CONN_CLOSED,
-					   4 * B_CONNS, TMO));
+					   4 * b_conns, TMO));
 	EXPECT_EQ(0, gauge(&self->nl, EVS_GAUGE_A_MEM_CONNS));
 	check_budget(_metadata, self, "urgent bytes");
 	served(_metadata, self, 50);
