@@ -594,7 +594,15 @@ static void check_budget(struct __test_metadata *_metadata,
 	       what, (unsigned long long)now, (unsigned long long)peak,
 	       (unsigned long long)used, (unsigned long long)budget,
 	       slab_debugging() ? " (slab debugging)" : "");
-	EXPECT_EQ(doc_budget(rings), budget);
+	/*
+	 * The documented figures are the kernels' as Debian ships them:
+	 * lockdep (the debug kernels) makes every lock, and so the
+	 * connection and the listener, larger.
+	 */
+	if (access("/proc/lockdep", F_OK))
+		EXPECT_EQ(doc_budget(rings), budget);
+	else
+		TH_LOG("lockdep: the structures are not the documented size");
 	EXPECT_LE(used, budget);
 	/* Padded objects (slab debugging, KASAN) are not what it counts. */
 	if (slab_debugging())
@@ -764,7 +772,8 @@ TEST_F_TIMEOUT(memcg, budget_holds_for_many_topics, BUDGET_TMO)
 	fd = evs_test_connect(AF_INET, self->port);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, evs_test_write(fd, buf, len));
-	ASSERT_EQ(0, evs_test_wait_ack(fd, topics - 1, TMO));
+	/* A topic's first event makes it: slow on a debug kernel. */
+	ASSERT_EQ(0, evs_test_wait_ack(fd, topics - 1, 4 * TMO));
 	EXPECT_GE((uint64_t)B_STORE, gauge(&self->nl, EVS_GAUGE_A_STORE_BYTES));
 	check_budget(_metadata, self, "many topics");
 	served(_metadata, self, topics + 1);
