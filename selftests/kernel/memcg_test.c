@@ -599,10 +599,11 @@ static void check_budget(struct __test_metadata *_metadata,
 	 * lockdep (the debug kernels) makes every lock, and so the
 	 * connection and the listener, larger.
 	 */
-	if (access("/proc/lockdep", F_OK))
+	if (access("/proc/lockdep", F_OK)) {
 		EXPECT_EQ(doc_budget(rings), budget);
-	else
+	} else {
 		TH_LOG("lockdep: the structures are not the documented size");
+	}
 	EXPECT_LE(used, budget);
 	/* Padded objects (slab debugging, KASAN) are not what it counts. */
 	if (slab_debugging())
