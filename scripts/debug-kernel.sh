@@ -21,7 +21,9 @@ fi
 cache=${EVS_CACHE:-$HOME/.cache/evstream}
 jobs=${EVS_JOBS:-$(nproc)}
 
-# What the VM needs on top of defconfig, and the debugging.
+# What the VM needs on top of defconfig, and the debugging.  The VM has
+# a serial console and no NIC, disk, display or USB: those drivers go,
+# and a KASAN build, slow as it is, need not compile them.
 options="
 CONFIG_MODULES=y
 CONFIG_MODULE_UNLOAD=y
@@ -38,6 +40,14 @@ CONFIG_SERIAL_8250_CONSOLE=y
 CONFIG_HOTPLUG_CPU=y
 CONFIG_VETH=y
 CONFIG_MEMCG=y
+CONFIG_DRM=n
+CONFIG_AGP=n
+CONFIG_SOUND=n
+CONFIG_USB_SUPPORT=n
+CONFIG_WIRELESS=n
+CONFIG_WLAN=n
+CONFIG_CFG80211=n
+CONFIG_ETHERNET=n
 CONFIG_DEBUG_INFO_NONE=y
 CONFIG_KASAN=y
 CONFIG_KASAN_GENERIC=y
