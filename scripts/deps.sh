@@ -6,13 +6,16 @@
 # its 6.12 (from bookworm-security), generic and PREEMPT_RT, each image
 # with its headers.  The meta packages follow the newest of each series.
 #
+# prometheus is there for its promtool, which checks the output of
+# `evctl -o prometheus stats`; Debian ships no promtool on its own.
+#
 # usage: deps.sh          what make check, demo, fuzz, stress and bench need
 #        deps.sh debug    also what make check-debug builds its kernels with
 set -eu
 
 pkgs="build-essential pkg-config qemu-system-x86 busybox-static cpio gzip
 	xz-utils libmnl-dev linux-source-6.1 sparse clang libclang-rt-14-dev
-	jq iproute2 kmod perl python3 groff-base man-db bash
+	jq iproute2 kmod perl python3 groff-base man-db bash prometheus
 	linux-image-amd64 linux-headers-amd64
 	linux-image-rt-amd64 linux-headers-rt-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64

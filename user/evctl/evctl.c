@@ -198,11 +198,13 @@ int evctl_parse_opts(struct evctl *ctx, int argc, char **argv,
 
 		if (!strcmp(arg, "-j") || !strcmp(arg, "--json")) {
 			ctx->json = true;
+			ctx->prom = false;
 			continue;
 		}
 		if (!strcmp(arg, "-p") || !strcmp(arg, "--pretty")) {
 			ctx->json = true;
 			ctx->pretty = true;
+			ctx->prom = false;
 			continue;
 		}
 		for (k = 0; opts[k].long_name; k++)
@@ -544,6 +546,8 @@ static int help_all(void)
 	printf("  %-*s  %s\n", width, "evctl OBJECT help",
 	       "the verbs of OBJECT");
 	printf("\nOptions:\n"
+	       "  -o, --output FMT   text (the default), json (same as -j) or\n"
+	       "                     prometheus (stats show only)\n"
 	       "  -j, --json         JSON output\n"
 	       "  -p, --pretty       pretty-printed JSON output (implies -j)\n"
 	       "  -r, --raw          read: payloads as raw bytes, nothing else\n"
@@ -575,6 +579,23 @@ static int do_help(struct evctl *ctx, int argc, char **argv)
 	return obj == &evctl_obj_help ? help_all() : help_object(obj);
 }
 
+/*
+ * Refused before anything is sent: text or JSON in place of the
+ * Prometheus format asked for would break whatever scrapes it.
+ */
+static int run_verb(struct evctl *ctx, const struct evctl_object *obj,
+		    const struct evctl_verb *v, int argc, char **argv)
+{
+	static const char fmt[] =
+		"'%s%s%s' has no prometheus output (only 'stats show' has)";
+
+	if (ctx->prom && v != obj->prom_verb)
+		return evctl_usage_err(fmt, obj->name,
+				       obj->verbless ? "" : " ",
+				       obj->verbless ? "" : v->name);
+	return v->run(ctx, argc, argv);
+}
+
 static int run_object(struct evctl *ctx, const struct evctl_object *obj,
 		      int argc, char **argv)
 {
@@ -585,7 +606,7 @@ static int run_object(struct evctl *ctx, const struct evctl_object *obj,
 	if (obj->verbless) {
 		if (argc == 1 && !strcmp(argv[0], verb_help.name))
 			return help_object(obj);
-		return v->run(ctx, argc, argv);
+		return run_verb(ctx, obj, v, argc, argv);
 	}
 
 	if (!argc && obj->verb_required)
@@ -603,10 +624,24 @@ static int run_object(struct evctl *ctx, const struct evctl_object *obj,
 			return help_object(obj);
 		}
 	}
-	return v->run(ctx, argc, argv);
+	return run_verb(ctx, obj, v, argc, argv);
+}
+
+/* -o; of -o, -j and -p, the last one given wins. */
+static int set_output(struct evctl *ctx, const char *fmt)
+{
+	ctx->json = !strcmp(fmt, "json");
+	ctx->prom = !strcmp(fmt, "prometheus");
+	if (!ctx->json)
+		ctx->pretty = false;
+	if (ctx->json || ctx->prom || !strcmp(fmt, "text"))
+		return EVCTL_OK;
+	return evctl_usage_err("invalid output format '%s' (text, json or prometheus)",
+			       fmt);
 }
 
 static const struct option long_options[] = {
+	{ "output",	required_argument, NULL, 'o' },
 	{ "json",	no_argument,	NULL, 'j' },
 	{ "pretty",	no_argument,	NULL, 'p' },
 	{ "raw",	no_argument,	NULL, 'r' },
@@ -633,16 +668,23 @@ int main(int argc, char **argv)
 		/* getopt moves optind past the argument it failed on. */
 		const char *arg = argv[optind];
 
-		c = getopt_long(argc, argv, "+:jprVhn:", long_options, NULL);
+		c = getopt_long(argc, argv, "+:o:jprVhn:", long_options, NULL);
 		if (c == -1)
 			break;
 		switch (c) {
+		case 'o':
+			ret = set_output(&ctx, optarg);
+			if (ret)
+				return ret;
+			break;
 		case 'j':
 			ctx.json = true;
+			ctx.prom = false;
 			break;
 		case 'p':
 			ctx.json = true;
 			ctx.pretty = true;
+			ctx.prom = false;
 			break;
 		case 'r':
 			ctx.raw = true;
@@ -660,6 +702,7 @@ int main(int argc, char **argv)
 				return evctl_usage_err("invalid network namespace name '%s'",
 						       optarg);
 			ctx.netns = optarg;
+			ctx.netns_name = optarg;
 			break;
 		case ':':
 			if (!strncmp(arg, "--", 2))

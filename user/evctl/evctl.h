@@ -31,8 +31,11 @@ enum {
 struct evctl {
 	bool json;
 	bool pretty;
+	bool prom;		/* -o prometheus: only an object's prom_verb */
 	bool raw;		/* -r: payloads as raw bytes (read) */
 	const char *netns;	/* -n: entered before the first socket */
+	/* -n as given, kept after entering: the netns label of -o prometheus */
+	const char *netns_name;
 	struct evs_nl nl;	/* opened on first use by evctl_nl() */
 };
 
@@ -62,6 +65,8 @@ struct evctl_object {
 	bool verbless;
 	/* More for `evctl help OBJECT`, such as the JSON keys; may be NULL. */
 	const char *notes;
+	/* The one verb with a Prometheus form (-o prometheus), or NULL. */
+	const struct evctl_verb *prom_verb;
 };
 
 extern const struct evctl_object evctl_obj_version;
@@ -281,6 +286,10 @@ void evctl_config_words(const struct evctl_config *cfg);
 const char *evctl_counter_name(unsigned int i, char *buf, size_t size);
 const char *evctl_gauge_name(unsigned int i, char *buf, size_t size);
 
+/* Whether counter or gauge @i is a size in bytes. */
+bool evctl_counter_is_size(unsigned int i);
+bool evctl_gauge_is_size(unsigned int i);
+
 /* The counters or gauges present, as a JSON object {NAME: n}. */
 void evctl_counters_json(struct json *j, const struct evs_stats *st);
 void evctl_gauges_json(struct json *j, const struct evs_gauges *g);
@@ -313,6 +322,15 @@ const char *evctl_lat_quantile_text(const uint64_t *buckets, unsigned int q,
  */
 void evctl_latency_json(struct json *j, unsigned int prio,
 			const uint64_t *buckets);
+
+/*
+ * stats show -o prometheus: what GET_STATS returned (@module the module's
+ * version), in the Prometheus text exposition format on stdout.  Returns
+ * the exit status.
+ */
+int evctl_prom_stats(const struct evctl *ctx, const char *module,
+		     const struct evs_stats *st, const struct evs_gauges *g,
+		     const struct evs_latency *lat);
 
 /*
  * JSON output on stdout, pretty if asked.  evctl_json_end() returns the

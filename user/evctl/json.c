@@ -103,7 +103,7 @@ void json_array_end(struct json *j)
  * one: overlong forms, surrogates and code points above U+10FFFF are
  * invalid in JSON text as well.
  */
-static size_t utf8_len(const unsigned char *s)
+size_t json_utf8_len(const unsigned char *s)
 {
 	unsigned char lo = 0x80, hi = 0xbf;
 	size_t n, i;
@@ -171,7 +171,7 @@ static void put_string(struct json *j, const char *str)
 				fprintf(j->f, "\\u%04x", *s);
 				break;
 			}
-			n = utf8_len(s);
+			n = json_utf8_len(s);
 			if (!n) {
 				/* Stray byte: keep the output valid JSON. */
 				fputs("\\ufffd", j->f);

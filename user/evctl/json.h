@@ -71,6 +71,13 @@ void json_kv_decimal(struct json *j, const char *key, uint64_t v,
 		     unsigned int scale);
 
 /*
+ * Length of the valid UTF-8 sequence at @s (1 to 4), or 0 when it is not
+ * one; never reads past a NUL.  Shared with the Prometheus output, whose
+ * label values must be UTF-8 too.
+ */
+size_t json_utf8_len(const unsigned char *s);
+
+/*
  * Ends the document with a newline.  Returns 0, or -1 when the writer was
  * misused (containers left open, a value where a key belongs, ...).
  */

@@ -126,12 +126,12 @@ static const char *counter_unit(unsigned int i)
 	}
 }
 
-static bool counter_is_size(unsigned int i)
+bool evctl_counter_is_size(unsigned int i)
 {
 	return EVS_STATS_A_FIRST_COUNTER + i == EVS_STATS_A_BYTES;
 }
 
-static bool gauge_is_size(unsigned int i)
+bool evctl_gauge_is_size(unsigned int i)
 {
 	int attr = EVS_GAUGE_A_FIRST + i;
 
@@ -172,15 +172,17 @@ static void stats_print(const struct stats_reply *r)
 		if (!st->present[i])
 			continue;
 		widen(&name_w, evctl_counter_name(i, name, sizeof(name)));
-		widen(&val_w, value_text(st->counters[i], counter_is_size(i),
-					 val, sizeof(val)));
+		widen(&val_w, value_text(st->counters[i],
+					 evctl_counter_is_size(i), val,
+					 sizeof(val)));
 	}
 	for (i = 0; i < EVS_NR_GAUGES; i++) {
 		if (!g->present[i])
 			continue;
 		any_gauge = true;
 		widen(&name_w, evctl_gauge_name(i, name, sizeof(name)));
-		widen(&val_w, value_text(g->values[i], gauge_is_size(i), val,
+		widen(&val_w, value_text(g->values[i],
+					 evctl_gauge_is_size(i), val,
 					 sizeof(val)));
 	}
 	for (i = 0; i < EVS_NR_COUNTERS; i++) {
@@ -188,8 +190,8 @@ static void stats_print(const struct stats_reply *r)
 			continue;
 		printf("%-*s  %*s\n", (int)name_w,
 		       evctl_counter_name(i, name, sizeof(name)), (int)val_w,
-		       value_text(st->counters[i], counter_is_size(i), val,
-				  sizeof(val)));
+		       value_text(st->counters[i], evctl_counter_is_size(i),
+				  val, sizeof(val)));
 	}
 	if (any_gauge)
 		putchar('\n');
@@ -198,8 +200,8 @@ static void stats_print(const struct stats_reply *r)
 			continue;
 		printf("%-*s  %*s\n", (int)name_w,
 		       evctl_gauge_name(i, name, sizeof(name)), (int)val_w,
-		       value_text(g->values[i], gauge_is_size(i), val,
-				  sizeof(val)));
+		       value_text(g->values[i], evctl_gauge_is_size(i),
+				  val, sizeof(val)));
 	}
 }
 
@@ -450,7 +452,7 @@ static int frame_text(const struct watch *w, const struct stats_reply *r,
 
 	table_init(&t, heads, "lrrl");
 	for (i = 0; i < EVS_NR_COUNTERS; i++) {
-		bool size = counter_is_size(i);
+		bool size = evctl_counter_is_size(i);
 		double rate;
 
 		if (!r->st.present[i])
@@ -484,7 +486,7 @@ static int frame_text(const struct watch *w, const struct stats_reply *r,
 			continue;
 		table_cell(&t, "%s", evctl_gauge_name(i, name, sizeof(name)));
 		table_cell(&t, "%s", value_text(r->g.values[i],
-						gauge_is_size(i), buf,
+						evctl_gauge_is_size(i), buf,
 						sizeof(buf)));
 	}
 	if (t.nr)
@@ -559,12 +561,17 @@ static int stats_show(struct evctl *ctx, int argc, char **argv)
 		return ret;
 	if (w.count && !w.ms)
 		return evctl_usage_err("'--count' needs '--watch'");
+	/* A scrape is one snapshot; rates are the scraper's business. */
+	if (w.ms && ctx->prom)
+		return evctl_usage_err("'--watch' has no prometheus output");
 	if (w.ms)
 		return stats_watch(ctx, &w);
 
 	ret = stats_fetch(ctx, &r);
 	if (ret)
 		return ret;
+	if (ctx->prom)
+		return evctl_prom_stats(ctx, r.module, &r.st, &r.g, &r.lat);
 	if (!ctx->json) {
 		stats_print(&r);
 		return latency_print(&r.lat);
@@ -592,6 +599,7 @@ static const struct evctl_verb stats_verbs[] = {
 const struct evctl_object evctl_obj_stats = {
 	.name	= "stats",
 	.verbs	= stats_verbs,
+	.prom_verb = &stats_verbs[0],
 	.notes	=
 	"Counters run since load or reset; gauges are values now.  Latency is\n"
 	"from frame parsed to event stored, per priority, from log2\n"
@@ -609,5 +617,9 @@ const struct evctl_object evctl_obj_stats = {
 	"  With -w one object per line and frame, with the keys\n"
 	"  counters, gauges, deltas {NAME: n}, rates {NAME: per second},\n"
 	"  interval_s (seconds since the last frame; deltas, rates and\n"
-	"  interval_s are null in the first frame)\n",
+	"  interval_s are null in the first frame)\n"
+	"-o prometheus: counters, gauges and latency histograms in the\n"
+	"  Prometheus text format, names evstream_*, labels netns (the -n\n"
+	"  argument, else \"default\") and priority; not with -w.  See evctl(8)\n"
+	"  and docs/monitoring.md.\n",
 };

@@ -82,6 +82,21 @@ stdout_is() {
 	fi
 }
 
+# promtool check metrics on file $2: no finding, or a skip without it.
+promtool_ok() {
+	name=$1 file=$2
+	if ! command -v promtool >/dev/null; then
+		echo "ok - # SKIP $name: no promtool (scripts/deps.sh installs package prometheus)"
+	elif promtool check metrics <"$file" >"$tmp/promtool" 2>&1; then
+		echo "ok - $name"
+	else
+		echo "not ok - $name"
+		sed 's/^/#  /' "$tmp/promtool"
+		fails=$((fails + 1))
+	fi
+}
+
+
 run "help" 0 "" "$EVCTL" help
 grep -q '^Usage: evctl' "$tmp/out" || { echo "not ok - help text"; fails=$((fails + 1)); }
 run "-h" 0 "" "$EVCTL" -h
@@ -104,6 +119,7 @@ for obj in version stats listen route conn ring latency read config monitor; do
 done
 stdout_has "help lists -r" "^  -r, --raw "
 stdout_has "help lists -n" "^  -n, --netns NETNS "
+stdout_has "help lists -o" "^  -o, --output FMT "
 stdout_has "help lists stats -w" "^  evctl stats \[show\] \[-w SECONDS \[--count N\]\] "
 stdout_has "help lists monitor --count" "^  evctl monitor \[--count N\] "
 run "help read has the JSON keys" 0 "" "$EVCTL" help read
@@ -122,6 +138,7 @@ stdout_has "monitor help has no verb" "^Usage: evctl \[OPTIONS\] monitor \[ARGS\
 stdout_has "monitor help: rate keys" "rate: interval_ms, deltas"
 run "help stats documents -w JSON" 0 "" "$EVCTL" help stats
 stdout_has "help stats: -w keys" "counters, gauges, deltas \{NAME: n\}, rates \{NAME: per second\},"
+stdout_has "help stats: -o prometheus" "^-o prometheus: "
 
 # Usage errors of the new verbs: exit 2 before any netlink traffic, so
 # the real binary is enough.
@@ -190,6 +207,17 @@ run "stats --count 0" 2 "evctl: invalid count '0'" "$EVCTL" stats -w 1 --count 0
 run "stats --count=x" 2 "evctl: invalid count 'x'" "$EVCTL" stats -w 1 --count=x
 run "stats: unknown option" 2 "evctl: unknown option '-x'" "$EVCTL" stats -x
 run "stats reset: option" 2 "evctl: unexpected argument '-w'" "$EVCTL" stats reset -w 1
+run "-o bogus" 2 "evctl: invalid output format 'bogus' (text, json or prometheus)" "$EVCTL" -o bogus stats
+run "-o: prefix is no format" 2 "evctl: invalid output format 'prom' (text, json or prometheus)" "$EVCTL" --output=prom stats
+run "-o: no value" 2 "evctl: '-o' needs a value" "$EVCTL" -o
+run "--output: no value" 2 "evctl: '--output' needs a value" "$EVCTL" --output
+# Objects without a Prometheus form: refused before the kernel is asked.
+run "-o prometheus conn" 2 "evctl: 'conn show' has no prometheus output (only 'stats show' has)" "$EVCTL" -o prometheus conn
+run "-o prometheus latency" 2 "evctl: 'latency show' has no prometheus output (only 'stats show' has)" "$EVCTL" -o prometheus latency show
+run "-o prometheus stats reset" 2 "evctl: 'stats reset' has no prometheus output (only 'stats show' has)" "$EVCTL" -o prometheus stats reset
+run "-o prometheus monitor" 2 "evctl: 'monitor' has no prometheus output (only 'stats show' has)" "$EVCTL" --output prometheus monitor
+run "-o prometheus stats -w" 2 "evctl: '--watch' has no prometheus output" "$EVCTL" -o prometheus stats -w 1
+run "-o prometheus: help still works" 0 "" "$EVCTL" -o prometheus help stats
 run "monitor: extra" 2 "evctl: unexpected argument 'x'" "$EVCTL" monitor x
 run "monitor: unknown option" 2 "evctl: unknown option '--bogus'" "$EVCTL" monitor --bogus
 run "monitor --count: no value" 2 "evctl: '--count' needs a value" "$EVCTL" monitor --count
@@ -377,6 +405,137 @@ json "-j latency keys" 'length == 3 and .[0] == {prio: "realtime", events: 1000,
 if [ -s "$tmp/lat1" ] && cmp -s "$tmp/lat1" "$tmp/lat2"; then echo "ok - latency show is stats latency"; else echo "not ok - latency show is stats latency"; fails=$((fails + 1)); fi
 rm -f "$tmp/trace"
 
+# -o prometheus: the same figures as -j stats, in the exposition format.
+run "-o prometheus stats" 0 "" "$FAKE" -o prometheus stats
+cp "$tmp/out" "$tmp/prom"
+promtool_ok "-o prometheus stats: promtool check metrics" "$tmp/prom"
+trace_is "-o prometheus stats request" "GET_STATS"
+# Every counter and gauge of -j stats, under the name and labels
+# docs/evctl.8 gives it, with its value.
+"$FAKE" -j stats >"$tmp/json"
+jq -r '
+	def prio: {rt: "realtime", tx: "transactional", batch: "batch"}[.];
+	(.counters | to_entries[] |
+		if (.key | test("^(enqueued|processed)_")) then
+			(.key | capture("^(?<f>[a-z]+)_(?<p>[a-z]+)$")) as $m |
+			"evstream_\($m.f)_total{netns=\"default\",priority=\"\($m.p | prio)\"} \(.value)"
+		elif (.key | startswith("err_")) then
+			"evstream_protocol_errors_total{netns=\"default\",kind=\"\(.key[4:])\"} \(.value)"
+		else
+			"evstream_\(.key)_total{netns=\"default\"} \(.value)"
+		end),
+	(.gauges | to_entries[] |
+		"evstream_\(.key)\(if (.key | startswith("mem_")) then "_bytes" else "" end){netns=\"default\"} \(.value)")
+' "$tmp/json" >"$tmp/want" 2>/dev/null
+missing=$(grep -vxF -f "$tmp/prom" "$tmp/want")
+if [ "$(wc -l <"$tmp/want")" -eq 38 ] && [ -z "$missing" ]; then
+	echo "ok - -o prometheus: every counter and gauge with its value"
+else
+	echo "not ok - -o prometheus: every counter and gauge with its value"; echo "#  missing: $missing"; fails=$((fails + 1))
+fi
+# And nothing else: the samples but the module's version and latency.
+n=$(grep -v '^#' "$tmp/prom" | grep -cv '^evstream_\(module_info\|latency_seconds_\)')
+[ "$n" -eq 38 ] && echo "ok - -o prometheus: no other samples" || { echo "not ok - -o prometheus: no other samples ($n)"; fails=$((fails + 1)); }
+stdout_has "-o prometheus: bytes in bytes" '^evstream_bytes_total\{netns="default"\} 1099511627776$'
+stdout_has "-o prometheus: module version" '^evstream_module_info\{netns="default",version="0\.1\.0-fake"\} 1$'
+# One HELP and one TYPE per family, before its samples, of the right type.
+if awk '
+	/^# HELP / { help[$3] = 1; next }
+	/^# TYPE / { if (!help[$3] || type[$3]) exit 1; type[$3] = $4; nf++; next }
+	{
+		name = $1; sub(/\{.*/, "", name); fam = name
+		if (!type[fam]) sub(/_(bucket|sum|count)$/, "", fam)
+		if (!type[fam]) exit 1
+		if (fam ~ /_total$/ && type[fam] != "counter") exit 1
+		if (type[fam] == "counter" && fam !~ /_total$/) exit 1
+	}
+	END { if (nf != 32 || type["evstream_latency_seconds"] != "histogram") exit 1 }
+' "$tmp/prom"; then
+	echo "ok - -o prometheus: HELP and TYPE for each family"
+else
+	echo "not ok - -o prometheus: HELP and TYPE for each family"; fails=$((fails + 1))
+fi
+# Histograms: per priority 39 bounded buckets with rising le and
+# cumulative counts, then +Inf equal to _count, which is the events of
+# -j stats; _sum from the bucket middles (realtime: 500 * 1536 ns +
+# 490 * 6144 ns + 9 * 1.5 * 2^20 ns + 1.5 * 2^30 ns).
+if awk '
+	/^evstream_latency_seconds_bucket/ {
+		match($0, /priority="[a-z]+"/); p = substr($0, RSTART + 10, RLENGTH - 11)
+		match($0, /le="[^"]+"/); le = substr($0, RSTART + 4, RLENGTH - 5)
+		if (p in inf) exit 1
+		if (le == "+Inf") { inf[p] = $2; if ($2 < last[p] || nb[p] != 39) exit 1; next }
+		if (nb[p] && (le + 0 <= lastle[p] || $2 < last[p])) exit 1
+		nb[p]++; last[p] = $2; lastle[p] = le + 0
+		next
+	}
+	/^evstream_latency_seconds_count/ {
+		match($0, /priority="[a-z]+"/); p = substr($0, RSTART + 10, RLENGTH - 11)
+		if (!(p in inf) || inf[p] != $2) exit 1
+		nc++
+	}
+	END { if (nc != 3) exit 1 }
+' "$tmp/prom"; then
+	echo "ok - -o prometheus: buckets cumulative, +Inf is _count"
+else
+	echo "not ok - -o prometheus: buckets cumulative, +Inf is _count"; fails=$((fails + 1))
+fi
+for p in realtime transactional batch; do
+	want=$(jq ".latency[] | select(.prio == \"$p\") | .events" "$tmp/json")
+	grep -qxF "evstream_latency_seconds_count{netns=\"default\",priority=\"$p\"} $want" "$tmp/prom" &&
+		echo "ok - -o prometheus: $p _count is its events" ||
+		{ echo "not ok - -o prometheus: $p _count is its events"; fails=$((fails + 1)); }
+done
+stdout_has "-o prometheus: le of bucket 10" '^evstream_latency_seconds_bucket\{netns="default",priority="realtime",le="0\.000002047"\} 500$'
+stdout_has "-o prometheus: last bounded bucket" '^evstream_latency_seconds_bucket\{netns="default",priority="batch",le="549\.755813887"\} 0$'
+stdout_has "-o prometheus: _sum" '^evstream_latency_seconds_sum\{netns="default",priority="realtime"\} 1\.628547072$'
+stdout_has "-o prometheus: _sum of the open bucket" '^evstream_latency_seconds_sum\{netns="default",priority="batch"\} 549\.755813888$'
+stdout_has "-o prometheus: empty _sum" '^evstream_latency_seconds_sum\{netns="default",priority="transactional"\} 0\.000000000$'
+# Label values escaped: backslash, double quote and line feed; a byte
+# that is not UTF-8 replaced.
+export EVS_FAKE_VERSION="$(printf '1.0 "q" \\b\nx\377')"
+run "-o prometheus: escaping" 0 "" "$FAKE" -o prometheus stats
+unset EVS_FAKE_VERSION
+want=$(printf 'evstream_module_info{netns="default",version="1.0 \\"q\\" \\\\b\\nx\357\277\275"} 1')
+if grep -qxF "$want" "$tmp/out"; then
+	echo "ok - -o prometheus: label escaped"
+else
+	echo "not ok - -o prometheus: label escaped"; grep module_info "$tmp/out" | sed 's/^/#  /'; fails=$((fails + 1))
+fi
+promtool_ok "-o prometheus: escaped labels pass promtool" "$tmp/out"
+rm -f "$tmp/trace"
+# -o, -j and -p: the last one wins, before or after the verb.
+"$FAKE" -j stats >"$tmp/j1"
+run "-o json is -j" 0 "" "$FAKE" -o json stats
+cmp -s "$tmp/out" "$tmp/j1" && echo "ok - -o json is -j" || { echo "not ok - -o json is -j"; fails=$((fails + 1)); }
+run "-o prometheus, then -j after the verb" 0 "" "$FAKE" -o prometheus stats -j
+cmp -s "$tmp/out" "$tmp/j1" && echo "ok - -j after -o prometheus" || { echo "not ok - -j after -o prometheus"; fails=$((fails + 1)); }
+"$FAKE" stats >"$tmp/t1"
+run "-p -o text" 0 "" "$FAKE" -p -o text stats
+cmp -s "$tmp/out" "$tmp/t1" && echo "ok - -o text after -p" || { echo "not ok - -o text after -p"; fails=$((fails + 1)); }
+run "-j -o prometheus" 0 "" "$FAKE" -j -o prometheus stats
+cmp -s "$tmp/out" "$tmp/prom" && echo "ok - -o prometheus after -j" || { echo "not ok - -o prometheus after -j"; fails=$((fails + 1)); }
+rm -f "$tmp/trace"
+run "-o prometheus conn: nothing sent" 2 "evctl: 'conn show' has no prometheus output (only 'stats show' has)" "$FAKE" -o prometheus conn
+trace_is "-o prometheus conn: nothing sent" ""
+# -n NAME is the netns label, escaped like any label value.
+if [ "$(id -u)" -eq 0 ]; then
+	ns="$tmp/ns \"a\" \\b
+c"
+	ln -s /proc/self/ns/net "$ns"
+	run "-o prometheus -n: netns label" 0 "" "$FAKE" -n "$ns" -o prometheus stats
+	if grep -qxF "evstream_frames_total{netns=\"$tmp/ns \\\"a\\\" \\\\b\\nc\"} 6" "$tmp/out"; then
+		echo "ok - -o prometheus -n: label escaped"
+	else
+		echo "not ok - -o prometheus -n: label escaped"; grep frames_total "$tmp/out" | sed 's/^/#  /'; fails=$((fails + 1))
+	fi
+	[ "$(grep -c 'netns="default"' "$tmp/out")" -eq 0 ] && echo "ok - -o prometheus -n: no default label" || { echo "not ok - -o prometheus -n: no default label"; fails=$((fails + 1)); }
+	promtool_ok "-o prometheus -n: promtool check metrics" "$tmp/out"
+	rm -f "$ns" "$tmp/trace"
+else
+	echo "ok - # SKIP -o prometheus -n: setns needs CAP_SYS_ADMIN"
+fi
+
 # stats -w: frames one after another, counters with deltas and rates.
 run "stats -w --count 2" 0 "" "$FAKE" stats -w 0.1 --count 2
 [ "$(grep -c '^Every 0.1 s: evctl stats ' "$tmp/out")" -eq 2 ] || { echo "not ok - stats -w: two frames"; fails=$((fails + 1)); }
@@ -522,6 +681,10 @@ unset EVS_FAKE_TRACE
 EVS_FAKE=partial
 run "partial stats" 0 "" "$FAKE" -j stats
 json "partial stats keys" '(.counters | length) == 13 and (.counters | has("bytes") | not) and .gauges == {} and .latency == []'
+run "partial stats -o prometheus" 0 "" "$FAKE" -o prometheus stats
+promtool_ok "partial stats -o prometheus: promtool check metrics" "$tmp/out"
+[ "$(grep -c '^evstream_[a-z_]*_total{' "$tmp/out")" -eq 13 ] && echo "ok - partial stats -o prometheus: the 13 counters" || { echo "not ok - partial stats -o prometheus: the 13 counters"; fails=$((fails + 1)); }
+if grep -q 'bytes_total\|latency\|evstream_conns' "$tmp/out"; then echo "not ok - partial stats -o prometheus: nothing it lacks"; fails=$((fails + 1)); else echo "ok - partial stats -o prometheus: nothing it lacks"; fi
 run "partial stats text" 0 "" "$FAKE" stats
 [ "$(wc -l <"$tmp/out")" -eq 13 ] || { echo "not ok - partial stats lines"; fails=$((fails + 1)); }
 run "partial config" 0 "" "$FAKE" -j config
@@ -543,6 +706,8 @@ run "module not loaded, -j" 1 "evctl: evstream module not loaded" "$FAKE" -j ver
 stdout_is "no output on error" ""
 run "module not loaded, monitor" 1 "evctl: evstream module not loaded" "$FAKE" monitor
 run "module not loaded, stats -w" 1 "evctl: evstream module not loaded" "$FAKE" stats -w 1
+run "module not loaded, -o prometheus" 1 "evctl: evstream module not loaded" "$FAKE" -o prometheus stats
+stdout_is "module not loaded, -o prometheus prints nothing" ""
 stdout_is "module not loaded, stats -w prints nothing" ""
 
 EVS_FAKE=eperm

@@ -26,6 +26,9 @@
  * empty RING_GET dump, as before the first listener), no idle time on
  * connections and no idle timeout or ack delay settings.
  *
+ * EVS_FAKE_VERSION replaces the module version GET_STATS reports, for
+ * strings that need escaping.
+ *
  * When EVS_FAKE_TRACE names a file, one line per request is appended to
  * it: the command and each attribute with its type, e.g.
  * "LISTEN_ADD ADDR_IN=127.0.0.1 PORT=u16:7000", so that tests can check
@@ -653,6 +656,7 @@ static void put_gauges(struct nlmsghdr *nlh)
 
 static void do_stats(const struct nlmsghdr *req, uint32_t portid, bool bad)
 {
+	const char *version = getenv("EVS_FAKE_VERSION");
 	static unsigned int calls;
 	bool partial = mode_is("partial");
 	struct nlattr *nest;
@@ -660,7 +664,7 @@ static void do_stats(const struct nlmsghdr *req, uint32_t portid, bool bad)
 	unsigned int i;
 
 	nlh = new_genl(req, portid, FAKE_FAMILY, EVS_CMD_GET_STATS);
-	mnl_attr_put_strz(nlh, EVS_A_VERSION, "0.1.0-fake");
+	mnl_attr_put_strz(nlh, EVS_A_VERSION, version ? version : "0.1.0-fake");
 	put_counters(nlh, EVS_A_STATS, calls++, partial, bad);
 	if (partial) {
 		queue_msg(nlh);
