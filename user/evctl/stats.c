@@ -399,14 +399,21 @@ static void stats_delta(const struct evs_stats *prev,
 	}
 }
 
-/* One frame; @d is NULL for the first, which has nothing to compare. */
+/*
+ * One frame; @d is NULL for the first, which has nothing to compare.
+ * @wall is when its counters were read: lines saved to a file or sent on
+ * can be placed in time without the reader's clock.
+ */
 static int frame_json(struct evctl *ctx, const struct stats_reply *r,
-		      const struct evs_stats *d, uint64_t interval_ns)
+		      const struct evs_stats *d, uint64_t interval_ns,
+		      const struct timespec *wall)
 {
 	struct json j;
 
 	evctl_json_begin(ctx, &j);
 	json_object_start(&j);
+	json_kv_u64(&j, "timestamp_ms", (uint64_t)wall->tv_sec * 1000 +
+		    (uint64_t)wall->tv_nsec / 1000000);
 	json_key(&j, "counters");
 	evctl_counters_json(&j, &r->st);
 	json_key(&j, "gauges");
@@ -503,7 +510,7 @@ static int stats_watch(struct evctl *ctx, const struct watch *w)
 {
 	bool tty = !ctx->json && isatty(STDOUT_FILENO);
 	struct stats_reply r[2];
-	struct timespec t[2], next;
+	struct timespec t[2], next, wall;
 	struct evs_stats d;
 	uint64_t n, interval_ns = 0;
 	int ret;
@@ -517,12 +524,14 @@ static int stats_watch(struct evctl *ctx, const struct watch *w)
 		if (ret)
 			return ret;
 		clock_gettime(CLOCK_MONOTONIC, &t[n % 2]);
+		clock_gettime(CLOCK_REALTIME, &wall);
 		if (n) {
 			interval_ns = ts_ns(&t[n % 2]) - ts_ns(&t[(n + 1) % 2]);
 			stats_delta(&prev->st, &cur->st, &d);
 		}
 		if (ctx->json) {
-			ret = frame_json(ctx, cur, n ? &d : NULL, interval_ns);
+			ret = frame_json(ctx, cur, n ? &d : NULL, interval_ns,
+					 &wall);
 		} else {
 			fputs(tty ? CLEAR_SCREEN : n ? "\n" : "", stdout);
 			ret = frame_text(w, cur, n ? &d : NULL, interval_ns);
@@ -615,9 +624,10 @@ const struct evctl_object evctl_obj_stats = {
 	"  (p*_us: number with 3 decimals, null when empty or past the last\n"
 	"  bucket's bound; buckets: the 40 counts, bucket i < 2^(i+1) ns).\n"
 	"  With -w one object per line and frame, with the keys\n"
-	"  counters, gauges, deltas {NAME: n}, rates {NAME: per second},\n"
-	"  interval_s (seconds since the last frame; deltas, rates and\n"
-	"  interval_s are null in the first frame)\n"
+	"  timestamp_ms (when its counters were read: milliseconds since\n"
+	"  1970-01-01 UTC), counters, gauges, deltas {NAME: n},\n"
+	"  rates {NAME: per second}, interval_s (seconds since the last\n"
+	"  frame; deltas, rates and interval_s are null in the first frame)\n"
 	"-o prometheus: counters, gauges and latency histograms in the\n"
 	"  Prometheus text format, names evstream_*, labels netns (the -n\n"
 	"  argument, else \"default\") and priority; not with -w.  See evctl(8)\n"

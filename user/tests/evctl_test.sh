@@ -137,7 +137,7 @@ run "monitor help" 0 "" "$EVCTL" monitor help
 stdout_has "monitor help has no verb" "^Usage: evctl \[OPTIONS\] monitor \[ARGS\]$"
 stdout_has "monitor help: rate keys" "rate: interval_ms, deltas"
 run "help stats documents -w JSON" 0 "" "$EVCTL" help stats
-stdout_has "help stats: -w keys" "counters, gauges, deltas \{NAME: n\}, rates \{NAME: per second\},"
+stdout_has "help stats: -w keys" "1970-01-01 UTC\), counters, gauges, deltas \{NAME: n\},"
 stdout_has "help stats: -o prometheus" "^-o prometheus: "
 
 # Usage errors of the new verbs: exit 2 before any netlink traffic, so
@@ -549,12 +549,20 @@ stdout_has "stats -w: frames apart" '^$'
 trace_is "stats -w requests" "GET_STATS
 GET_STATS"
 if grep -q "$(printf '\033')" "$tmp/out"; then echo "not ok - stats -w: no escapes into a file"; fails=$((fails + 1)); else echo "ok - stats -w: no escapes into a file"; fi
+before_ms=$(($(date +%s) * 1000))
 run "stats -w -j --count 2" 0 "" "$FAKE" stats --watch=0.1 --count=2 -j
+after_ms=$((($(date +%s) + 1) * 1000))
 [ "$(wc -l <"$tmp/out")" -eq 2 ] || { echo "not ok - stats -w -j: one line per frame"; fails=$((fails + 1)); }
-if jq -se 'length == 2 and (.[0] | keys) == ["counters", "deltas", "gauges", "interval_s", "rates"] and .[0].deltas == null and .[0].rates == null and .[0].interval_s == null and .[0].counters.frames == 6 and (.[1] | keys) == ["counters", "deltas", "gauges", "interval_s", "rates"] and .[1].counters.frames == 26 and .[1].deltas.frames == 20 and .[1].deltas.bytes == 1572864 and (.[1].deltas | length) == 25 and .[1].rates.frames > 0 and .[1].rates.frames <= 220 and .[1].interval_s >= 0.09 and .[1].interval_s < 5 and .[1].gauges.conns == 103' "$tmp/out" >/dev/null; then
+if jq -se 'length == 2 and (.[0] | keys) == ["counters", "deltas", "gauges", "interval_s", "rates", "timestamp_ms"] and .[0].deltas == null and .[0].rates == null and .[0].interval_s == null and .[0].counters.frames == 6 and (.[1] | keys) == ["counters", "deltas", "gauges", "interval_s", "rates", "timestamp_ms"] and .[1].counters.frames == 26 and .[1].deltas.frames == 20 and .[1].deltas.bytes == 1572864 and (.[1].deltas | length) == 25 and .[1].rates.frames > 0 and .[1].rates.frames <= 220 and .[1].interval_s >= 0.09 and .[1].interval_s < 5 and .[1].gauges.conns == 103' "$tmp/out" >/dev/null; then
 	echo "ok - stats -w -j keys"
 else
 	echo "not ok - stats -w -j keys"; echo "#  $(cat "$tmp/out")"; fails=$((fails + 1))
+fi
+# Wall-clock milliseconds, taken when each frame's counters were read.
+if jq -se --argjson lo "$before_ms" --argjson hi "$after_ms" 'all(.[]; .timestamp_ms | type == "number" and . == floor and . >= $lo and . <= $hi) and .[1].timestamp_ms >= .[0].timestamp_ms' "$tmp/out" >/dev/null; then
+	echo "ok - stats -w -j: timestamp_ms"
+else
+	echo "not ok - stats -w -j: timestamp_ms"; echo "#  $before_ms..$after_ms: $(jq -c .timestamp_ms "$tmp/out" 2>&1)"; fails=$((fails + 1))
 fi
 run "-p stats -w" 0 "" "$FAKE" -p stats -w 0.1 --count 1
 json "-p stats -w" '.deltas == null and .counters.frames == 6'
