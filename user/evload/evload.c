@@ -35,6 +35,7 @@
 #include "../evctl/json.h"
 #include "../lib/evs_addr.h"
 #include "../lib/evs_read.h"
+#include "../lib/evs_units.h"
 #include "../lib/evs_wire.h"
 
 enum {
@@ -157,8 +158,8 @@ static void usage_text(FILE *f)
 		"  --addr HOST:PORT   listener, A.B.C.D:PORT or [IPV6]:PORT (required)\n"
 		"  --conns N          connections, one thread each (default 1)\n"
 		"  --events N         events in all, split across connections (10000)\n"
-		"  --size BYTES       payload size, 0..65536 (default 64; --verify: at\n"
-		"                     least %u)\n"
+		"  --size BYTES       payload size, 0..65536 or 64K (default 64;\n"
+		"                     --verify: at least %u); K, KiB, B as evctl(8)\n"
 		"  --topic T          topic, 0..65535 (default 1)\n"
 		"  --prio P           rt, tx, batch, auto, or mix: rt, tx, batch, auto\n"
 		"                     in turn, event by event (default tx)\n"
@@ -211,22 +212,10 @@ static int fail(const char *fmt, ...)
 	return EXIT_FAIL;
 }
 
-/* Decimal digits only, at most @max. */
+/* Decimal digits only, at most @max: evctl's counts, as evctl reads them. */
 static bool parse_u64(const char *s, uint64_t max, uint64_t *v)
 {
-	uint64_t n = 0;
-
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		unsigned int d = (unsigned int)(*s - '0');
-
-		if (*s < '0' || *s > '9' || d > max || n > (max - d) / 10)
-			return false;
-		n = n * 10 + d;
-	}
-	*v = n;
-	return true;
+	return evs_parse_count(s, max, v) == EVS_UNIT_OK;
 }
 
 static bool parse_positive(const char *s, double *v)
@@ -268,7 +257,7 @@ static int parse_opts(int argc, char **argv)
 	bool have_addr = false;
 	unsigned int i;
 	uint64_t v;
-	int c;
+	int c, err;
 
 	opterr = 0;
 	for (;;) {
@@ -297,9 +286,12 @@ static int parse_opts(int argc, char **argv)
 						 optarg);
 			break;
 		case O_SIZE:
-			if (!parse_u64(optarg, EVS_WIRE_PAYLOAD_CAP, &v))
-				return usage_err("invalid --size '%s' (0..%u)",
-						 optarg, EVS_WIRE_PAYLOAD_CAP);
+			/* As evctl reads max-payload: 64K, 4KiB, 512B. */
+			err = evs_parse_size(optarg, EVS_WIRE_PAYLOAD_CAP, &v);
+			if (err)
+				return usage_err("invalid --size '%s': %s (0..%u bytes)",
+						 optarg, evs_unit_strerror(err),
+						 EVS_WIRE_PAYLOAD_CAP);
 			o.size = (uint32_t)v;
 			break;
 		case O_TOPIC:

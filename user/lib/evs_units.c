@@ -46,6 +46,23 @@ static int parse_digits(const char *s, uint64_t *n, const char **end)
 	return over ? EVS_UNIT_RANGE : EVS_UNIT_OK;
 }
 
+int evs_parse_count(const char *s, uint64_t max, uint64_t *v)
+{
+	const char *end;
+	uint64_t n;
+	int err;
+
+	err = parse_digits(s, &n, &end);
+	if (err && err != EVS_UNIT_RANGE)
+		return err;
+	if (*end)
+		return EVS_UNIT_SUFFIX;
+	if (err || n > max)
+		return EVS_UNIT_RANGE;
+	*v = n;
+	return EVS_UNIT_OK;
+}
+
 /* The power of 1024 that @sfx names: 0 for none or "B", -1 for no size. */
 static int size_shift(const char *sfx)
 {

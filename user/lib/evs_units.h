@@ -15,7 +15,10 @@
  * duration that is not a whole number of the caller's unit ("200ms" for a
  * setting in seconds) is refused, not rounded.
  *
- * Neither takes a sign, white space, a fraction, hex or an exponent.
+ * A count is a whole decimal number and nothing else: with no unit to
+ * say whether K is 1000 or 1024, none is guessed.
+ *
+ * None takes a sign, white space, a fraction, hex or an exponent.
  */
 #ifndef _EVS_UNITS_H
 #define _EVS_UNITS_H
@@ -41,14 +44,20 @@ enum evs_time_unit {
 };
 
 /*
- * Parses size @s, at most @max bytes, into *@v.  Returns EVS_UNIT_OK, or
- * an enum evs_unit_err with *@v untouched.
+ * Parses count @s, at most @max, into *@v.  Returns EVS_UNIT_OK, or an
+ * enum evs_unit_err with *@v untouched.
+ */
+int evs_parse_count(const char *s, uint64_t max, uint64_t *v);
+
+/*
+ * Parses size @s, at most @max bytes, into *@v.  Returns as
+ * evs_parse_count().
  */
 int evs_parse_size(const char *s, uint64_t max, uint64_t *v);
 
 /*
  * Parses duration @s into *@v, counted in @unit (also the unit of a
- * number without one), at most @max of them.  Returns as evs_parse_size.
+ * number without one), at most @max of them.  Returns as evs_parse_count().
  */
 int evs_parse_duration(const char *s, enum evs_time_unit unit, uint64_t max,
 		       uint64_t *v);

@@ -42,7 +42,13 @@ run "--conns 0" 2 "evload: invalid --conns '0' (1..4096)" "$EVLOAD" --addr $A --
 run "--conns too many" 2 "evload: invalid --conns '4097' (1..4096)" "$EVLOAD" --addr $A --conns 4097
 run "--events 0" 2 "evload: invalid --events '0'" "$EVLOAD" --addr $A --events 0
 run "--events -1" 2 "evload: invalid --events '-1'" "$EVLOAD" --addr $A --events -1
-run "--size too big" 2 "evload: invalid --size '65537' (0..65536)" "$EVLOAD" --addr $A --size 65537
+run "--size too big" 2 "evload: invalid --size '65537': out of range (0..65536 bytes)" "$EVLOAD" --addr $A --size 65537
+run "--size 65K" 2 "evload: invalid --size '65K': out of range (0..65536 bytes)" "$EVLOAD" --addr $A --size 65K
+run "--size 16E" 2 "evload: invalid --size '16E': out of range (0..65536 bytes)" "$EVLOAD" --addr $A --size 16E
+run "--size -1" 2 "evload: invalid --size '-1': negative (0..65536 bytes)" "$EVLOAD" --addr $A --size -1
+run "--size 4KB" 2 "evload: invalid --size '4KB': unknown unit (0..65536 bytes)" "$EVLOAD" --addr $A --size 4KB
+run "--size empty" 2 "evload: invalid --size '': empty (0..65536 bytes)" "$EVLOAD" --addr $A --size ''
+run "--size x" 2 "evload: invalid --size 'x': not a number (0..65536 bytes)" "$EVLOAD" --addr $A --size x
 run "--topic too big" 2 "evload: invalid --topic '65536' (0..65535)" "$EVLOAD" --addr $A --topic 65536
 run "--prio bad" 2 "evload: invalid --prio 'realtime' (rt, tx, batch, auto or mix)" "$EVLOAD" --addr $A --prio realtime
 run "--rate 0" 2 "evload: invalid --rate '0'" "$EVLOAD" --addr $A --rate 0
@@ -57,6 +63,12 @@ run "--verify too many per connection" 2 "evload: --verify: at most 2^32 events 
 run "connection refused" 1 "evload: connection 0: connect to 127.0.0.1:9: Connection refused" "$EVLOAD" --addr $A --timeout 5
 run "connection refused, -j" 1 "evload: connection 0: connect to 127.0.0.1:9: Connection refused" "$EVLOAD" -j --addr $A --conns 1 --timeout 5
 [ ! -s "$tmp/out" ] || { echo "not ok - no output on failure"; fails=$((fails + 1)); }
+# Sizes as evctl takes them: parsed, then the run gets as far as connecting.
+for size in 64K 64KiB 4k 512B 65536; do
+	run "--size $size" 1 "evload: connection 0: connect to 127.0.0.1:9: Connection refused" "$EVLOAD" --addr $A --size $size --timeout 5
+done
+# The value, not only the syntax: 23B is 23, below what --verify needs.
+run "--verify --size 23B" 2 "evload: --verify needs --size 24 or more" "$EVLOAD" --addr $A --verify --size 23B
 
 echo "$0: $fails failed"
 [ "$fails" -eq 0 ]

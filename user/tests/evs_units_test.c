@@ -14,8 +14,9 @@
 #define U32_MAX	4294967295ULL
 #define K	1024ULL
 
-/* unit SIZE: a size; else a duration in that unit. */
+/* unit SIZE: a size; COUNT: a count; else a duration in that unit. */
 #define SIZE	(-1)
+#define COUNT	(-2)
 
 static const struct {
 	int unit;
@@ -94,6 +95,20 @@ static const struct {
 	/* A bad suffix is reported before an overflow. */
 	{ SIZE, "99999999999999999999x", UINT64_MAX, EVS_UNIT_SUFFIX, 0 },
 
+	/* Counts: digits only. */
+	{ COUNT, "0", 255, 0, 0 },
+	{ COUNT, "255", 255, 0, 255 },
+	{ COUNT, "256", 255, EVS_UNIT_RANGE, 0 },
+	{ COUNT, "18446744073709551615", UINT64_MAX, 0, UINT64_MAX },
+	{ COUNT, "18446744073709551616", UINT64_MAX, EVS_UNIT_RANGE, 0 },
+	{ COUNT, "4K", UINT64_MAX, EVS_UNIT_SUFFIX, 0 },
+	{ COUNT, "10B", UINT64_MAX, EVS_UNIT_SUFFIX, 0 },
+	{ COUNT, "0x10", UINT64_MAX, EVS_UNIT_SUFFIX, 0 },
+	{ COUNT, "99999999999999999999x", UINT64_MAX, EVS_UNIT_SUFFIX, 0 },
+	{ COUNT, "", UINT64_MAX, EVS_UNIT_EMPTY, 0 },
+	{ COUNT, "-1", UINT64_MAX, EVS_UNIT_NEGATIVE, 0 },
+	{ COUNT, "+1", UINT64_MAX, EVS_UNIT_NAN, 0 },
+
 	/* Durations; a plain number is in the caller's unit. */
 	{ EVS_S, "300", U32_MAX, 0, 300 },
 	{ EVS_S, "5s", U32_MAX, 0, 5 },
@@ -149,6 +164,8 @@ static const char *kind(int unit)
 {
 	if (unit == SIZE)
 		return "size";
+	if (unit == COUNT)
+		return "count";
 	return evs_time_unit_name((enum evs_time_unit)unit);
 }
 
@@ -163,6 +180,8 @@ int main(void)
 
 		if (cases[i].unit == SIZE)
 			err = evs_parse_size(cases[i].s, cases[i].max, &v);
+		else if (cases[i].unit == COUNT)
+			err = evs_parse_count(cases[i].s, cases[i].max, &v);
 		else
 			err = evs_parse_duration(cases[i].s, cases[i].unit,
 						 cases[i].max, &v);
