@@ -6,9 +6,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../lib/evs_units.h"
 #include "evctl.h"
 #include "table.h"
 #include "units.h"
+
+/* How config set reads a value: see evs_units.h. */
+enum cfg_kind {
+	CFG_COUNT,		/* digits only */
+	CFG_SIZE,		/* bytes, or 64K, 1GiB, ... */
+	CFG_TIME,		/* in unit, or 5s, 200ms, ... */
+};
 
 struct cfg_key {
 	const char *name;	/* on the command line and in text output */
@@ -16,19 +24,30 @@ struct cfg_key {
 	uint16_t type;		/* EVS_CFG_A_* */
 	uint8_t size;		/* of the attribute: 1, 4 or 8 bytes */
 	const char *unit;	/* after the value in config show */
+	enum cfg_kind kind;
+	enum evs_time_unit time;	/* CFG_TIME: the unit of the value */
 };
 
 /* In the order of the UAPI header, which is the order shown. */
 static const struct cfg_key cfg_keys[] = {
-	{ "max-payload", "max_payload", EVS_CFG_A_MAX_PAYLOAD, 4, "bytes" },
-	{ "pool-limit", "pool_limit", EVS_CFG_A_POOL_LIMIT, 4, "events" },
-	{ "pressure", "pressure", EVS_CFG_A_PRESSURE, 1, "%" },
-	{ "ring-size", "ring_size", EVS_CFG_A_RING_SIZE, 4, "slots" },
-	{ "store-limit", "store_limit", EVS_CFG_A_STORE_LIMIT, 8, "bytes" },
-	{ "conn-limit", "conn_limit", EVS_CFG_A_CONN_LIMIT, 4, "connections" },
-	{ "batch", "batch", EVS_CFG_A_BATCH, 4, "events" },
-	{ "idle-timeout", "idle_timeout", EVS_CFG_A_IDLE_TIMEOUT, 4, "s" },
-	{ "ack-delay", "ack_delay", EVS_CFG_A_ACK_DELAY, 4, "µs" },
+	{ "max-payload", "max_payload", EVS_CFG_A_MAX_PAYLOAD, 4, "bytes",
+	  CFG_SIZE, 0 },
+	{ "pool-limit", "pool_limit", EVS_CFG_A_POOL_LIMIT, 4, "events",
+	  CFG_COUNT, 0 },
+	{ "pressure", "pressure", EVS_CFG_A_PRESSURE, 1, "%",
+	  CFG_COUNT, 0 },
+	{ "ring-size", "ring_size", EVS_CFG_A_RING_SIZE, 4, "slots",
+	  CFG_COUNT, 0 },
+	{ "store-limit", "store_limit", EVS_CFG_A_STORE_LIMIT, 8, "bytes",
+	  CFG_SIZE, 0 },
+	{ "conn-limit", "conn_limit", EVS_CFG_A_CONN_LIMIT, 4, "connections",
+	  CFG_COUNT, 0 },
+	{ "batch", "batch", EVS_CFG_A_BATCH, 4, "events",
+	  CFG_COUNT, 0 },
+	{ "idle-timeout", "idle_timeout", EVS_CFG_A_IDLE_TIMEOUT, 4, "s",
+	  CFG_TIME, EVS_S },
+	{ "ack-delay", "ack_delay", EVS_CFG_A_ACK_DELAY, 4, "µs",
+	  CFG_TIME, EVS_US },
 };
 
 #define NR_KEYS ARRAY_SIZE(cfg_keys)
@@ -116,10 +135,10 @@ static int config_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
- * Values exactly as config set takes them, then the unit; a size gets its
- * human form too.
+ * Values exactly as config set takes them, then, unless @numeric, the
+ * unit; a size gets its human form too.
  */
-static int config_print(const struct evctl_config *cfg)
+static int config_print(const struct evctl_config *cfg, bool numeric)
 {
 	static const char *const heads[] = { "KEY", "VALUE", "", NULL };
 	char buf[EVCTL_UNIT_LEN];
@@ -135,7 +154,10 @@ static int config_print(const struct evctl_config *cfg)
 			continue;
 		table_cell(&t, "%s", k->name);
 		table_cell(&t, "%" PRIu64, v);
-		if (!strcmp(k->unit, "bytes") && v >= 1024)
+		/* An empty last cell ends the line with the value. */
+		if (numeric)
+			table_cell(&t, "%s", "");
+		else if (!strcmp(k->unit, "bytes") && v >= 1024)
 			table_cell(&t, "bytes (%s)",
 				   evctl_fmt_bytes(v, buf, sizeof(buf)));
 		else if (k->type == EVS_CFG_A_IDLE_TIMEOUT && !v)
@@ -149,9 +171,17 @@ static int config_print(const struct evctl_config *cfg)
 static int config_show(struct evctl *ctx, int argc, char **argv)
 {
 	struct config_reply r = { 0 };
+	bool numeric = false;
 	struct json j;
 	int ret;
 
+	/* A flag without a value, which evctl_parse_opts() does not take. */
+	while (argc && (!strcmp(argv[0], "-N") ||
+			!strcmp(argv[0], "--numeric"))) {
+		numeric = true;
+		argc--;
+		argv++;
+	}
 	ret = evctl_request(ctx, argc, argv, EVS_CMD_CONFIG_GET, 0, config_cb,
 			    &r);
 	if (ret)
@@ -160,7 +190,7 @@ static int config_show(struct evctl *ctx, int argc, char **argv)
 		return evctl_bad_reply(r.bad ? r.bad : "empty");
 
 	if (!ctx->json)
-		return config_print(&r.cfg);
+		return config_print(&r.cfg, numeric);
 	evctl_json_begin(ctx, &j);
 	json_object_start(&j);
 	evctl_config_json(&j, &r.cfg);
@@ -168,27 +198,65 @@ static int config_show(struct evctl *ctx, int argc, char **argv)
 	return evctl_json_end(&j);
 }
 
+/* config show -j's keys work too: "_" is taken for "-". */
+static bool key_is(const char *word, const char *name)
+{
+	for (; *word && *name; word++, name++)
+		if (*word != *name && !(*word == '_' && *name == '-'))
+			return false;
+	return !*word && !*name;
+}
+
 static const struct cfg_key *find_key(const char *name)
 {
 	unsigned int i;
 
 	for (i = 0; i < NR_KEYS; i++)
-		if (!strcmp(name, cfg_keys[i].name))
+		if (key_is(name, cfg_keys[i].name))
 			return &cfg_keys[i];
 	return NULL;
 }
 
 /*
- * The value is checked against the width of its attribute only: the
- * ranges are the kernel's to enforce (they may differ between module
- * versions), and its extended ACK says what is wrong.
+ * Checks @s against the width of @k's attribute only: the ranges are the
+ * kernel's to enforce (they may differ between module versions), and its
+ * extended ACK says what is wrong.  Returns EVCTL_OK or EVCTL_USAGE, with
+ * a message naming the setting and the widest range.
  */
+static int parse_value(const struct cfg_key *k, const char *s, uint64_t *v)
+{
+	uint64_t max = k->size == 8 ? UINT64_MAX :
+		       (1ULL << (8 * k->size)) - 1;
+	const char *why;
+	int err;
+
+	switch (k->kind) {
+	case CFG_SIZE:
+		err = evs_parse_size(s, max, v);
+		break;
+	case CFG_TIME:
+		err = evs_parse_duration(s, k->time, max, v);
+		break;
+	default:
+		err = evs_parse_count(s, max, v);
+		break;
+	}
+	if (!err)
+		return EVCTL_OK;
+	why = evs_unit_strerror(err);
+	if (k->kind == CFG_COUNT && err == EVS_UNIT_SUFFIX)
+		why = "not a plain number";
+	return evctl_usage_err("invalid %s '%s': %s (0..%" PRIu64 " %s)",
+			       k->name, s, why, max, k->unit);
+}
+
 static int config_set(struct evctl *ctx, int argc, char **argv)
 {
 	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
 	/* Where each attribute sits in the request, to name a bad one. */
 	uint32_t where[NR_KEYS] = { 0 };
 	const char *given[NR_KEYS] = { NULL };
+	uint64_t val[NR_KEYS];
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
 	struct evs_nl *nl;
@@ -200,7 +268,6 @@ static int config_set(struct evctl *ctx, int argc, char **argv)
 		return evctl_usage_err("missing KEY VALUE");
 	for (i = 0; i < (unsigned int)argc; i += 2) {
 		const struct cfg_key *k = find_key(argv[i]);
-		uint64_t max;
 
 		if (!k)
 			return evctl_usage_err("unknown setting '%s'", argv[i]);
@@ -208,9 +275,7 @@ static int config_set(struct evctl *ctx, int argc, char **argv)
 			return evctl_usage_err("'%s' given twice", argv[i]);
 		if (i + 1 == (unsigned int)argc)
 			return evctl_usage_err("'%s' needs a value", argv[i]);
-		max = k->size == 8 ? UINT64_MAX :
-		      (1ULL << (8 * k->size)) - 1;
-		ret = evctl_parse_u64(k->name, argv[i + 1], max, &v);
+		ret = parse_value(k, argv[i + 1], &val[k - cfg_keys]);
 		if (ret)
 			return ret;
 		given[k - cfg_keys] = argv[i + 1];
@@ -226,8 +291,7 @@ static int config_set(struct evctl *ctx, int argc, char **argv)
 
 		if (!given[i])
 			continue;
-		/* Checked above; cannot fail now. */
-		evctl_parse_u64(k->name, given[i], UINT64_MAX, &v);
+		v = val[i];
 		where[i] = (uint32_t)((char *)mnl_nlmsg_get_payload_tail(nlh) -
 				      (char *)nlh);
 		if (k->size == 1)
@@ -253,7 +317,7 @@ static int config_set(struct evctl *ctx, int argc, char **argv)
 }
 
 static const struct evctl_verb config_verbs[] = {
-	{ "show", NULL, "the settings of this network namespace",
+	{ "show", "[-N|--numeric]", "the settings of this network namespace",
 	  config_show },
 	{ "set", "KEY VALUE [KEY VALUE ...]",
 	  "change settings, all or none (needs CAP_NET_ADMIN)", config_set },
@@ -264,7 +328,7 @@ const struct evctl_object evctl_obj_config = {
 	.name	= "config",
 	.verbs	= config_verbs,
 	.notes	=
-	"KEY is one of:\n"
+	"KEY is one of (or as JSON spells it, max_payload):\n"
 	"  max-payload   bytes per frame, at most 65536\n"
 	"  pool-limit    events in flight\n"
 	"  pressure      percent of pool-limit above which \"auto\" events go\n"
@@ -278,8 +342,14 @@ const struct evctl_object evctl_obj_config = {
 	"                closed, 0..86400; 0: never\n"
 	"  ack-delay     microseconds an ACK may wait to cover more frames,\n"
 	"                0..1000000; 0: at once\n"
-	"VALUE is a decimal number; the kernel checks its range.\n"
-	"show prints each value with its unit.\n"
+	"VALUE is a whole decimal number; the kernel checks its range.  A size\n"
+	"  (max-payload, store-limit) may end in K, M, G, T, P, E or KiB, MiB,\n"
+	"  GiB, TiB, PiB, EiB, all powers of 1024 (64K is 65536), or B.  A time\n"
+	"  (idle-timeout, ack-delay) may end in ns, us, ms, s, m, h or d (5s,\n"
+	"  200ms); without a unit it is in the unit above, and it must come to\n"
+	"  a whole number of that unit.\n"
+	"show prints each value as set takes it, then its unit; with -N\n"
+	"  (--numeric), KEY VALUE only, for scripts.\n"
 	"JSON: show gives an object with the keys max_payload, pool_limit,\n"
 	"  pressure, ring_size, store_limit, conn_limit, batch, idle_timeout,\n"
 	"  ack_delay (a setting the module lacks is left out)\n",

@@ -119,6 +119,7 @@ for obj in version stats listen route conn ring latency read config monitor; do
 done
 stdout_has "help lists -r" "^  -r, --raw "
 stdout_has "help lists -n" "^  -n, --netns NETNS "
+stdout_has "help lists config show -N" "^  evctl config \[show\] \[-N\|--numeric\] "
 stdout_has "help lists -o" "^  -o, --output FMT "
 stdout_has "help lists stats -w" "^  evctl stats \[show\] \[-w SECONDS \[--count N\]\] "
 stdout_has "help lists monitor --count" "^  evctl monitor \[--count N\] "
@@ -181,13 +182,13 @@ run "config set: nothing" 2 "evctl: missing KEY VALUE" "$EVCTL" config set
 run "config set: unknown key" 2 "evctl: unknown setting 'speed'" "$EVCTL" config set speed 1
 run "config set: no value" 2 "evctl: 'batch' needs a value" "$EVCTL" config set pressure 1 batch
 run "config set: twice" 2 "evctl: 'batch' given twice" "$EVCTL" config set batch 1 batch 2
-run "config set: u8 overflow" 2 "evctl: invalid pressure '256'" "$EVCTL" config set pressure 256
-run "config set: u32 overflow" 2 "evctl: invalid max-payload '4294967296'" "$EVCTL" config set max-payload 4294967296
-run "config set: hex" 2 "evctl: invalid batch '0x10'" "$EVCTL" config set batch 0x10
-run "config set: negative" 2 "evctl: invalid store-limit '-1'" "$EVCTL" config set store-limit -1
+run "config set: u8 overflow" 2 "evctl: invalid pressure '256': out of range (0..255 %)" "$EVCTL" config set pressure 256
+run "config set: u32 overflow" 2 "evctl: invalid max-payload '4294967296': out of range (0..4294967295 bytes)" "$EVCTL" config set max-payload 4294967296
+run "config set: hex" 2 "evctl: invalid batch '0x10': not a plain number (0..4294967295 events)" "$EVCTL" config set batch 0x10
+run "config set: negative" 2 "evctl: invalid store-limit '-1': negative (0..18446744073709551615 bytes)" "$EVCTL" config set store-limit -1
 run "config show: extra" 2 "evctl: unexpected argument 'x'" "$EVCTL" config show x
-run "config set: idle-timeout overflow" 2 "evctl: invalid idle-timeout '4294967296'" "$EVCTL" config set idle-timeout 4294967296
-run "config set: ack-delay negative" 2 "evctl: invalid ack-delay '-1'" "$EVCTL" config set ack-delay -1
+run "config set: idle-timeout overflow" 2 "evctl: invalid idle-timeout '4294967296': out of range (0..4294967295 s)" "$EVCTL" config set idle-timeout 4294967296
+run "config set: ack-delay negative" 2 "evctl: invalid ack-delay '-1': negative (0..4294967295 µs)" "$EVCTL" config set ack-delay -1
 run "ring show: extra" 2 "evctl: unexpected argument 'x'" "$EVCTL" ring show x
 run "ring: unknown verb" 2 "evctl: unknown verb 'add'" "$EVCTL" ring add
 run "latency show: extra" 2 "evctl: unexpected argument 'x'" "$EVCTL" latency show x
@@ -684,6 +685,95 @@ else
 fi
 run "-n missing: nothing sent" 1 "evctl: cannot enter network namespace 'evs-test-missing': No such file or directory" "$FAKE" -n evs-test-missing route
 trace_is "-n missing: nothing sent" ""
+# Sizes and durations in config set: every suffix, the limits, hostile
+# values (lib/evs_units.c has the exhaustive cases).
+for sfx in B:1 K:1024 k:1024 KiB:1024 M:1048576 m:1048576 MiB:1048576 \
+	   G:1073741824 g:1073741824 GiB:1073741824 T:1099511627776 \
+	   t:1099511627776 TiB:1099511627776 P:1125899906842624 \
+	   p:1125899906842624 PiB:1125899906842624 E:1152921504606846976 \
+	   e:1152921504606846976 EiB:1152921504606846976; do
+	run "config set store-limit 3${sfx%%:*}" 0 "" "$FAKE" config set store-limit "3${sfx%%:*}"
+	trace_is "config set store-limit 3${sfx%%:*} request" "CONFIG_SET CONFIG{ STORE_LIMIT=u64:$((3 * ${sfx#*:})) }"
+done
+run "config set: sizes and durations" 0 "" "$FAKE" config set max-payload 64K store-limit 15E idle-timeout 5m ack-delay 200ms
+trace_is "config set: sizes and durations request" "CONFIG_SET CONFIG{ MAX_PAYLOAD=u32:65536 STORE_LIMIT=u64:17293822569102704640 IDLE_TIMEOUT=u32:300 ACK_DELAY=u32:200000 }"
+run "config set: durations in every unit" 0 "" "$FAKE" config set idle-timeout 1d ack-delay 1s
+run "config set: h, min" 0 "" "$FAKE" config set idle-timeout 1h ack-delay 1000000ns
+run "config set: plain numbers keep their unit" 0 "" "$FAKE" config set idle-timeout 60 ack-delay 500
+run "config set: s, us" 0 "" "$FAKE" config set idle-timeout 30s ack-delay 250us
+run "config set: micro sign" 0 "" "$FAKE" config set ack-delay 7µs
+run "config set: min" 0 "" "$FAKE" config set idle-timeout 2min
+trace_is "config set: durations requests" "CONFIG_SET CONFIG{ IDLE_TIMEOUT=u32:86400 ACK_DELAY=u32:1000000 }
+CONFIG_SET CONFIG{ IDLE_TIMEOUT=u32:3600 ACK_DELAY=u32:1000 }
+CONFIG_SET CONFIG{ IDLE_TIMEOUT=u32:60 ACK_DELAY=u32:500 }
+CONFIG_SET CONFIG{ IDLE_TIMEOUT=u32:30 ACK_DELAY=u32:250 }
+CONFIG_SET CONFIG{ ACK_DELAY=u32:7 }
+CONFIG_SET CONFIG{ IDLE_TIMEOUT=u32:120 }"
+# The widest value of the attribute goes through; the kernel checks the range.
+run "config set max-payload at u32 max" 0 "" "$FAKE" config set max-payload 4294967295
+run "config set max-payload 3G" 0 "" "$FAKE" config set max-payload 3G
+trace_is "config set: u32 limits reach the kernel" "CONFIG_SET CONFIG{ MAX_PAYLOAD=u32:4294967295 }
+CONFIG_SET CONFIG{ MAX_PAYLOAD=u32:3221225472 }"
+run "config set idle-timeout 25h: the kernel's range" 1 "evctl: idle-timeout 25h: Numerical result out of range: integer out of range (attribute type 9 at offset 24)" "$FAKE" config set idle-timeout 25h
+run "config set ack-delay 2s: the kernel's range" 1 "evctl: ack-delay 2s: Numerical result out of range: integer out of range (attribute type 10 at offset 24)" "$FAKE" config set ack-delay 2s
+rm -f "$tmp/trace"
+U32B='(0..4294967295 bytes)'
+U64B='(0..18446744073709551615 bytes)'
+run "config set max-payload 4G" 2 "evctl: invalid max-payload '4G': out of range $U32B" "$FAKE" config set max-payload 4G
+run "config set max-payload 4194304K" 2 "evctl: invalid max-payload '4194304K': out of range $U32B" "$FAKE" config set max-payload 4194304K
+run "config set store-limit 16E" 2 "evctl: invalid store-limit '16E': out of range $U64B" "$FAKE" config set store-limit 16E
+run "config set store-limit 99999999999G" 2 "evctl: invalid store-limit '99999999999G': out of range $U64B" "$FAKE" config set store-limit 99999999999G
+run "config set store-limit 2^64" 2 "evctl: invalid store-limit '18446744073709551616': out of range $U64B" "$FAKE" config set store-limit 18446744073709551616
+run "config set store-limit -1K" 2 "evctl: invalid store-limit '-1K': negative $U64B" "$FAKE" config set store-limit -1K
+run "config set store-limit 4KB" 2 "evctl: invalid store-limit '4KB': unknown unit $U64B" "$FAKE" config set store-limit 4KB
+run "config set store-limit 1.5G" 2 "evctl: invalid store-limit '1.5G': unknown unit $U64B" "$FAKE" config set store-limit 1.5G
+run "config set store-limit '4 K'" 2 "evctl: invalid store-limit '4 K': unknown unit $U64B" "$FAKE" config set store-limit '4 K'
+run "config set store-limit 4s" 2 "evctl: invalid store-limit '4s': unknown unit $U64B" "$FAKE" config set store-limit 4s
+run "config set store-limit ''" 2 "evctl: invalid store-limit '': empty $U64B" "$FAKE" config set store-limit ''
+run "config set store-limit +1" 2 "evctl: invalid store-limit '+1': not a number $U64B" "$FAKE" config set store-limit +1
+run "config set store-limit M" 2 "evctl: invalid store-limit 'M': not a number $U64B" "$FAKE" config set store-limit M
+run "config set idle-timeout 200ms" 2 "evctl: invalid idle-timeout '200ms': not a whole number of the unit (0..4294967295 s)" "$FAKE" config set idle-timeout 200ms
+run "config set ack-delay 1500ns" 2 "evctl: invalid ack-delay '1500ns': not a whole number of the unit (0..4294967295 µs)" "$FAKE" config set ack-delay 1500ns
+run "config set idle-timeout 49711d" 2 "evctl: invalid idle-timeout '49711d': out of range (0..4294967295 s)" "$FAKE" config set idle-timeout 49711d
+run "config set idle-timeout 5sec" 2 "evctl: invalid idle-timeout '5sec': unknown unit (0..4294967295 s)" "$FAKE" config set idle-timeout 5sec
+run "config set idle-timeout 5M" 2 "evctl: invalid idle-timeout '5M': unknown unit (0..4294967295 s)" "$FAKE" config set idle-timeout 5M
+run "config set batch 4K: counts take no unit" 2 "evctl: invalid batch '4K': not a plain number (0..4294967295 events)" "$FAKE" config set batch 4K
+run "config set ring-size 1m" 2 "evctl: invalid ring-size '1m': not a plain number (0..4294967295 slots)" "$FAKE" config set ring-size 1m
+trace_is "config set: nothing bad is sent" ""
+
+# config show -j's keys are config set's keys, and -N prints what set takes.
+run "config set with JSON keys" 0 "" "$FAKE" config set max_payload 8K idle_timeout 10 ack-delay 5 conn_limit 7
+trace_is "config set with JSON keys request" "CONFIG_SET CONFIG{ MAX_PAYLOAD=u32:8192 CONN_LIMIT=u32:7 IDLE_TIMEOUT=u32:10 ACK_DELAY=u32:5 }"
+run "config set: both spellings of one key" 2 "evctl: 'max-payload' given twice" "$FAKE" config set max_payload 1 max-payload 2
+run "config set: _ only for -" 2 "evctl: unknown setting 'maxpayload'" "$FAKE" config set maxpayload 1
+run "config show -N" 0 "" "$FAKE" config show -N
+stdout_is "config show -N text" "max-payload          4096
+pool-limit          65536
+pressure               80
+ring-size            1024
+store-limit   68719476736
+conn-limit           1024
+batch                  64
+idle-timeout          300
+ack-delay             200"
+cp "$tmp/out" "$tmp/numeric"
+run "config --numeric" 0 "" "$FAKE" config --numeric
+if cmp -s "$tmp/out" "$tmp/numeric"; then echo "ok - config --numeric is config show -N"; else echo "not ok - config --numeric is config show -N"; fails=$((fails + 1)); fi
+run "-j config show -N: JSON as before" 0 "" "$FAKE" -j config show -N
+json "-j config show -N keys" '.max_payload == 4096 and .ack_delay == 200'
+run "config show -N extra" 2 "evctl: unexpected argument 'x'" "$FAKE" config show -N x
+rm -f "$tmp/trace"
+# What show prints, set takes: -N words and -j keys alike.
+# shellcheck disable=SC2046
+run "config set \$(config show -N)" 0 "" "$FAKE" config set $(cat "$tmp/numeric")
+"$FAKE" -j config show >"$tmp/json"
+# shellcheck disable=SC2046
+run "config set from config show -j" 0 "" "$FAKE" config set $(jq -r 'to_entries[] | "\(.key) \(.value)"' "$tmp/json")
+want="CONFIG_SET CONFIG{ MAX_PAYLOAD=u32:4096 POOL_LIMIT=u32:65536 PRESSURE=u8:80 RING_SIZE=u32:1024 STORE_LIMIT=u64:68719476736 CONN_LIMIT=u32:1024 BATCH=u32:64 IDLE_TIMEOUT=u32:300 ACK_DELAY=u32:200 }"
+trace_is "config show round-trips through config set" "$want
+CONFIG_GET
+$want"
+
 unset EVS_FAKE_TRACE
 
 EVS_FAKE=partial
