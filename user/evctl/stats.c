@@ -630,6 +630,6 @@ const struct evctl_object evctl_obj_stats = {
 	"  frame; deltas, rates and interval_s are null in the first frame)\n"
 	"-o prometheus: counters, gauges and latency histograms in the\n"
 	"  Prometheus text format, names evstream_*, labels netns (the -n\n"
-	"  argument, else \"default\") and priority; not with -w.  See evctl(8)\n"
-	"  and docs/monitoring.md.\n",
+	"  argument, else \"default\"), priority and kind (of protocol\n"
+	"  error); not with -w.  See evctl(8) and docs/monitoring.md.\n",
 };
