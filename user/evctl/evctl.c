@@ -48,10 +48,22 @@ static const struct evctl_object *const objects[] = {
 	NULL,
 };
 
+/* The batch line that messages are about; see evctl_batch_where(). */
+static const char *where_file;
+static unsigned long where_line;
+
+void evctl_batch_where(const char *file, unsigned long line)
+{
+	where_file = file;
+	where_line = line;
+}
+
 static void verr(const char *fmt, va_list ap)
 {
 	fflush(stdout);
 	fputs("evctl: ", stderr);
+	if (where_file)
+		fprintf(stderr, "%s:%lu: ", where_file, where_line);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
@@ -554,6 +566,11 @@ static int help_all(void)
 	       "  -n, --netns NETNS  act in network namespace NETNS: a name of\n"
 	       "                     'ip netns' (" NETNS_RUN_DIR "/NETNS) or a path\n"
 	       "                     with a slash, such as /proc/PID/ns/net\n"
+	       "  -b, --batch FILE   run the commands in FILE ('-': stdin), one a\n"
+	       "                     line, as OBJECT [VERB] [ARGS]; stop at the\n"
+	       "                     first that fails, saying which line\n"
+	       "  -force, --force    with -b: go on after a failed line; the exit\n"
+	       "                     status says one failed\n"
 	       "  -V, --version      same as 'evctl version'\n"
 	       "  -h, --help         this help\n"
 	       "\nstats and monitor also take -j and -p after the verb.\n"
@@ -640,7 +657,22 @@ static int set_output(struct evctl *ctx, const char *fmt)
 			       fmt);
 }
 
+int evctl_run(struct evctl *ctx, int argc, char **argv)
+{
+	const struct evctl_object *obj;
+
+	if (!argc)
+		return evctl_usage_err("missing object");
+	obj = find_object(argv[0]);
+	if (!obj)
+		return EVCTL_USAGE;
+	return run_object(ctx, obj, argc - 1, argv + 1);
+}
+
 static const struct option long_options[] = {
+	{ "batch",	required_argument, NULL, 'b' },
+	/* Long only, as ip's -force is; 'F' is not a short option. */
+	{ "force",	no_argument,	NULL, 'F' },
 	{ "output",	required_argument, NULL, 'o' },
 	{ "json",	no_argument,	NULL, 'j' },
 	{ "pretty",	no_argument,	NULL, 'p' },
@@ -653,9 +685,9 @@ static const struct option long_options[] = {
 
 int main(int argc, char **argv)
 {
-	const struct evctl_object *obj;
 	struct evctl ctx = { 0 };
-	bool version = false, help = false;
+	bool version = false, help = false, force = false;
+	const char *batch = NULL;
 	int ret, c;
 
 	/* Our own messages, in the same format as every other usage error. */
@@ -668,7 +700,14 @@ int main(int argc, char **argv)
 		/* getopt moves optind past the argument it failed on. */
 		const char *arg = argv[optind];
 
-		c = getopt_long(argc, argv, "+:o:jprVhn:", long_options, NULL);
+		/* ip(8) spells it with one dash, which getopt cannot take. */
+		if (arg && !strcmp(arg, "-force")) {
+			force = true;
+			optind++;
+			continue;
+		}
+		c = getopt_long(argc, argv, "+:o:b:jprVhn:", long_options,
+				NULL);
 		if (c == -1)
 			break;
 		switch (c) {
@@ -688,6 +727,12 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			ctx.raw = true;
+			break;
+		case 'b':
+			batch = optarg;
+			break;
+		case 'F':
+			force = true;
 			break;
 		case 'V':
 			version = true;
@@ -720,18 +765,23 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 
+	if (force && !batch && !help)
+		return evctl_usage_err("'-force' needs '-b'");
 	if (help) {
 		ret = help_all();
+	} else if (batch) {
+		if (version)
+			ret = evctl_usage_err("'-V' and '-b' exclude each other");
+		else
+			ret = evctl_no_args(argc, argv);
+		if (!ret)
+			ret = evctl_batch(&ctx, batch, force);
 	} else if (version) {
 		ret = evctl_no_args(argc, argv);
 		if (!ret)
 			ret = run_object(&ctx, &evctl_obj_version, 0, argv);
-	} else if (!argc) {
-		ret = evctl_usage_err("missing object");
 	} else {
-		obj = find_object(argv[0]);
-		ret = obj ? run_object(&ctx, obj, argc - 1, argv + 1) :
-			    EVCTL_USAGE;
+		ret = evctl_run(&ctx, argc, argv);
 	}
 
 	evs_nl_close(&ctx.nl);

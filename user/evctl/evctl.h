@@ -87,6 +87,27 @@ int evctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int evctl_usage_err(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
+/*
+ * In a batch (-b), every message of evctl_err() and evctl_usage_err()
+ * names the file and the line it is about: "evctl: FILE:LINE: ...".
+ * @file NULL ends that.
+ */
+void evctl_batch_where(const char *file, unsigned long line);
+
+/* Longest line of a batch, without its newline; a longer one is refused. */
+#define EVCTL_BATCH_LINE_MAX	4096
+
+/*
+ * evctl -b: runs the commands of @path ("-": stdin), one a line, and
+ * stops at the first that fails, unless @force.  Returns the status of
+ * the line that failed, with @force the highest; EVCTL_ERR when the file
+ * cannot be read.
+ */
+int evctl_batch(struct evctl *ctx, const char *path, bool force);
+
+/* Runs the command OBJECT [VERB] [ARGS] in @argv; returns its status. */
+int evctl_run(struct evctl *ctx, int argc, char **argv);
+
 /* EVCTL_USAGE, with a message, unless @argc is 0. */
 int evctl_no_args(int argc, char **argv);
 

@@ -96,7 +96,6 @@ promtool_ok() {
 	fi
 }
 
-
 run "help" 0 "" "$EVCTL" help
 grep -q '^Usage: evctl' "$tmp/out" || { echo "not ok - help text"; fails=$((fails + 1)); }
 run "-h" 0 "" "$EVCTL" -h
@@ -119,6 +118,8 @@ for obj in version stats listen route conn ring latency read config monitor; do
 done
 stdout_has "help lists -r" "^  -r, --raw "
 stdout_has "help lists -n" "^  -n, --netns NETNS "
+stdout_has "help lists -b" "^  -b, --batch FILE "
+stdout_has "help lists -force" "^  -force, --force "
 stdout_has "help lists config show -N" "^  evctl config \[show\] \[-N\|--numeric\] "
 stdout_has "help lists -o" "^  -o, --output FMT "
 stdout_has "help lists stats -w" "^  evctl stats \[show\] \[-w SECONDS \[--count N\]\] "
@@ -774,6 +775,98 @@ trace_is "config show round-trips through config set" "$want
 CONFIG_GET
 $want"
 
+# evctl -b: one command a line.  The fake kernel's trace shows which
+# lines reached it.
+printf 'route add topic 1 prio rt\nroute del topic 2\nconfig set pressure 101\nroute del topic 4\nroute del topic 5\n' >"$tmp/b-kern"
+run "-b: kernel error on line 3" 1 "evctl: $tmp/b-kern:3: pressure 101: Numerical result out of range: integer out of range (attribute type 4 at offset 24)" "$FAKE" -b "$tmp/b-kern"
+trace_is "-b: lines 1-3 sent, 4 and on not" "ROUTE_ADD TOPIC=u16:1 PRIO=u8:0
+ROUTE_DEL TOPIC=u16:2
+CONFIG_SET CONFIG{ PRESSURE=u8:101 }"
+printf 'route add topic 1 prio rt\nroute del topic 2\nconfig set speed 1\nroute del topic 4\n' >"$tmp/b-usage"
+run "-b: usage error on line 3" 2 "evctl: $tmp/b-usage:3: unknown setting 'speed'" "$FAKE" -b "$tmp/b-usage"
+trace_is "-b: lines 1-2 sent, 3 and on not" "ROUTE_ADD TOPIC=u16:1 PRIO=u8:0
+ROUTE_DEL TOPIC=u16:2"
+run "-force: every line" 1 "evctl: $tmp/b-kern:3: pressure 101: Numerical result out of range: integer out of range (attribute type 4 at offset 24)" "$FAKE" -force -b "$tmp/b-kern"
+if [ "$(tail -n 1 "$tmp/err")" = "evctl: $tmp/b-kern: 1 of 5 lines failed" ]; then echo "ok - -force: how many failed"; else echo "not ok - -force: how many failed"; echo "#  $(cat "$tmp/err")"; fails=$((fails + 1)); fi
+trace_is "-force: lines after the failed one sent" "ROUTE_ADD TOPIC=u16:1 PRIO=u8:0
+ROUTE_DEL TOPIC=u16:2
+CONFIG_SET CONFIG{ PRESSURE=u8:101 }
+ROUTE_DEL TOPIC=u16:4
+ROUTE_DEL TOPIC=u16:5"
+printf 'config set speed 1\nconfig set pressure 101\nroute del topic 3\n' >"$tmp/b-both"
+run "--force: a usage error makes it 2" 2 "evctl: $tmp/b-both:1: unknown setting 'speed'" "$FAKE" -b "$tmp/b-both" --force
+trace_is "--force: the good lines sent" "CONFIG_SET CONFIG{ PRESSURE=u8:101 }
+ROUTE_DEL TOPIC=u16:3"
+run "-force without -b" 2 "evctl: '-force' needs '-b'" "$FAKE" -force route
+run "-b with a command" 2 "evctl: unexpected argument 'route'" "$FAKE" -b "$tmp/b-kern" route
+run "-b without a file" 2 "evctl: '-b' needs a value" "$FAKE" -b
+run "-b and -V" 2 "evctl: '-V' and '-b' exclude each other" "$FAKE" -V -b "$tmp/b-kern"
+trace_is "-b usage errors: nothing sent" ""
+
+# Comments, blank lines, quotes, tabs and CRLF.
+{
+	printf '# a comment\n\n   \n\t# an indented one\n'
+	printf 'route add topic "7" prio '"'"'rt'"'"' # after a command\n'
+	printf 'route\tdel\t topic 8\r\n'
+	printf 'config set "store""-limit" 4K\n'
+	printf 'route del topic 9'
+} >"$tmp/b-syntax"
+run "-b: comments, quotes, tabs, CRLF, no last newline" 0 "" "$FAKE" -b "$tmp/b-syntax"
+stdout_is "-b: quiet commands print nothing" ""
+trace_is "-b: comments, quotes requests" "ROUTE_ADD TOPIC=u16:7 PRIO=u8:0
+ROUTE_DEL TOPIC=u16:8
+CONFIG_SET CONFIG{ STORE_LIMIT=u64:4096 }
+ROUTE_DEL TOPIC=u16:9"
+printf 'config set "store limit" 1\n' >"$tmp/b-q"
+run "-b: a quoted blank stays in the word" 2 "evctl: $tmp/b-q:1: unknown setting 'store limit'" "$FAKE" -b "$tmp/b-q"
+printf 'route del topic 1\nroute add topic "7 prio rt\nroute del topic 3\n' >"$tmp/b-q"
+run "-b: unterminated quote" 2 "evctl: $tmp/b-q:2: unterminated quote" "$FAKE" -b "$tmp/b-q"
+printf 'route del topic 1\nroute del topic "#2"\nroute del topic#3\n' >"$tmp/b-q"
+run "-b: # inside a word is no comment" 2 "evctl: $tmp/b-q:2: invalid topic '#2'" "$FAKE" -force -b "$tmp/b-q"
+if grep -qx "evctl: $tmp/b-q:3: unexpected argument 'topic#3'" "$tmp/err"; then echo "ok - -b: # inside a word, line 3"; else echo "not ok - -b: # inside a word, line 3"; sed 's/^/#  /' "$tmp/err"; fails=$((fails + 1)); fi
+printf 'route\n-j route\n' >"$tmp/b-q"
+run "-b: no options in a line" 2 "evctl: $tmp/b-q:2: '-j': options go before -b" "$FAKE" -b "$tmp/b-q"
+printf 'route add topic 1\000 prio rt\nroute del topic 2\n' >"$tmp/b-q"
+run "-b: NUL byte" 2 "evctl: $tmp/b-q:1: NUL byte in line" "$FAKE" -b "$tmp/b-q"
+trace_is "-b: bad lines sent nothing" "ROUTE_DEL TOPIC=u16:1
+ROUTE_DEL TOPIC=u16:1
+ROUTE_GET"
+
+# The longest line, and one byte more: refused, not cut.
+line=$(printf 'route del topic 6%4079s' '')
+{ echo "$line"; echo "${line}x"; echo "route del topic 7"; } >"$tmp/b-long"
+[ "$(head -n 1 "$tmp/b-long" | wc -c)" -eq 4097 ] || { echo "not ok - -b: line of 4096 bytes"; fails=$((fails + 1)); }
+run "-b: a line over 4096 bytes" 2 "evctl: $tmp/b-long:2: line longer than 4096 bytes" "$FAKE" -b "$tmp/b-long"
+trace_is "-b: the 4096-byte line ran, the longer one stopped it" "ROUTE_DEL TOPIC=u16:6"
+run "-force: past a long line" 2 "evctl: $tmp/b-long:2: line longer than 4096 bytes" "$FAKE" -force -b "$tmp/b-long"
+trace_is "-force: the line after the long one ran" "ROUTE_DEL TOPIC=u16:6
+ROUTE_DEL TOPIC=u16:7"
+head -c 100000 /dev/zero | tr '\0' 'a' >"$tmp/b-huge"
+run "-b: a 100000-byte line without newline" 2 "evctl: $tmp/b-huge:1: line longer than 4096 bytes" "$FAKE" -b "$tmp/b-huge"
+
+# stdin, an empty file, a file that is not there.
+printf 'route del topic 1\nroute add topic 2\n' | "$FAKE" -b - >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && [ "$(head -n 1 "$tmp/err")" = "evctl: stdin:2: missing 'prio'" ]; then echo "ok - -b -: stdin"; else echo "not ok - -b -: stdin"; echo "#  rc $rc, $(cat "$tmp/err")"; fails=$((fails + 1)); fi
+trace_is "-b -: stdin request" "ROUTE_DEL TOPIC=u16:1"
+: >"$tmp/b-empty"
+run "-b: empty file" 0 "" "$FAKE" -b "$tmp/b-empty"
+stdout_is "-b: empty file prints nothing" ""
+printf '# nothing\n\n  # to do\n' >"$tmp/b-comments"
+run "-b: comments only" 0 "" "$FAKE" -b "$tmp/b-comments"
+run "-b: no such file" 1 "evctl: cannot open batch file '$tmp/b-missing': No such file or directory" "$FAKE" -b "$tmp/b-missing"
+run "-b: a directory" 1 "evctl: cannot read batch file '$tmp': Is a directory" "$FAKE" -b "$tmp"
+trace_is "-b: empty, missing: nothing sent" ""
+
+# Options before -b hold for every line; a line's own -j does not leak.
+printf 'route\nlisten\n' >"$tmp/b-j"
+run "-j -b" 0 "" "$FAKE" -j -b "$tmp/b-j"
+if jq -se 'length == 2 and .[0][0] == {topic: 7, prio: "realtime"} and .[1][0].port == 7000' "$tmp/out" >/dev/null 2>&1; then echo "ok - -j -b: every line in JSON"; else echo "not ok - -j -b: every line in JSON"; echo "#  $(cat "$tmp/out")"; fails=$((fails + 1)); fi
+printf 'stats -j\nroute\n' >"$tmp/b-j"
+run "-b: stats -j, then route" 0 "" "$FAKE" -b "$tmp/b-j"
+stdout_has "-b: route after stats -j is text" '^65535  batch$'
+run "-n missing -b" 1 "evctl: $tmp/b-j:1: cannot enter network namespace 'evs-test-missing': No such file or directory" "$FAKE" -n evs-test-missing -b "$tmp/b-j"
+rm -f "$tmp/trace"
 unset EVS_FAKE_TRACE
 
 EVS_FAKE=partial

@@ -129,7 +129,8 @@ EOS
 	printf '%s\n' realtime transactional batch rt tx >"$tmp/want"
 	bash "$tmp/comp.sh" "$comp" prio >"$tmp/got"
 	same "completion: priority words" "$tmp/want" "$tmp/got"
-	"$bin/evctl" help | sed -n 's/^  \(-[a-zA-Z]\), \(--[a-z]*\).*/\1\n\2/p' >"$tmp/want"
+	# -force has one dash, as in ip(8).
+	"$bin/evctl" help | sed -n 's/^  \(-[a-zA-Z][a-z]*\), \(--[a-z]*\).*/\1\n\2/p' >"$tmp/want"
 	bash "$tmp/comp.sh" "$comp" options >"$tmp/got"
 	same "completion: the options of evctl help" "$tmp/want" "$tmp/got"
 else
