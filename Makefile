@@ -53,7 +53,7 @@ VM_TOOLS	:= $(TOOLS) $(shell command -v jq)
 	kernel-check kmods bench-module-copy kernels \
 	vm-check check demo vm-shell install uninstall clean help bench \
 	bench-run bench-module fuzz-run stress stress-run check-debug \
-	check-debug-run
+	check-debug-run modules_install
 
 all: module user
 
@@ -65,6 +65,7 @@ help:
 	@echo "make vm-check the VM kselftests on one kernel (KVER)"
 	@echo "make vm-shell boot the test VM with a shell on the console"
 	@echo "make install  evctl, evload, man page, completion (PREFIX, DESTDIR)"
+	@echo "make modules_install  the module into /lib/modules/KREL/extra (INSTALL_MOD_PATH, DESTDIR)"
 	@echo "make bench    the benchmark suite; results as in docs/perf.md"
 	@echo "make fuzz     host and VM fuzzers, FUZZ_TIME s each (now $(FUZZ_TIME))"
 	@echo "make stress   the stress suite at full size in the VM"
@@ -218,8 +219,22 @@ bench-run: all bench-module
 install uninstall:
 	$(MAKE) -C user $@
 
-modules_install:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+# kmod/evstream.ko, as `make` built it for KREL (MODULE_DIR: the tree it
+# was built in), by kbuild's own modules_install (which compresses it as
+# that kernel's modules are) into
+# $(INSTALL_MOD_PATH)/lib/modules/$(KREL)/extra/; DESTDIR means the same
+# as INSTALL_MOD_PATH.  extra/ on every kernel (6.1's default, where 6.12
+# would say updates/): evstream overrides no module of the kernel's own,
+# and DKMS's copy in updates/dkms/ comes first.  depmod runs for the real
+# root, and for INSTALL_MOD_PATH only with RUN_DEPMOD=1 (depmod -b).
+INSTALL_MOD_PATH ?= $(DESTDIR)
+INSTALL_MOD_DIR ?= extra
+RUN_DEPMOD ?=
+MODULE_DIR ?= $(CURDIR)
+modules_install: kernel-check
+	@MAKE='$(MAKE)' scripts/modules-install.sh '$(KDIR)' '$(KREL)' \
+		'$(abspath $(INSTALL_MOD_PATH))' '$(INSTALL_MOD_DIR)' '$(RUN_DEPMOD)' \
+		'$(MODULE_DIR)'
 
 FORCE:
 
