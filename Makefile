@@ -53,7 +53,7 @@ VM_TOOLS	:= $(TOOLS) $(shell command -v jq)
 	kernel-check kmods bench-module-copy kernels \
 	vm-check check demo vm-shell install uninstall clean help bench \
 	bench-run bench-module fuzz-run stress stress-run check-debug \
-	check-debug-run modules_install
+	check-debug-run modules_install sign
 
 all: module user
 
@@ -66,6 +66,7 @@ help:
 	@echo "make vm-shell boot the test VM with a shell on the console"
 	@echo "make install  evctl, evload, man page, completion (PREFIX, DESTDIR)"
 	@echo "make modules_install  the module into /lib/modules/KREL/extra (INSTALL_MOD_PATH, DESTDIR)"
+	@echo "make sign KEY=... CERT=...  sign kmod/evstream.ko with the kernel's sign-file"
 	@echo "make bench    the benchmark suite; results as in docs/perf.md"
 	@echo "make fuzz     host and VM fuzzers, FUZZ_TIME s each (now $(FUZZ_TIME))"
 	@echo "make stress   the stress suite at full size in the VM"
@@ -235,6 +236,17 @@ modules_install: kernel-check
 	@MAKE='$(MAKE)' scripts/modules-install.sh '$(KDIR)' '$(KREL)' \
 		'$(abspath $(INSTALL_MOD_PATH))' '$(INSTALL_MOD_DIR)' '$(RUN_DEPMOD)' \
 		'$(MODULE_DIR)'
+
+# Signs a built module (kmod/evstream.ko, or SIGN_MODULE) with the
+# kernel's sign-file (scripts/sign.sh): KEY a private key (PEM, or a
+# pkcs11: URI), CERT its X.509 certificate (PEM or DER; KEY itself when
+# it holds both).  KBUILD_SIGN_PIN is the key's passphrase, if it has one.
+SIGN_MODULE ?= kmod/evstream.ko
+SIGN_HASH ?= sha256
+SIGN_FILE ?= $(KDIR)/scripts/sign-file
+sign: kernel-check
+	@scripts/sign.sh '$(SIGN_FILE)' '$(SIGN_HASH)' '$(KEY)' '$(or $(CERT),$(KEY))' \
+		'$(SIGN_MODULE)'
 
 FORCE:
 
