@@ -53,7 +53,8 @@ VM_TOOLS	:= $(TOOLS) $(shell command -v jq)
 	kernel-check kmods bench-module-copy kernels \
 	vm-check check demo vm-shell install uninstall clean help bench \
 	bench-run bench-module fuzz-run stress stress-run check-debug \
-	check-debug-run modules_install sign
+	check-debug-run modules_install sign dkms-source dkms-install \
+	dkms-remove dkms-check packaging-check
 
 all: module user
 
@@ -66,6 +67,7 @@ help:
 	@echo "make vm-shell boot the test VM with a shell on the console"
 	@echo "make install  evctl, evload, man page, completion (PREFIX, DESTDIR)"
 	@echo "make modules_install  the module into /lib/modules/KREL/extra (INSTALL_MOD_PATH, DESTDIR)"
+	@echo "make dkms-install     the module under DKMS, for every kernel (dkms-remove undoes it)"
 	@echo "make sign KEY=... CERT=...  sign kmod/evstream.ko with the kernel's sign-file"
 	@echo "make bench    the benchmark suite; results as in docs/perf.md"
 	@echo "make fuzz     host and VM fuzzers, FUZZ_TIME s each (now $(FUZZ_TIME))"
@@ -247,6 +249,34 @@ SIGN_FILE ?= $(KDIR)/scripts/sign-file
 sign: kernel-check
 	@scripts/sign.sh '$(SIGN_FILE)' '$(SIGN_HASH)' '$(KEY)' '$(or $(CERT),$(KEY))' \
 		'$(SIGN_MODULE)'
+
+# DKMS (packaging/dkms/, scripts/dkms.sh), as root: the sources into
+# /usr/src/evstream-VERSION, then dkms add, build and install for every
+# kernel with headers and image (KVER: that one; DKMS_KERNELS: a list);
+# dkms builds it for every kernel installed later.  dkms-source lays the
+# tree out under DESTDIR only (packages).
+EVS_VERSION = $(shell scripts/version.sh)
+DKMS_KERNELS ?= $(if $(KVER),$(KREL))
+dkms-source:
+	@scripts/dkms.sh source '$(DESTDIR)/usr/src/evstream-$(EVS_VERSION)'
+
+dkms-install: $(if $(KVER),kernel-check)
+	@scripts/dkms.sh install $(DKMS_KERNELS)
+
+dkms-remove:
+	@scripts/dkms.sh remove
+
+# DKMS builds on the newest usable 6.1 and 6.12 (KVER: one kernel), in
+# scratch trees.
+dkms-check: $(if $(KVER),kernel-check)
+	@packaging/tests/dkms_test.sh $(if $(KVER),$(KREL))
+
+# make sign and make modules_install on the module built for KREL, then
+# dkms-check.
+packaging-check: $(KO)
+	@packaging/tests/sign_test.sh $(KO) $(KREL)
+	@packaging/tests/modules_install_test.sh $(KREL) $(KOUT)/mod
+	@$(MAKE) -s dkms-check
 
 FORCE:
 
