@@ -50,6 +50,9 @@ stage lint $MAKE -s lint
 stage "host unit tests (ASan+UBSan)" $MAKE -s unit
 stage "userspace tests (ASan+UBSan)" $MAKE -s -C user SANITIZE=1 check
 stage "short fuzz pass" scripts/fuzz.sh 15
+# dkms itself, into scratch trees, on the kernels of the matrix below.
+step "DKMS: make dkms-install builds the module for 6.1 and 6.12, dkms-remove removes it" \
+	$MAKE -s dkms-check
 
 if ! kernels=$(scripts/kernel.sh matrix 2>build/kernels.err); then
 	echo "not ok - kernels to test on: $(cat build/kernels.err)" | tee -a "$tap"
@@ -59,6 +62,11 @@ for k in $kernels; do
 	echo "# == Linux $k ==" | tee -a "$tap"
 	step "$k: module builds with W=1 and sparse (C=1), no warnings" \
 		warning_free $MAKE -s KVER="$k" W=1 C=1 "build/kernel/$k/evstream.ko"
+	# Both on what the step above built, in build/kernel/$k/mod.
+	step "$k: make sign signs the module, with a throwaway key" \
+		packaging/tests/sign_test.sh "build/kernel/$k/evstream.ko" "$k"
+	step "$k: make modules_install honours INSTALL_MOD_PATH and DESTDIR" \
+		packaging/tests/modules_install_test.sh "$k" "build/kernel/$k/mod"
 	step "$k: benchmark module builds with W=1 and sparse (C=1), no warnings" \
 		warning_free $MAKE -s KVER="$k" W=1 C=1 bench-module-copy
 	step "$k: fault-injection test build with W=1 and sparse (C=1), no warnings" \
