@@ -168,6 +168,37 @@ static int config_print(const struct evctl_config *cfg, bool numeric)
 	return table_print_body(&t);
 }
 
+int evctl_config_get(struct evctl *ctx, struct evctl_config *cfg)
+{
+	struct config_reply r = { 0 };
+	int ret;
+
+	ret = evctl_request(ctx, 0, NULL, EVS_CMD_CONFIG_GET, 0, config_cb,
+			    &r);
+	if (ret)
+		return ret;
+	if (!r.seen || r.bad)
+		return evctl_bad_reply(r.bad ? r.bad : "empty");
+	*cfg = r.cfg;
+	return EVCTL_OK;
+}
+
+/*
+ * One line a setting, though one `config set` would apply them all or
+ * none: a line each is what an operator edits and diffs, and a ceiling
+ * that refuses one setting (EPERM) then leaves the others applied, with
+ * the line that failed named.
+ */
+void evctl_config_save(FILE *out, const struct evctl_config *cfg)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_KEYS; i++)
+		if (cfg->present[cfg_keys[i].type])
+			fprintf(out, "config set %s %" PRIu64 "\n",
+				cfg_keys[i].name, cfg->val[cfg_keys[i].type]);
+}
+
 static int config_show(struct evctl *ctx, int argc, char **argv)
 {
 	struct config_reply r = { 0 };

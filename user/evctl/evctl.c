@@ -43,6 +43,7 @@ static const struct evctl_object *const objects[] = {
 	&evctl_obj_latency,
 	&evctl_obj_read,
 	&evctl_obj_config,
+	&evctl_obj_save,
 	&evctl_obj_monitor,
 	&evctl_obj_help,
 	NULL,

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "../lib/evs_addr.h"
@@ -79,6 +80,7 @@ extern const struct evctl_object evctl_obj_config;
 extern const struct evctl_object evctl_obj_ring;
 extern const struct evctl_object evctl_obj_latency;
 extern const struct evctl_object evctl_obj_monitor;
+extern const struct evctl_object evctl_obj_save;
 
 /* "evctl: <message>" on stderr; returns EVCTL_ERR. */
 int evctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -302,6 +304,24 @@ const char *evctl_config_parse(const struct nlattr *nest,
  */
 void evctl_config_json(struct json *j, const struct evctl_config *cfg);
 void evctl_config_words(const struct evctl_config *cfg);
+
+/* CONFIG_GET into *@cfg; returns the exit status, after saying why not. */
+int evctl_config_get(struct evctl *ctx, struct evctl_config *cfg);
+
+/*
+ * evctl save: the settings present as "config set KEY VALUE" lines, in
+ * config show -N's names and numbers, to @out.
+ */
+void evctl_config_save(FILE *out, const struct evctl_config *cfg);
+
+/*
+ * evctl save: every listener ("listen replace ADDR:PORT") and every rule
+ * ("route add topic T prio P") of the namespace, a line each, to @out.
+ * Returns the exit status, after saying what went wrong; @out may then
+ * hold part of it.
+ */
+int evctl_listen_save(struct evctl *ctx, FILE *out);
+int evctl_route_save(struct evctl *ctx, FILE *out);
 
 /* Counter and gauge names; a made-up one for what this evctl lacks. */
 const char *evctl_counter_name(unsigned int i, char *buf, size_t size);

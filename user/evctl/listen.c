@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "evctl.h"
 #include "table.h"
@@ -116,6 +117,81 @@ static int listen_del(struct evctl *ctx, int argc, char **argv)
 	return listen_change(ctx, argc, argv, EVS_CMD_LISTEN_DEL);
 }
 
+static bool addr_eq(const struct evs_addr *a, const struct evs_addr *b)
+{
+	if (a->family != b->family || a->port != b->port)
+		return false;
+	if (a->family == AF_INET)
+		return a->in.s_addr == b->in.s_addr;
+	return !memcmp(&a->in6, &b->in6, sizeof(a->in6));
+}
+
+/* The listeners of the namespace into *@v (freed by the caller). */
+static int listen_get(struct evctl *ctx, struct evctl_listener **v,
+		      size_t *nr)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	struct nlmsghdr *nlh;
+	struct evs_nl *nl;
+	int ret;
+
+	*v = NULL;
+	*nr = 0;
+	ret = evctl_nl(ctx, &nl);
+	if (ret)
+		return ret;
+	nlh = evs_nl_req(nl, buf, EVS_CMD_LISTEN_GET, NLM_F_DUMP);
+	return evctl_list_get(ctx, nlh, &listen_list, (void **)v, nr);
+}
+
+/*
+ * What lets a batch file be applied again (systemctl reload): a listener
+ * already on ADDR:PORT is kept as it is, with its connections, where add
+ * would fail with EADDRINUSE.  Looked up first rather than after that
+ * error, which a socket outside evstream causes too.  Listeners have no
+ * options yet; once they have, this is where an existing one's change.
+ */
+static int listen_replace(struct evctl *ctx, int argc, char **argv)
+{
+	struct evctl_listener *v;
+	struct evs_addr a;
+	size_t i, nr;
+	int ret;
+
+	ret = listen_parse(argc, argv, &a);
+	if (ret)
+		return ret;
+	/* "Any free port" names no listener to keep. */
+	if (!a.port)
+		return evctl_usage_err("'%s': replace needs a port, not 0",
+				       argv[0]);
+	ret = listen_get(ctx, &v, &nr);
+	for (i = 0; !ret && i < nr; i++)
+		if (addr_eq(&v[i].addr, &a))
+			break;
+	if (!ret && i < nr)
+		ret = evctl_list_print(ctx, &listen_list, &v[i], 1, true);
+	else if (!ret)
+		ret = listen_change(ctx, argc, argv, EVS_CMD_LISTEN_ADD);
+	free(v);
+	return ret;
+}
+
+int evctl_listen_save(struct evctl *ctx, FILE *out)
+{
+	char addr[EVS_ADDR_STRLEN];
+	struct evctl_listener *v;
+	size_t i, nr;
+	int ret;
+
+	ret = listen_get(ctx, &v, &nr);
+	for (i = 0; !ret && i < nr; i++)
+		fprintf(out, "listen replace %s\n",
+			evs_addr_format(&v[i].addr, addr, sizeof(addr)));
+	free(v);
+	return ret;
+}
+
 static int listen_show(struct evctl *ctx, int argc, char **argv)
 {
 	return evctl_list_show(ctx, argc, argv, &listen_list);
@@ -127,6 +203,9 @@ static const struct evctl_verb listen_verbs[] = {
 	{ "add", "ADDR:PORT",
 	  "listen on A.B.C.D:PORT or [IPV6]:PORT (port 0: any free one)",
 	  listen_add },
+	{ "replace", "ADDR:PORT",
+	  "add, or keep the listener already on ADDR:PORT as it is",
+	  listen_replace },
 	{ "del", "ADDR:PORT", "close a listener and its connections",
 	  listen_del },
 	{ NULL }
@@ -137,6 +216,9 @@ const struct evctl_object evctl_obj_listen = {
 	.verbs	= listen_verbs,
 	.notes	=
 	"'add' prints the new listener, with the port the kernel chose.\n"
+	"'replace' is 'add' that a batch file can run again: a listener on\n"
+	"  ADDR:PORT already is kept, connections and all, and printed; the\n"
+	"  form 'evctl save' writes.\n"
 	"JSON: show gives an array, add one object, with the keys\n"
 	"  family (\"inet\" or \"inet6\"), address, port, accepted, conns\n",
 };

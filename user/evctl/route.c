@@ -4,6 +4,7 @@
  * events sent with priority "auto" go.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "evctl.h"
 #include "table.h"
@@ -122,6 +123,29 @@ static int route_add(struct evctl *ctx, int argc, char **argv)
 static int route_del(struct evctl *ctx, int argc, char **argv)
 {
 	return route_change(ctx, argc, argv, false);
+}
+
+int evctl_route_save(struct evctl *ctx, FILE *out)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	struct route *v = NULL;
+	struct nlmsghdr *nlh;
+	struct evs_nl *nl;
+	char prio[8];
+	size_t i, nr = 0;
+	int ret;
+
+	ret = evctl_nl(ctx, &nl);
+	if (ret)
+		return ret;
+	nlh = evs_nl_req(nl, buf, EVS_CMD_ROUTE_GET, NLM_F_DUMP);
+	/* ROUTE_ADD replaces a rule: these lines can be applied again. */
+	ret = evctl_list_get(ctx, nlh, &route_list, (void **)&v, &nr);
+	for (i = 0; !ret && i < nr; i++)
+		fprintf(out, "route add topic %u prio %s\n", v[i].topic,
+			evctl_prio_name(v[i].prio, prio, sizeof(prio)));
+	free(v);
+	return ret;
 }
 
 static int route_show(struct evctl *ctx, int argc, char **argv)

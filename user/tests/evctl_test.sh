@@ -869,6 +869,87 @@ printf 'stats -j\nroute\n' >"$tmp/b-j"
 run "-b: stats -j, then route" 0 "" "$FAKE" -b "$tmp/b-j"
 stdout_has "-b: route after stats -j is text" '^65535  batch$'
 run "-n missing -b" 1 "evctl: $tmp/b-j:1: cannot enter network namespace 'evs-test-missing': No such file or directory" "$FAKE" -n evs-test-missing -b "$tmp/b-j"
+# listen replace: kept when there, added when not; never "any port".
+version=$("$FAKE" -V | sed -n 's/^evctl //p')
+rm -f "$tmp/trace"
+run "listen replace: there already" 0 "" "$FAKE" listen replace '[::1]:7001'
+stdout_has "listen replace: prints the one kept" '^\[::1\]:7001 +18446744073709551615 +0$'
+trace_is "listen replace: looks, adds nothing" "LISTEN_GET"
+run "listen replace: not there" 0 "" "$FAKE" -j listen replace 127.0.0.1:7001
+json "listen replace: the new one" '. == {family: "inet", address: "127.0.0.1", port: 7001, accepted: 0, conns: 0}'
+trace_is "listen replace: looks, then adds" "LISTEN_GET
+LISTEN_ADD ADDR_IN=127.0.0.1 PORT=u16:7001"
+run "listen replace: port 0" 2 "evctl: '127.0.0.1:0': replace needs a port, not 0" "$FAKE" listen replace 127.0.0.1:0
+run "listen replace: no address" 2 "evctl: missing ADDR:PORT" "$FAKE" listen replace
+trace_is "listen replace: usage errors send nothing" ""
+
+# evctl save: exactly this file, for the fake kernel's state.
+save_want="# evstream configuration, written by evctl $version on 2023-11-14T22:13:20Z
+# Apply with: evctl [-n NETNS] -b FILE
+
+# settings
+config set max-payload 4096
+config set pool-limit 65536
+config set pressure 80
+config set ring-size 1024
+config set store-limit 68719476736
+config set conn-limit 1024
+config set batch 64
+config set idle-timeout 300
+config set ack-delay 200
+
+# listeners
+listen replace 127.0.0.1:7000
+listen replace [::1]:7001
+
+# routes
+route add topic 7 prio realtime
+route add topic 8 prio transactional
+route add topic 65535 prio batch"
+SOURCE_DATE_EPOCH=1700000000 run "save" 0 "" "$FAKE" save
+stdout_is "save: the whole configuration, settings first" "$save_want"
+trace_is "save: reads config, listeners, routes" "CONFIG_GET
+LISTEN_GET
+ROUTE_GET"
+cp "$tmp/out" "$tmp/saved"
+# Applied to a module just loaded: everything is sent, in that order.
+set_req() { echo "CONFIG_SET CONFIG{ $1 }"; }
+apply_want="$(set_req MAX_PAYLOAD=u32:4096)
+$(set_req POOL_LIMIT=u32:65536)
+$(set_req PRESSURE=u8:80)
+$(set_req RING_SIZE=u32:1024)
+$(set_req STORE_LIMIT=u64:68719476736)
+$(set_req CONN_LIMIT=u32:1024)
+$(set_req BATCH=u32:64)
+$(set_req IDLE_TIMEOUT=u32:300)
+$(set_req ACK_DELAY=u32:200)"
+EVS_FAKE=empty run "-b FILE of save, fresh module" 0 "" "$FAKE" -b "$tmp/saved"
+trace_is "-b FILE of save: settings, listeners, routes" "$apply_want
+LISTEN_GET
+LISTEN_ADD ADDR_IN=127.0.0.1 PORT=u16:7000
+LISTEN_GET
+LISTEN_ADD ADDR_IN6=::1 PORT=u16:7001
+ROUTE_ADD TOPIC=u16:7 PRIO=u8:0
+ROUTE_ADD TOPIC=u16:8 PRIO=u8:1
+ROUTE_ADD TOPIC=u16:65535 PRIO=u8:2"
+# Applied again where it all holds already (a reload): no listener added.
+run "-b FILE of save, again" 0 "" "$FAKE" -b "$tmp/saved"
+trace_is "-b FILE of save again: the listeners kept" "$apply_want
+LISTEN_GET
+LISTEN_GET
+ROUTE_ADD TOPIC=u16:7 PRIO=u8:0
+ROUTE_ADD TOPIC=u16:8 PRIO=u8:1
+ROUTE_ADD TOPIC=u16:65535 PRIO=u8:2"
+SOURCE_DATE_EPOCH=1700000000 run "save -n NETNS" 1 "evctl: cannot enter network namespace 'evs-test-missing': No such file or directory" "$FAKE" -n evs-test-missing save
+stdout_is "save -n NETNS: nothing printed on failure" ""
+run "save -j" 2 "evctl: 'save' has no JSON output" "$FAKE" -j save
+run "save: no arguments" 2 "evctl: unexpected argument 'x'" "$FAKE" save x
+run "save help" 0 "" "$FAKE" save help
+stdout_has "save help: its notes" '^Every line can be applied again'
+EVS_FAKE=bad run "save: bad reply" 1 "evctl: malformed reply from the kernel: bad setting" "$FAKE" save
+stdout_is "save: nothing printed on a bad reply" ""
+trace_is "save: usage errors and failures" "CONFIG_GET"
+
 rm -f "$tmp/trace"
 unset EVS_FAKE_TRACE
 

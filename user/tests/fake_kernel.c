@@ -20,7 +20,9 @@
  * the monitor script); for READ also "intr" (the first dump from below
  * seq 5 is interrupted in the middle of event 5),
  * "intr-always" (every READ dump is interrupted before any event) and
- * "cut" (event 5 stops after its first fragment, no interruption flagged).
+ * "cut" (event 5 stops after its first fragment, no interruption flagged);
+ * "empty" (no listeners and no routes: a module just loaded, for a batch
+ * that adds them).
  *
  * "partial" is also an older module: no multicast groups, no rings (an
  * empty RING_GET dump, as before the first listener), no idle time on
@@ -878,12 +880,20 @@ static void do_evs(const struct nlmsghdr *req, uint32_t portid)
 		break;
 	}
 	case EVS_CMD_LISTEN_GET:
+		if (mode_is("empty")) {
+			queue_done(req, portid, 0);
+			return;
+		}
 		put_listener(req, portid, "127.0.0.1", 7000, 3, 1);
 		put_listener(req, portid, "::1", 7001,
 			     18446744073709551615ULL, 0);
 		queue_done(req, portid, 0);
 		return;
 	case EVS_CMD_ROUTE_GET:
+		if (mode_is("empty")) {
+			queue_done(req, portid, 0);
+			return;
+		}
 		put_route(req, portid, 7, EVS_PRIO_RT);
 		put_route(req, portid, 8, EVS_PRIO_TX);
 		put_route(req, portid, 65535, EVS_PRIO_BATCH);
