@@ -4,7 +4,9 @@
 # make install and make uninstall into a DESTDIR: the files where
 # evctl(8) says they go, the man page readable without a warning and in
 # step with `evctl help`, the bash completion loadable and offering what
-# `evctl help` lists.  Prints TAP-like lines; exits 1 on any failure.
+# `evctl help` lists, the systemd units with this install's paths in
+# them, the example configuration under /etc, never over an edited one.
+# Prints TAP-like lines; exits 1 on any failure.
 #
 # usage: install_test.sh MAKE	(from user/)
 
@@ -17,6 +19,9 @@ prefix=/usr/local
 bin=$dest$prefix/bin
 page=$dest$prefix/share/man/man8/evctl.8.gz
 comp=$dest$prefix/share/bash-completion/completions/evctl
+units=$dest$prefix/lib/systemd/system
+etc=$dest/etc
+pkg=../packaging
 
 # check NAME CMD...: ok when CMD succeeds.
 check() {
@@ -59,7 +64,35 @@ check "completions/evctl" test -f "$comp"
 "$bin/evctl" help >"$tmp/help"
 check "the installed evctl runs" test -s "$tmp/help"
 check "the man page is gzipped" gzip -t "$page"
-check "nothing else installed" test "$(find "$dest" -type f | wc -l)" -eq 4
+for u in evstream.service evstream@.service evstream-metrics.service \
+	 evstream-metrics.timer; do
+	check "lib/systemd/system/$u" test -f "$units/$u"
+done
+check "etc/evstream/evstream.conf" cmp -s "$pkg/evstream.conf" "$etc/evstream/evstream.conf"
+check "etc/modprobe.d/evstream.conf" cmp -s "$pkg/modprobe.d/evstream.conf" "$etc/modprobe.d/evstream.conf"
+check "etc/modules-load.d/evstream.conf" cmp -s "$pkg/modules-load.d/evstream.conf" "$etc/modules-load.d/evstream.conf"
+check "nothing else installed" test "$(find "$dest" -type f | wc -l)" -eq 11
+# exec_is NAME UNIT KEY WANT: the unit runs what this install put there.
+exec_is() {
+	got=$(sed -n "s|^$3=||p" "$2")
+	if [ "$got" = "$4" ]; then
+		echo "ok - $1"
+	else
+		echo "not ok - $1"; echo "#  $3=$got"; fails=$((fails + 1))
+	fi
+}
+exec_is "evstream.service: the installed evctl, /etc/evstream" \
+	"$units/evstream.service" ExecStart "$prefix/bin/evctl -b /etc/evstream/evstream.conf"
+exec_is "evstream.service: reload the same" \
+	"$units/evstream.service" ExecReload "$prefix/bin/evctl -b /etc/evstream/evstream.conf"
+exec_is "evstream@.service: the installed evctl, /etc/evstream/%i.conf" \
+	"$units/evstream@.service" ExecStart "$prefix/bin/evctl -n %i -b /etc/evstream/%i.conf"
+
+# The configuration is the administrator's: kept when edited.
+echo "listen replace 127.0.0.1:7000" >>"$etc/evstream/evstream.conf"
+cp "$etc/evstream/evstream.conf" "$tmp/edited"
+check "install again" quiet "$MAKE" -s install DESTDIR="$dest" SANITIZE=
+check "install again keeps an edited evstream.conf" cmp -s "$tmp/edited" "$etc/evstream/evstream.conf"
 
 # The page renders without a warning, with groff and with man.
 if command -v groff >/dev/null; then
@@ -138,13 +171,38 @@ else
 fi
 
 check "make uninstall DESTDIR" quiet "$MAKE" -s uninstall DESTDIR="$dest" SANITIZE=
-check "uninstall removes every file" test "$(find "$dest" -type f | wc -l)" -eq 0
+check "uninstall keeps the edited evstream.conf" cmp -s "$tmp/edited" "$etc/evstream/evstream.conf"
+rm "$etc/evstream/evstream.conf"
+check "uninstall removes every other file" test "$(find "$dest" -type f | wc -l)" -eq 0
+
+# PREFIX=/usr: units where the distribution's are, evctl in /usr/bin.
+check "make install PREFIX=/usr DESTDIR" quiet "$MAKE" -s install PREFIX=/usr DESTDIR="$dest" SANITIZE=
+exec_is "PREFIX=/usr: evstream.service in /usr/lib/systemd/system runs /usr/bin/evctl" \
+	"$dest/usr/lib/systemd/system/evstream.service" ExecStart "/usr/bin/evctl -b /etc/evstream/evstream.conf"
+check "PREFIX=/usr: configuration in /etc" test -f "$etc/evstream/evstream.conf"
+check "make uninstall PREFIX=/usr DESTDIR" quiet "$MAKE" -s uninstall PREFIX=/usr DESTDIR="$dest" SANITIZE=
+check "PREFIX=/usr: uninstall removes every file" test "$(find "$dest" -type f | wc -l)" -eq 0
+
+# UNITDIR and SYSCONFDIR as given, the units pointing at SYSCONFDIR.
+check "make install UNITDIR SYSCONFDIR" quiet "$MAKE" -s install DESTDIR="$dest" \
+	UNITDIR=/lib/systemd/system SYSCONFDIR=/opt/etc SANITIZE=
+exec_is "UNITDIR, SYSCONFDIR: in the unit" "$dest/lib/systemd/system/evstream.service" \
+	ExecStart "$prefix/bin/evctl -b /opt/etc/evstream/evstream.conf"
+check "SYSCONFDIR: configuration there" test -f "$dest/opt/etc/modprobe.d/evstream.conf"
+check "make uninstall UNITDIR SYSCONFDIR" quiet "$MAKE" -s uninstall DESTDIR="$dest" \
+	UNITDIR=/lib/systemd/system SYSCONFDIR=/opt/etc SANITIZE=
+check "UNITDIR, SYSCONFDIR: uninstall removes every file" test "$(find "$dest" -type f | wc -l)" -eq 0
 
 # PREFIX alone, no DESTDIR.
 check "make install PREFIX" quiet "$MAKE" -s install PREFIX="$tmp/prefix" SANITIZE=
 check "PREFIX: bin, man8, completions" test -x "$tmp/prefix/bin/evctl" -a \
 	-f "$tmp/prefix/share/man/man8/evctl.8.gz" -a \
 	-f "$tmp/prefix/share/bash-completion/completions/evctl"
+# A prefix of one's own: nothing outside it, /etc included.
+exec_is "PREFIX: the units in it, with its evctl and etc" \
+	"$tmp/prefix/lib/systemd/system/evstream.service" ExecStart \
+	"$tmp/prefix/bin/evctl -b $tmp/prefix/etc/evstream/evstream.conf"
+check "PREFIX: configuration in PREFIX/etc" test -f "$tmp/prefix/etc/evstream/evstream.conf"
 check "make uninstall PREFIX" quiet "$MAKE" -s uninstall PREFIX="$tmp/prefix" SANITIZE=
 check "PREFIX: uninstall removes every file" \
 	test "$(find "$tmp/prefix" -type f | wc -l)" -eq 0
