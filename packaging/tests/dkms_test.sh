@@ -14,28 +14,9 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 MAKE=${MAKE:-make}
-fails=0
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-
-ok()
-{
-	echo "ok - $1"
-}
-
-not_ok()
-{
-	echo "not ok - $1"
-	fails=$((fails + 1))
-}
-
-# check NAME CMD...: ok when CMD succeeds.
-check()
-{
-	tname=$1
-	shift
-	if "$@"; then ok "$tname"; else not_ok "$tname"; fi
-}
+. "$top/packaging/tests/tap.sh"
 
 # same NAME WANT GOT: two lists, sorted, equal and not empty.
 same()
@@ -48,13 +29,6 @@ same()
 		not_ok "$1"
 		diff "$tmp/want" "$tmp/got" | sed 's/^/#  /'
 	fi
-}
-
-finish()
-{
-	echo "# $0: $fails failed"
-	[ "$fails" -eq 0 ]
-	exit
 }
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -16,34 +16,9 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 MAKE=${MAKE:-make}
-fails=0
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-
-ok()
-{
-	echo "ok - $1"
-}
-
-not_ok()
-{
-	echo "not ok - $1"
-	fails=$((fails + 1))
-}
-
-check()
-{
-	tname=$1
-	shift
-	if "$@"; then ok "$tname"; else not_ok "$tname"; fi
-}
-
-finish()
-{
-	echo "# $0: $fails failed"
-	[ "$fails" -eq 0 ]
-	exit
-}
+. "$top/packaging/tests/tap.sh"
 
 krel=${1:-}
 if [ -z "$krel" ] && ! krel=$("$top/scripts/kernel.sh" release 2>"$tmp/err"); then

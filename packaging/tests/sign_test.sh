@@ -12,9 +12,9 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 MAKE=${MAKE:-make}
-fails=0
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
+. "$top/packaging/tests/tap.sh"
 [ $# -ge 1 ] || {
 	echo "usage: sign_test.sh MODULE.ko [KREL]" >&2
 	exit 2
@@ -23,24 +23,6 @@ src=$1
 kver=${2:-${KVER:-}}
 ko=$tmp/evstream.ko
 cn="evstream sign_test key"
-
-ok()
-{
-	echo "ok - $1"
-}
-
-not_ok()
-{
-	echo "not ok - $1"
-	fails=$((fails + 1))
-}
-
-check()
-{
-	tname=$1
-	shift
-	if "$@"; then ok "$tname"; else not_ok "$tname"; fi
-}
 
 # sign ARGS...: make sign on the copy; output in $tmp/log.
 sign()
@@ -163,5 +145,4 @@ else
 	check "a module that is not there: says run make" grep -q "run make first" "$tmp/log"
 fi
 
-echo "# $0: $fails failed"
-[ "$fails" -eq 0 ]
+finish
