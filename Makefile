@@ -55,7 +55,7 @@ VM_TOOLS	:= $(TOOLS) $(shell command -v jq)
 	vm-check check demo vm-shell install uninstall clean help bench \
 	bench-run bench-module fuzz-run stress stress-run check-debug \
 	check-debug-run modules_install sign dkms-source dkms-install \
-	dkms-remove dkms-check packaging-check
+	dkms-remove dkms-check packaging-check deb deb-check
 
 all: module user
 
@@ -69,6 +69,7 @@ help:
 	@echo "make install  evctl, evload, man page, completion (PREFIX, DESTDIR)"
 	@echo "make modules_install  the module into /lib/modules/KREL/extra (INSTALL_MOD_PATH, DESTDIR)"
 	@echo "make dkms-install     the module under DKMS, for every kernel (dkms-remove undoes it)"
+	@echo "make deb      the Debian packages evstream-dkms and evstream-tools, into build/deb/"
 	@echo "make sign KEY=... CERT=...  sign kmod/evstream.ko with the kernel's sign-file"
 	@echo "make bench    the benchmark suite; results as in docs/perf.md"
 	@echo "make fuzz     host and VM fuzzers, FUZZ_TIME s each (now $(FUZZ_TIME))"
@@ -271,6 +272,16 @@ dkms-remove:
 # scratch trees.
 dkms-check: $(if $(KVER),kernel-check)
 	@packaging/tests/dkms_test.sh $(if $(KVER),$(KREL))
+
+# The Debian packages (debian/, scripts/deb.sh): evstream-dkms and
+# evstream-tools, built by dpkg-buildpackage from a copy of the tree, into
+# build/deb/.  deb-check builds them, runs lintian and installs them into
+# a scratch root (packaging/tests/deb_test.sh); it builds no module.
+deb:
+	@scripts/deb.sh
+
+deb-check:
+	@packaging/tests/deb_test.sh
 
 # make sign and make modules_install on the module built for KREL, then
 # dkms-check.
