@@ -53,6 +53,9 @@ stage "short fuzz pass" scripts/fuzz.sh 15
 # dkms itself, into scratch trees, on the kernels of the matrix below.
 step "DKMS: make dkms-install builds the module for 6.1 and 6.12, dkms-remove removes it" \
 	$MAKE -s dkms-check
+# make deb, lintian, both packages unpacked into a scratch root.
+step "Debian packages: make deb builds evstream-dkms and evstream-tools, lintian-clean, files in place" \
+	$MAKE -s deb-check
 
 if ! kernels=$(scripts/kernel.sh matrix 2>build/kernels.err); then
 	echo "not ok - kernels to test on: $(cat build/kernels.err)" | tee -a "$tap"

@@ -12,6 +12,9 @@
 # dkms and openssl: make dkms-check builds the module with dkms, the
 # signing tests make their keys with openssl.
 #
+# debhelper, dh-dkms, lintian, fakeroot and dpkg-dev: make deb builds the
+# Debian packages with them, make deb-check runs lintian on them.
+#
 # usage: deps.sh          what make check, demo, fuzz, stress and bench need
 #        deps.sh debug    also what make check-debug builds its kernels with
 set -eu
@@ -20,6 +23,7 @@ pkgs="build-essential pkg-config qemu-system-x86 busybox-static cpio gzip
 	xz-utils libmnl-dev linux-source-6.1 sparse clang libclang-rt-14-dev
 	jq iproute2 kmod perl python3 groff-base man-db bash prometheus
 	dkms openssl
+	debhelper dh-dkms lintian fakeroot dpkg-dev
 	linux-image-amd64 linux-headers-amd64
 	linux-image-rt-amd64 linux-headers-rt-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
