@@ -185,10 +185,17 @@ check "evstream-dkms postinst: dkms builds evstream/$ver (dh_dkms)" sh -c "
 	grep -q common.postinst '$tmp/ctl-dkms/postinst'"
 check "evstream-dkms prerm: dkms remove evstream/$ver" \
 	grep -q 'dkms remove -m $DKMS_NAME -v $DKMS_VERSION --all' "$tmp/ctl-dkms/prerm"
-# dh_installsystemd --no-enable --no-start: nothing started, and only
-# units the administrator enabled before are enabled again.
+# dh_installsystemd --no-enable --no-start --no-stop-on-upgrade: nothing
+# started, nothing stopped on upgrade, and only units the administrator
+# enabled before are enabled again; debian/evstream-tools.prerm stops
+# them on removal.
 check "evstream-tools: no unit started or restarted by the package" \
 	test -z "$(cat "$tmp"/ctl-tools/p* | grep -E 'deb-systemd-invoke (start|restart|try-restart)|systemctl (start|restart)')"
+check "evstream-tools: nothing stopped on upgrade (no preinst)" \
+	test ! -e "$tmp/ctl-tools/preinst"
+check "evstream-tools prerm: the units stopped on removal only" sh -c "
+	grep -q '^if \\[ \"\\\$1\" = remove \\]' '$tmp/ctl-tools/prerm' &&
+	grep -q 'deb-systemd-invoke stop evstream-metrics.timer' '$tmp/ctl-tools/prerm'"
 for u in evstream.service evstream-metrics.timer; do
 	check "evstream-tools postinst: $u enabled only if it was before" \
 		grep -q "deb-systemd-helper debian-installed '$u'" "$tmp/ctl-tools/postinst"
