@@ -146,7 +146,6 @@ check "/usr/share/man/man8/evctl.8.gz: evctl(8)" \
 check "/usr/share/bash-completion/completions/evctl" \
 	cmp -s "$top/user/completion/evctl" "$root/usr/share/bash-completion/completions/evctl"
 # debhelper 13.11 on bookworm takes units from /lib/systemd/system only.
-units="evstream.service evstream@.service evstream-metrics.service evstream-metrics.timer"
 same "/lib/systemd/system: the four units of packaging/systemd" \
 	"$(cd "$top/packaging/systemd" && ls)" "$(ls "$root/lib/systemd/system")"
 check "units run /usr/bin/evctl and read /etc/evstream/" sh -c "
