@@ -107,6 +107,8 @@ tap_ok "/proc/net/evstream/stats has its header" $?
 tap_cmd "config show has idle-timeout and ack-delay" 0 sh -c \
 	"evctl -j config show | jq -e '.idle_timeout == 0 and .ack_delay == 0'"
 tap_cmd "idle-timeout out of range" 1 evctl config set idle-timeout 86401
+[ "$tap_err" = "evctl: idle-timeout 86401: out of range (allowed 0..86400)" ]
+tap_ok "the refusal says the range: $tap_err" $?
 tap_cmd "help for every object" 0 sh -c \
 	'for o in version stats listen route conn ring latency read config monitor; do evctl help $o >/dev/null || exit 1; done'
 

@@ -284,16 +284,15 @@ static int parse_value(const struct cfg_key *k, const char *s, uint64_t *v)
 static int config_set(struct evctl *ctx, int argc, char **argv)
 {
 	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
-	/* Where each attribute sits in the request, to name a bad one. */
-	uint32_t where[NR_KEYS] = { 0 };
 	const char *given[NR_KEYS] = { NULL };
 	uint64_t val[NR_KEYS];
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
 	struct evs_nl *nl;
+	char name[EVS_NL_NAME_LEN];
 	unsigned int i;
 	uint64_t v;
-	int ret, err;
+	int ret;
 
 	if (!argc)
 		return evctl_usage_err("missing KEY VALUE");
@@ -323,8 +322,9 @@ static int config_set(struct evctl *ctx, int argc, char **argv)
 		if (!given[i])
 			continue;
 		v = val[i];
-		where[i] = (uint32_t)((char *)mnl_nlmsg_get_payload_tail(nlh) -
-				      (char *)nlh);
+		/* As typed: the kernel's range is about what it was given. */
+		snprintf(name, sizeof(name), "%s %s", k->name, given[i]);
+		evs_nl_name(nl, nlh, name);
 		if (k->size == 1)
 			mnl_attr_put_u8(nlh, k->type, (uint8_t)v);
 		else if (k->size == 4)
@@ -334,17 +334,7 @@ static int config_set(struct evctl *ctx, int argc, char **argv)
 	}
 	mnl_attr_nest_end(nlh, nest);
 
-	err = evs_nl_talk(nl, nlh, NULL, NULL);
-	if (!err)
-		return EVCTL_OK;
-	/* The kernel points at an attribute: say which setting it is. */
-	for (i = 0; i < NR_KEYS; i++)
-		if (given[i] && nl->err_off == where[i])
-			return evctl_err("%s %s: %s%s%s", cfg_keys[i].name,
-					 given[i], strerror(-err),
-					 nl->errmsg[0] ? ": " : "",
-					 nl->errmsg);
-	return evctl_nl_err(ctx, err);
+	return evctl_talk(ctx, nlh, NULL, NULL);
 }
 
 static const struct evctl_verb config_verbs[] = {

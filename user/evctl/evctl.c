@@ -405,8 +405,9 @@ int evctl_request(struct evctl *ctx, int argc, char **argv, uint8_t cmd,
 
 int evctl_nl_err(struct evctl *ctx, int err)
 {
-	const char *msg = ctx->nl.errmsg;
+	const struct evs_nl *nl = &ctx->nl;
 	const char *hint = "";
+	char line[512];
 
 	if (!err)
 		return EVCTL_OK;
@@ -414,10 +415,11 @@ int evctl_nl_err(struct evctl *ctx, int err)
 	 * Policy, not a bug: say what would make it work.  An EPERM the
 	 * module explains (a userns ceiling) is not about the capability.
 	 */
-	if (err == -EPERM && !*msg)
+	if (err == -EPERM && !nl->errmsg[0])
 		hint = " (need CAP_NET_ADMIN)";
-	return evctl_err("%s%s%s%s", strerror(-err), hint, *msg ? ": " : "",
-			 msg);
+	evs_nl_strerror(nl, err, line, sizeof(line));
+	return evctl_err("%s%s%s%s", nl->err_name, nl->err_name[0] ? ": " : "",
+			 line, hint);
 }
 
 void evctl_json_begin(struct evctl *ctx, struct json *j)

@@ -189,8 +189,9 @@ int evctl_talk(struct evctl *ctx, struct nlmsghdr *req, mnl_cb_t cb,
 	       void *data);
 
 /*
- * Prints the error @err of a request on ctx->nl (nothing when 0), with the
- * kernel's message; returns the exit status.
+ * Prints the error @err of a request on ctx->nl (nothing when 0) on one
+ * line: the setting at fault as the user typed it, when evs_nl_name()
+ * named it, then evs_nl_strerror(); returns the exit status.
  */
 int evctl_nl_err(struct evctl *ctx, int err);
 

@@ -889,10 +889,12 @@ static int check_stored(uint64_t deadline)
 		goto out;
 	}
 	if (err) {
-		ret = fail("verify: reading topic %u: %s%s%s%s", o.topic,
-			   strerror(-err),
-			   err == -EPERM ? " (need CAP_NET_ADMIN)" : "",
-			   v.nl.errmsg[0] ? ": " : "", v.nl.errmsg);
+		char line[512];
+
+		evs_nl_strerror(&v.nl, err, line, sizeof(line));
+		ret = fail("verify: reading topic %u: %s%s", o.topic, line,
+			   err == -EPERM && !v.nl.errmsg[0] ?
+			   " (need CAP_NET_ADMIN)" : "");
 		goto out;
 	}
 	if (v.ours < total) {

@@ -3,45 +3,24 @@
  * Generic netlink helpers over libmnl; see evs_nl.h for the contract.
  */
 #include <errno.h>
-#include <stdarg.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <sys/socket.h>
 
 #include "evs_nl.h"
-
-/*
- * Appends a note on the attribute at fault to nl->errmsg: in parentheses
- * after the kernel's message, on its own when the kernel gave none.
- * Truncates silently.
- */
-static void errmsg_note(struct evs_nl *nl, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void errmsg_note(struct evs_nl *nl, const char *fmt, ...)
-{
-	size_t len = strlen(nl->errmsg);
-	bool paren = len > 0;
-	va_list ap;
-
-	if (paren)
-		len += snprintf(nl->errmsg + len, sizeof(nl->errmsg) - len,
-				" (");
-	if (len >= sizeof(nl->errmsg))
-		return;
-	va_start(ap, fmt);
-	len += vsnprintf(nl->errmsg + len, sizeof(nl->errmsg) - len, fmt, ap);
-	va_end(ap);
-	if (paren && len < sizeof(nl->errmsg))
-		snprintf(nl->errmsg + len, sizeof(nl->errmsg) - len, ")");
-}
 
 static void errmsg_clear(struct evs_nl *nl)
 {
 	nl->errmsg[0] = '\0';
 	nl->err_off = 0;
 	nl->err_miss_type = 0;
+	nl->err_name[0] = '\0';
+	nl->err_range = EVS_NL_RANGE_NONE;
+	nl->err_min.u = 0;
+	nl->err_max.u = 0;
 }
 
 /*
@@ -323,47 +302,160 @@ int evs_lat_quantile(const uint64_t *buckets, unsigned int permille,
 	return EVS_LAT_BUCKETS - 1;
 }
 
+struct extack {
+	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+};
+
 /*
- * Copies the extended ACK TLVs of an NLMSG_ERROR or NLMSG_DONE message into
- * nl->errmsg.  @off is where the TLVs start in the message payload.  The
- * kernel reports the offending attribute as an offset into our request, so
- * look the attribute up there: its type is what a human can act on.
+ * Types this header does not know are skipped, so that a newer kernel's
+ * TLVs do not hide the ones we understand; so is one of the wrong size,
+ * which leaves that piece of the report out rather than the whole of it.
+ */
+static int extack_attr(const struct nlattr *attr, void *data)
+{
+	struct extack *x = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, NLMSGERR_ATTR_MAX) < 0)
+		return MNL_CB_OK;
+	switch (type) {
+	case NLMSGERR_ATTR_OFFS:
+	case NLMSGERR_ATTR_MISS_TYPE:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+			return MNL_CB_OK;
+		break;
+	case NLMSGERR_ATTR_POLICY:
+		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
+			return MNL_CB_OK;
+		break;
+	}
+	x->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+struct policy {
+	const struct nlattr *tb[NL_POLICY_TYPE_ATTR_MAX + 1];
+};
+
+static int policy_attr(const struct nlattr *attr, void *data)
+{
+	struct policy *p = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, NL_POLICY_TYPE_ATTR_MAX) < 0)
+		return MNL_CB_OK;
+	switch (type) {
+	case NL_POLICY_TYPE_ATTR_MIN_VALUE_S:
+	case NL_POLICY_TYPE_ATTR_MAX_VALUE_S:
+	case NL_POLICY_TYPE_ATTR_MIN_VALUE_U:
+	case NL_POLICY_TYPE_ATTR_MAX_VALUE_U:
+		if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
+			return MNL_CB_OK;
+		p->tb[type] = attr;
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+/* A u64 payload is only 4-byte aligned in the message. */
+static uint64_t get_u64(const struct nlattr *attr)
+{
+	uint64_t v;
+
+	memcpy(&v, mnl_attr_get_payload(attr), sizeof(v));
+	return v;
+}
+
+/*
+ * The range the offending attribute had to be in.  Both bounds or none:
+ * half a range would print as a wrong one.
+ */
+static void parse_policy(struct evs_nl *nl, const struct nlattr *nest)
+{
+	struct policy p = { 0 };
+
+	/* A truncated nest ends the walk early; what came before stands. */
+	if (mnl_attr_parse_nested(nest, policy_attr, &p) < MNL_CB_STOP)
+		return;
+	if (p.tb[NL_POLICY_TYPE_ATTR_MIN_VALUE_U] &&
+	    p.tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_U]) {
+		nl->err_range = EVS_NL_RANGE_U;
+		nl->err_min.u = get_u64(p.tb[NL_POLICY_TYPE_ATTR_MIN_VALUE_U]);
+		nl->err_max.u = get_u64(p.tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_U]);
+	} else if (p.tb[NL_POLICY_TYPE_ATTR_MIN_VALUE_S] &&
+		   p.tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_S]) {
+		nl->err_range = EVS_NL_RANGE_S;
+		nl->err_min.s = (int64_t)get_u64(p.tb[NL_POLICY_TYPE_ATTR_MIN_VALUE_S]);
+		nl->err_max.s = (int64_t)get_u64(p.tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_S]);
+	}
+}
+
+/*
+ * The kernel's message, which need not be NUL-terminated within its
+ * attribute, onto one line: it ends up on a terminal.
+ */
+static void copy_msg(struct evs_nl *nl, const struct nlattr *attr)
+{
+	const char *s = mnl_attr_get_payload(attr);
+	size_t len = mnl_attr_get_payload_len(attr);
+	size_t i;
+
+	for (i = 0; i < len && i < sizeof(nl->errmsg) - 1 && s[i]; i++)
+		nl->errmsg[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ?
+				'?' : s[i];
+	nl->errmsg[i] = '\0';
+}
+
+/*
+ * The offending attribute's name, when the offset the kernel gave lands
+ * exactly on an attribute that evs_nl_name() named in this request.  An
+ * offset into a header, into the middle of an attribute or past the end
+ * matches none and names nothing.
+ */
+static void find_name(struct evs_nl *nl, const struct nlmsghdr *req,
+		      uint32_t off)
+{
+	unsigned int i;
+
+	if (off < NLMSG_HDRLEN + GENL_HDRLEN || req->nlmsg_len < NLA_HDRLEN ||
+	    off > req->nlmsg_len - NLA_HDRLEN)
+		return;
+	nl->err_off = off;
+	if (req->nlmsg_seq != nl->names_seq)
+		return;
+	for (i = 0; i < nl->nr_names; i++) {
+		if (nl->names[i].off == off) {
+			memcpy(nl->err_name, nl->names[i].name,
+			       sizeof(nl->err_name));
+			return;
+		}
+	}
+}
+
+/*
+ * Takes in the extended ACK TLVs of an NLMSG_ERROR or NLMSG_DONE message;
+ * @off is where they start in its payload.
  */
 static void parse_extack(struct evs_nl *nl, const struct nlmsghdr *nlh,
 			 size_t off, const struct nlmsghdr *req)
 {
-	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	size_t plen = mnl_nlmsg_get_payload_len(nlh);
-	const char *msg;
-	uint32_t val;
+	struct extack x = { 0 };
 
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off > plen)
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) ||
+	    off > mnl_nlmsg_get_payload_len(nlh))
 		return;
-	if (parse_attrs((const char *)mnl_nlmsg_get_payload(nlh) + off,
-			plen - off, tb, NLMSGERR_ATTR_MAX))
-		return;
+	/* Malformed TLVs end the walk; those before them still count. */
+	mnl_attr_parse(nlh, (unsigned int)off, extack_attr, &x);
 
-	if (!evs_nl_get_str(tb[NLMSGERR_ATTR_MSG], &msg))
-		snprintf(nl->errmsg, sizeof(nl->errmsg), "%s", msg);
-
-	if (!evs_nl_get_u32(tb[NLMSGERR_ATTR_OFFS], &val)) {
-		nl->err_off = val;
-		if (val >= NLMSG_HDRLEN && req->nlmsg_len >= NLA_HDRLEN &&
-		    val <= req->nlmsg_len - NLA_HDRLEN) {
-			struct nlattr attr;
-
-			memcpy(&attr, (const char *)req + val, sizeof(attr));
-			errmsg_note(nl, "attribute type %u at offset %u",
-				    attr.nla_type & NLA_TYPE_MASK, val);
-		} else {
-			errmsg_note(nl, "offset %u", val);
-		}
-	}
-
-	if (!evs_nl_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE], &val)) {
-		nl->err_miss_type = val;
-		errmsg_note(nl, "missing attribute type %u", val);
-	}
+	if (x.tb[NLMSGERR_ATTR_MSG])
+		copy_msg(nl, x.tb[NLMSGERR_ATTR_MSG]);
+	if (x.tb[NLMSGERR_ATTR_OFFS])
+		find_name(nl, req, mnl_attr_get_u32(x.tb[NLMSGERR_ATTR_OFFS]));
+	if (x.tb[NLMSGERR_ATTR_POLICY])
+		parse_policy(nl, x.tb[NLMSGERR_ATTR_POLICY]);
+	if (x.tb[NLMSGERR_ATTR_MISS_TYPE])
+		nl->err_miss_type =
+			mnl_attr_get_u32(x.tb[NLMSGERR_ATTR_MISS_TYPE]);
 }
 
 /* The terminal message of a request: returns its error (0 for an ACK). */
@@ -404,6 +496,68 @@ static int parse_done(struct evs_nl *nl, const struct nlmsghdr *nlh,
 	if (err)
 		parse_extack(nl, nlh, sizeof(err), req);
 	return err;
+}
+
+int evs_nl_parse_end(struct evs_nl *nl, const struct nlmsghdr *nlh,
+		     const struct nlmsghdr *req)
+{
+	errmsg_clear(nl);
+	if (nlh->nlmsg_type == NLMSG_DONE)
+		return parse_done(nl, nlh, req);
+	if (nlh->nlmsg_type == NLMSG_ERROR)
+		return parse_error(nl, nlh, req);
+	return -EPROTO;
+}
+
+void evs_nl_name(struct evs_nl *nl, const struct nlmsghdr *nlh,
+		 const char *name)
+{
+	unsigned int i = nl->nr_names;
+
+	if (nlh->nlmsg_seq != nl->names_seq || i >= EVS_NL_NAMES)
+		return;
+	nl->names[i].off = nlh->nlmsg_len;
+	snprintf(nl->names[i].name, sizeof(nl->names[i].name), "%s", name);
+	nl->nr_names++;
+}
+
+/*
+ * What lib/nlattr.c says of a value outside the policy's range: nothing
+ * that "out of range (allowed MIN..MAX)" does not say better.
+ */
+static bool generic_range_msg(const char *msg)
+{
+	return !strcmp(msg, "integer out of range");
+}
+
+const char *evs_nl_strerror(const struct evs_nl *nl, int err, char *buf,
+			    size_t size)
+{
+	const char *msg = nl->errmsg;
+	bool oor = err == -ERANGE &&
+		   (*msg ? generic_range_msg(msg) :
+			   nl->err_range != EVS_NL_RANGE_NONE);
+	const char *what = oor ? "out of range" : strerror(-err);
+	size_t len;
+
+	len = snprintf(buf, size, "%s", what);
+	if (*msg && !oor && strcasecmp(msg, what) && len < size)
+		len += snprintf(buf + len, size - len, ": %s", msg);
+	else if (!*msg && nl->err_miss_type && len < size)
+		len += snprintf(buf + len, size - len,
+				" (missing attribute type %u)",
+				nl->err_miss_type);
+	if (len >= size)
+		return buf;
+	if (nl->err_range == EVS_NL_RANGE_U)
+		snprintf(buf + len, size - len,
+			 " (allowed %" PRIu64 "..%" PRIu64 ")",
+			 nl->err_min.u, nl->err_max.u);
+	else if (nl->err_range == EVS_NL_RANGE_S)
+		snprintf(buf + len, size - len,
+			 " (allowed %" PRId64 "..%" PRId64 ")",
+			 nl->err_min.s, nl->err_max.s);
+	return buf;
 }
 
 /*
@@ -513,6 +667,8 @@ struct nlmsghdr *evs_nl_genl_req(struct evs_nl *nl, void *buf,
 	nlh->nlmsg_type = family;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | nlmsg_flags;
 	nlh->nlmsg_seq = ++nl->seq;
+	nl->names_seq = nlh->nlmsg_seq;
+	nl->nr_names = 0;
 	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
 	genl->cmd = cmd;
 	genl->version = version;

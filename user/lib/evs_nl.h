@@ -8,7 +8,7 @@
  * Typical use:
  *
  *	struct evs_nl nl;
- *	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+ *	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED, line[512];
  *	struct nlmsghdr *nlh;
  *	int err;
  *
@@ -16,7 +16,8 @@
  *	nlh = evs_nl_req(&nl, buf, EVS_CMD_GET_STATS, 0);
  *	err = evs_nl_talk(&nl, nlh, my_cb, &my_data);
  *	if (err)
- *		fprintf(stderr, "%s: %s\n", strerror(-err), nl.errmsg);
+ *		fprintf(stderr, "%s\n", evs_nl_strerror(&nl, err, line,
+ *							sizeof(line)));
  *	evs_nl_close(&nl);
  *
  * Not thread safe: one struct evs_nl per thread.
@@ -48,6 +49,17 @@
 /* Request buffers hold a struct nlmsghdr at offset 0. */
 #define EVS_NL_ALIGNED		__attribute__((aligned(8)))
 
+/* What NLMSGERR_ATTR_POLICY said of the values the attribute may take. */
+enum evs_nl_range {
+	EVS_NL_RANGE_NONE,
+	EVS_NL_RANGE_U,		/* err_min.u .. err_max.u */
+	EVS_NL_RANGE_S,		/* err_min.s .. err_max.s */
+};
+
+/* Attributes of one request that evs_nl_name() can name. */
+#define EVS_NL_NAMES		16
+#define EVS_NL_NAME_LEN		64
+
 struct evs_nl {
 	struct mnl_socket *sock;
 	uint16_t family;	/* genetlink family id, 0 when unresolved */
@@ -55,15 +67,32 @@ struct evs_nl {
 	uint32_t seq;		/* last sequence number handed out */
 	uint32_t portid;	/* our netlink port id */
 	/*
-	 * Extended ACK of the last failed request: the kernel's message plus
-	 * a note on the offending or missing attribute; empty when the
-	 * kernel gave none.
+	 * The extended ACK of the last failed request, as far as the kernel
+	 * sent one.  errmsg is the kernel's message on one line (control
+	 * characters replaced), empty when it gave none.
 	 */
 	char errmsg[256];
-	/* Offset of the offending attribute in the request; 0 when none. */
+	/*
+	 * Offset of the offending attribute in the request; 0 when none, or
+	 * when the kernel's offset does not fall on the request's attributes.
+	 */
 	uint32_t err_off;
 	/* Type of a missing required attribute; 0 when none. */
 	uint32_t err_miss_type;
+	/* What evs_nl_name() called the offending attribute; "" when none. */
+	char err_name[EVS_NL_NAME_LEN];
+	enum evs_nl_range err_range;
+	union {
+		uint64_t u;
+		int64_t s;
+	} err_min, err_max;
+	/* The names of the request being built; see evs_nl_name(). */
+	uint32_t names_seq;
+	unsigned int nr_names;
+	struct {
+		uint32_t off;
+		char name[EVS_NL_NAME_LEN];
+	} names[EVS_NL_NAMES];
 };
 
 /*
@@ -138,13 +167,44 @@ struct nlmsghdr *evs_nl_req(struct evs_nl *nl, void *buf, uint8_t cmd,
  * are still read up to the end so the socket stays usable.
  *
  * Returns 0, the callback's -errno, the negative errno the kernel reported
- * (with nl->errmsg, nl->err_off and nl->err_miss_type filled from the
- * extended ACK), -EINTR when the kernel flagged a dump as interrupted
+ * (with nl->errmsg and the other err_ fields filled from the extended ACK;
+ * evs_nl_strerror() puts them in words), -EINTR when the kernel flagged a dump as interrupted
  * (NLM_F_DUMP_INTR: the data may be inconsistent, retry), or a negative
  * errno from the socket.
  */
 int evs_nl_talk(struct evs_nl *nl, struct nlmsghdr *req,
 		mnl_cb_t data_cb, void *data);
+
+/*
+ * Names the attribute that is put next into @nlh (a request that
+ * evs_nl_genl_req() started), as the user spelled it ("pressure 101"), so
+ * that an error the kernel reports against it can say so: evs_nl_talk()
+ * copies the name to nl->err_name.  Up to EVS_NL_NAMES a request; longer
+ * names are cut.
+ */
+void evs_nl_name(struct evs_nl *nl, const struct nlmsghdr *nlh,
+		 const char *name);
+
+/*
+ * Why the last request failed with @err, on one line and without the
+ * attribute's name (nl->err_name, for the caller to put first): "out of
+ * range (allowed 1..100)" when the kernel refused a value and sent the
+ * range, else the errno's text, then the kernel's message unless it only
+ * repeats that, then the allowed range when the kernel sent one.
+ * Returns @buf.
+ */
+const char *evs_nl_strerror(const struct evs_nl *nl, int err, char *buf,
+			    size_t size);
+
+/*
+ * Takes in the NLMSG_ERROR or NLMSG_DONE message @nlh that ends the reply
+ * to @req: fills nl->errmsg and the other err_ fields from its extended
+ * ACK and returns its error (0 for an ACK), or -EPROTO when it is
+ * malformed.  evs_nl_talk() does this; it is here for tests, and for
+ * callers that read replies themselves.
+ */
+int evs_nl_parse_end(struct evs_nl *nl, const struct nlmsghdr *nlh,
+		     const struct nlmsghdr *req);
 
 /*
  * Indexes the attributes of a genetlink message: tb[type] for each type up

@@ -187,6 +187,90 @@ static void put_u64_64bit(struct nlmsghdr *nlh, uint16_t type, uint64_t v,
 	mnl_attr_put_u64(nlh, type, v);
 }
 
+/*
+ * A value outside its policy's range, answered as lib/nlattr.c and
+ * netlink_ack() do on 6.1 and 6.12: ERANGE, "integer out of range", the
+ * attribute's offset and the policy's range (NLMSGERR_ATTR_POLICY).
+ * EVS_FAKE_EXTACK sends less, or garbage: "msg" the message only,
+ * "errno" no TLVs at all, "signed" a signed range, "offs-past",
+ * "offs-header" and "offs-mid" an offset past the request, into its
+ * header or into the middle of the attribute, "policy-trunc" a policy
+ * nest whose last attribute is cut, "policy-unknown" one with attributes
+ * of types this evctl does not know, "msg-nonul" a message that is not
+ * NUL-terminated and has a newline in it.
+ */
+static void queue_range_err(const struct nlmsghdr *req, uint32_t portid,
+			    const struct nlattr *a, uint64_t min, uint64_t max)
+{
+	const char *how = getenv("EVS_FAKE_EXTACK");
+	uint32_t off = (uint32_t)((const char *)a - (const char *)req);
+	bool u8 = mnl_attr_get_payload_len(a) == 1;
+	struct nlattr *pol, *cut;
+	struct nlmsghdr *nlh;
+	struct nlmsgerr *e;
+
+	if (!how)
+		how = "full";
+	packing = false;
+	nlh = new_msg(req, portid, NLMSG_ERROR, NLM_F_CAPPED |
+		      (strcmp(how, "errno") ? NLM_F_ACK_TLVS : 0));
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+	e->error = -ERANGE;
+	e->msg = *req;
+	if (!strcmp(how, "errno")) {
+		queue_msg(nlh);
+		return;
+	}
+	if (!strcmp(how, "msg-nonul"))
+		mnl_attr_put(nlh, NLMSGERR_ATTR_MSG, 10, "too\nbig!!!");
+	else
+		mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG,
+				  "integer out of range");
+	if (!strcmp(how, "msg")) {
+		queue_msg(nlh);
+		return;
+	}
+	if (!strcmp(how, "offs-past"))
+		off = req->nlmsg_len + 64;
+	else if (!strcmp(how, "offs-header"))
+		off = 4;
+	else if (!strcmp(how, "offs-mid"))
+		off += 2;
+	mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, off);
+
+	pol = mnl_attr_nest_start(nlh, NLMSGERR_ATTR_POLICY);
+	mnl_attr_put_u32(nlh, NL_POLICY_TYPE_ATTR_TYPE,
+			 u8 ? NL_ATTR_TYPE_U8 : NL_ATTR_TYPE_U32);
+	if (!strcmp(how, "policy-unknown")) {
+		mnl_attr_put_u32(nlh, NL_POLICY_TYPE_ATTR_MAX + 1, 7);
+		mnl_attr_put_u64(nlh, 200, 1);
+	}
+	if (!strcmp(how, "signed")) {
+		put_u64_64bit(nlh, NL_POLICY_TYPE_ATTR_MIN_VALUE_S,
+			      (uint64_t)-5, NL_POLICY_TYPE_ATTR_PAD);
+		put_u64_64bit(nlh, NL_POLICY_TYPE_ATTR_MAX_VALUE_S, max,
+			      NL_POLICY_TYPE_ATTR_PAD);
+	} else {
+		put_u64_64bit(nlh, NL_POLICY_TYPE_ATTR_MIN_VALUE_U, min,
+			      NL_POLICY_TYPE_ATTR_PAD);
+	}
+	if (!strcmp(how, "policy-trunc")) {
+		/* MAX_VALUE_U claims 12 bytes, the nest holds 6 of them. */
+		cut = mnl_nlmsg_get_payload_tail(nlh);
+		mnl_attr_put_u64(nlh, NL_POLICY_TYPE_ATTR_MAX_VALUE_U, max);
+		nlh->nlmsg_len -= 4;
+		cut->nla_len = 12;
+		mnl_attr_nest_end(nlh, pol);
+		pol->nla_len -= 2;
+	} else {
+		if (strcmp(how, "signed"))
+			put_u64_64bit(nlh, NL_POLICY_TYPE_ATTR_MAX_VALUE_U,
+				      max, NL_POLICY_TYPE_ATTR_PAD);
+		mnl_attr_nest_end(nlh, pol);
+	}
+	queue_msg(nlh);
+}
+
 static void do_ctrl(const struct nlmsghdr *req, uint32_t portid)
 {
 	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
@@ -920,21 +1004,20 @@ static void do_evs(const struct nlmsghdr *req, uint32_t portid)
 		/* Ranges of the policy that the tests cross. */
 		static const struct {
 			uint16_t type;
-			uint64_t max;
+			uint64_t min, max;
 		} ranges[] = {
-			{ EVS_CFG_A_PRESSURE, 100 },
-			{ EVS_CFG_A_IDLE_TIMEOUT, 86400 },
-			{ EVS_CFG_A_ACK_DELAY, 1000000 },
+			{ EVS_CFG_A_PRESSURE, 1, 100 },
+			{ EVS_CFG_A_IDLE_TIMEOUT, 0, 86400 },
+			{ EVS_CFG_A_ACK_DELAY, 0, 1000000 },
 		};
 		const struct nlattr *a;
 
 		for (i = 0; i < ARRAY_SIZE(ranges); i++) {
 			a = cfg[ranges[i].type];
-			if (a && attr_val(a) > ranges[i].max) {
-				queue_err(req, portid, -ERANGE,
-					  "integer out of range",
-					  (uint32_t)((const char *)a -
-						     (const char *)req));
+			if (a && (attr_val(a) > ranges[i].max ||
+				  attr_val(a) < ranges[i].min)) {
+				queue_range_err(req, portid, a, ranges[i].min,
+						ranges[i].max);
 				return;
 			}
 		}
