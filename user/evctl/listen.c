@@ -63,13 +63,24 @@ static const struct evctl_list listen_list = {
 /* The one argument of add and del: ADDR:PORT. */
 static int listen_parse(int argc, char **argv, struct evs_addr *a)
 {
+	int err;
+
 	if (!argc)
 		return evctl_usage_err("missing ADDR:PORT");
 	if (argc > 1)
 		return evctl_usage_err("unexpected argument '%s'", argv[1]);
-	if (evs_addr_parse(argv[0], a))
-		return evctl_usage_err("invalid address '%s' (A.B.C.D:PORT or [IPV6]:PORT)",
-				       argv[0]);
+	err = evs_addr_lookup(argv[0], 0, a);
+	if (err)
+		return evctl_usage_err("invalid address '%s': %s", argv[0],
+				       evs_addr_strerror(err));
+	/*
+	 * The family has no attribute for it: the module would bind a
+	 * link-local address without its interface, which fails.
+	 */
+	if (a->scope_id)
+		return evctl_usage_err("invalid address '%s': %s; listen on [::]:%u",
+				       argv[0], "the module takes no interface",
+				       a->port);
 	return EVCTL_OK;
 }
 

@@ -52,7 +52,6 @@ enum {
 /* Longest sleep between looks at the stop flag. */
 #define SLICE_NS	(100 * 1000 * 1000LL)
 #define NSEC		1000000000LL
-#define ADDR_FORMS	"A.B.C.D:PORT or [IPV6]:PORT"
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct opts {
@@ -155,7 +154,9 @@ static void usage_text(FILE *f)
 		"with --ack, the ack round trip.  Done means stored: each connection\n"
 		"ends with shutdown(SHUT_WR) and reads until the server closes.\n"
 		"\n"
-		"  --addr HOST:PORT   listener, A.B.C.D:PORT or [IPV6]:PORT (required)\n"
+		"  --addr HOST:PORT   listener (required): a host name, A.B.C.D or\n"
+		"                     [IPV6], with an interface for a link-local\n"
+		"                     one, [fe80::1%%eth0]:PORT; PORT a number\n"
 		"  --conns N          connections, one thread each (default 1)\n"
 		"  --events N         events in all, split across connections (10000)\n"
 		"  --size BYTES       payload size, 0..65536 or 64K (default 64;\n"
@@ -268,9 +269,10 @@ static int parse_opts(int argc, char **argv)
 			break;
 		switch (c) {
 		case O_ADDR:
-			if (evs_addr_parse(optarg, &o.addr))
-				return usage_err("invalid address '%s' (%s)",
-						 optarg, ADDR_FORMS);
+			err = evs_addr_lookup(optarg, EVS_ADDR_NAME, &o.addr);
+			if (err)
+				return usage_err("invalid address '%s': %s",
+						 optarg, evs_addr_strerror(err));
 			have_addr = true;
 			break;
 		case O_CONNS:

@@ -2,11 +2,13 @@
 /*
  * Endpoint parsing and formatting; see evs_addr.h.
  */
+#define _GNU_SOURCE		/* EAI_NODATA, EAI_ADDRFAMILY */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netdb.h>
 #include <arpa/inet.h>
 #include <linux/evstream.h>
 
@@ -17,50 +19,178 @@ static int parse_port(const char *s, uint16_t *port)
 {
 	unsigned long v = 0;
 
-	if (!*s || strlen(s) > 5)
-		return -EINVAL;
+	if (!*s)
+		return EVS_ADDR_E_NO_PORT;
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(*s - '0');
+			return EVS_ADDR_E_PORT;
+		/* Stops growing once too big: no overflow, however long. */
+		if (v <= 65535)
+			v = v * 10 + (unsigned long)(*s - '0');
 	}
 	if (v > 65535)
-		return -EINVAL;
+		return EVS_ADDR_E_PORT_RANGE;
 	*port = (uint16_t)v;
 	return 0;
 }
 
-int evs_addr_parse(const char *s, struct evs_addr *a)
+/* An interface's index, as ping(8) takes it, or its name. */
+static int parse_scope(const char *s, uint32_t *id)
 {
-	char host[INET6_ADDRSTRLEN];
-	const char *colon, *end;
+	unsigned long long v = 0;
+	const char *p;
+
+	if (!*s)
+		return EVS_ADDR_E_SCOPE;
+	for (p = s; *p >= '0' && *p <= '9' && v <= UINT32_MAX; p++)
+		v = v * 10 + (unsigned long long)(*p - '0');
+	if (!*p) {
+		if (!v || v > UINT32_MAX)
+			return EVS_ADDR_E_SCOPE;
+		*id = (uint32_t)v;
+		return 0;
+	}
+	if (strlen(s) >= IF_NAMESIZE)
+		return EVS_ADDR_E_SCOPE;
+	*id = if_nametoindex(s);
+	return *id ? 0 : EVS_ADDR_E_SCOPE;
+}
+
+/*
+ * The first address the resolver has for @host; the port is ours
+ * already, AI_NUMERICSERV keeps it from being looked up as a service.
+ */
+static int lookup(const char *host, struct evs_addr *a)
+{
+	struct addrinfo hints = {
+		.ai_socktype	= SOCK_STREAM,
+		.ai_flags	= AI_NUMERICSERV,
+	};
+	struct addrinfo *res, *ai;
+	char port[8];
+	int err;
+
+	snprintf(port, sizeof(port), "%u", a->port);
+	err = getaddrinfo(host, port, &hints, &res);
+	if (err == EAI_NONAME || err == EAI_NODATA || err == EAI_ADDRFAMILY)
+		return EVS_ADDR_E_UNKNOWN_HOST;
+	if (err)
+		return EVS_ADDR_E_LOOKUP;
+	err = EVS_ADDR_E_UNKNOWN_HOST;
+	for (ai = res; ai; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET &&
+		    ai->ai_addrlen >= sizeof(struct sockaddr_in)) {
+			a->family = AF_INET;
+			a->in = ((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+		} else if (ai->ai_family == AF_INET6 &&
+			   ai->ai_addrlen >= sizeof(struct sockaddr_in6)) {
+			const struct sockaddr_in6 *sin6 = (void *)ai->ai_addr;
+
+			a->family = AF_INET6;
+			a->in6 = sin6->sin6_addr;
+			a->scope_id = sin6->sin6_scope_id;
+		} else {
+			continue;
+		}
+		err = 0;
+		break;
+	}
+	freeaddrinfo(res);
+	return err;
+}
+
+int evs_addr_lookup(const char *s, unsigned int flags, struct evs_addr *a)
+{
+	char host[EVS_ADDR_STRLEN];
+	const char *port, *end;
+	bool bracket = *s == '[';
+	char *pct;
 	size_t len;
+	int err;
 
 	memset(a, 0, sizeof(*a));
-	if (*s == '[') {
-		end = strchr(s, ']');
-		if (!end || end[1] != ':')
-			return -EINVAL;
-		len = (size_t)(end - s - 1);
-		colon = end + 1;
+	if (bracket) {
 		s++;
-		a->family = AF_INET6;
+		end = strchr(s, ']');
+		if (!end || strchr(s, '['))
+			return EVS_ADDR_E_BRACKETS;
+		if (!end[1])
+			return EVS_ADDR_E_NO_PORT;
+		if (end[1] != ':')
+			return EVS_ADDR_E_BRACKETS;
+		len = (size_t)(end - s);
+		port = end + 2;
 	} else {
-		colon = strrchr(s, ':');
-		if (!colon)
-			return -EINVAL;
-		len = (size_t)(colon - s);
-		a->family = AF_INET;
+		if (strpbrk(s, "[]"))
+			return EVS_ADDR_E_BRACKETS;
+		port = strrchr(s, ':');
+		if (!port)
+			return EVS_ADDR_E_NO_PORT;
+		len = (size_t)(port - s);
+		port++;
 	}
-	if (!len || len >= sizeof(host))
-		return -EINVAL;
+	if (!len)
+		return EVS_ADDR_E_NO_HOST;
+	if (len >= sizeof(host))
+		return (flags & EVS_ADDR_NAME) && !bracket ?
+		       EVS_ADDR_E_UNKNOWN_HOST : EVS_ADDR_E_HOST;
 	memcpy(host, s, len);
 	host[len] = '\0';
-	if (inet_pton(a->family, host,
-		      a->family == AF_INET ? (void *)&a->in :
-					     (void *)&a->in6) != 1)
-		return -EINVAL;
-	return parse_port(colon + 1, &a->port);
+	err = parse_port(port, &a->port);
+	if (err)
+		return err;
+
+	if (bracket) {
+		pct = strchr(host, '%');
+		if (pct)
+			*pct = '\0';
+		a->family = AF_INET6;
+		if (inet_pton(AF_INET6, host, &a->in6) != 1)
+			return EVS_ADDR_E_HOST;
+		return pct ? parse_scope(pct + 1, &a->scope_id) : 0;
+	}
+	/* "::1:7000" or "fe80::1%eth0:7000": which colon ends the host? */
+	if (strchr(host, ':'))
+		return EVS_ADDR_E_NEED_BRACKETS;
+	a->family = AF_INET;
+	if (inet_pton(AF_INET, host, &a->in) == 1)
+		return 0;
+	if (!(flags & EVS_ADDR_NAME))
+		return EVS_ADDR_E_HOST;
+	return lookup(host, a);
+}
+
+const char *evs_addr_strerror(int err)
+{
+	switch (err) {
+	case 0:
+		return "no error";
+	case EVS_ADDR_E_NO_PORT:
+		return "missing port";
+	case EVS_ADDR_E_PORT:
+		return "port not a number";
+	case EVS_ADDR_E_PORT_RANGE:
+		return "port out of range (0..65535)";
+	case EVS_ADDR_E_BRACKETS:
+		return "bad brackets";
+	case EVS_ADDR_E_NEED_BRACKETS:
+		return "an IPv6 address needs brackets";
+	case EVS_ADDR_E_HOST:
+		return "not an IP address";
+	case EVS_ADDR_E_NO_HOST:
+		return "missing host";
+	case EVS_ADDR_E_SCOPE:
+		return "unknown interface";
+	case EVS_ADDR_E_UNKNOWN_HOST:
+		return "unknown host";
+	default:
+		return "host name lookup failed";
+	}
+}
+
+int evs_addr_parse(const char *s, struct evs_addr *a)
+{
+	return evs_addr_lookup(s, 0, a) ? -EINVAL : 0;
 }
 
 const char *evs_addr_ntop(const struct evs_addr *a, char *buf, size_t size)
@@ -76,11 +206,16 @@ const char *evs_addr_ntop(const struct evs_addr *a, char *buf, size_t size)
 const char *evs_addr_format(const struct evs_addr *a, char *buf,
 			    size_t size)
 {
-	char host[INET6_ADDRSTRLEN];
+	char host[INET6_ADDRSTRLEN], scope[IF_NAMESIZE + 12] = "";
 
 	evs_addr_ntop(a, host, sizeof(host));
+	if (a->family == AF_INET6 && a->scope_id) {
+		scope[0] = '%';
+		if (!if_indextoname(a->scope_id, scope + 1))
+			snprintf(scope, sizeof(scope), "%%%u", a->scope_id);
+	}
 	if (a->family == AF_INET6)
-		snprintf(buf, size, "[%s]:%u", host, a->port);
+		snprintf(buf, size, "[%s%s]:%u", host, scope, a->port);
 	else
 		snprintf(buf, size, "%s:%u", host, a->port);
 	return buf;
@@ -144,6 +279,7 @@ socklen_t evs_addr_sockaddr(const struct evs_addr *a,
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_addr = a->in6;
 		sin6->sin6_port = htons(a->port);
+		sin6->sin6_scope_id = a->scope_id;
 		return sizeof(*sin6);
 	}
 	sin = (struct sockaddr_in *)ss;

@@ -3,21 +3,24 @@
  * IPv4 and IPv6 endpoints as evstream's tools spell them and as the
  * netlink family carries them: "192.0.2.1:7000" or "[2001:db8::1]:7000"
  * on the command line, EVS_A_ADDR_IN or EVS_A_ADDR_IN6 plus EVS_A_PORT in
- * messages.  Numeric only: a listener is bound to an address, not a name,
- * and a load generator should not measure a resolver.
+ * messages.  An IPv6 address may carry a scope, "[fe80::1%eth0]:7000",
+ * for the sockets the tools open themselves (the netlink family has no
+ * attribute for it).  evs_addr_lookup() also takes a host name, for a
+ * client; a listener is bound to an address, not a name.
  */
 #ifndef _EVS_ADDR_H
 #define _EVS_ADDR_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
 
-/* "[" + IPv6 text + "]:" + port + NUL. */
-#define EVS_ADDR_STRLEN		(INET6_ADDRSTRLEN + 8)
+/* "[" + IPv6 text + "%" + interface + "]:" + port + NUL. */
+#define EVS_ADDR_STRLEN		(INET6_ADDRSTRLEN + IF_NAMESIZE + 8)
 
 struct evs_addr {
 	int family;		/* AF_INET or AF_INET6 */
@@ -26,19 +29,48 @@ struct evs_addr {
 		struct in6_addr in6;
 	};
 	uint16_t port;		/* host order */
+	uint32_t scope_id;	/* IPv6: interface index, 0 for none */
 };
 
+/* Why evs_addr_lookup() refused an endpoint. */
+enum evs_addr_err {
+	EVS_ADDR_E_NO_PORT = 1,	/* no ":PORT" */
+	EVS_ADDR_E_PORT,	/* PORT not a decimal number */
+	EVS_ADDR_E_PORT_RANGE,	/* PORT above 65535 */
+	EVS_ADDR_E_BRACKETS,	/* "[" without "]:", or the other way round */
+	EVS_ADDR_E_NEED_BRACKETS, /* an IPv6 address without them */
+	EVS_ADDR_E_HOST,	/* not an IP address, names not looked up */
+	EVS_ADDR_E_NO_HOST,	/* nothing before ":PORT" */
+	EVS_ADDR_E_SCOPE,	/* no such interface */
+	EVS_ADDR_E_UNKNOWN_HOST, /* the resolver knows no such name */
+	EVS_ADDR_E_LOOKUP,	/* the resolver failed otherwise */
+};
+
+/* Host names are looked up (getaddrinfo()); else numeric only. */
+#define EVS_ADDR_NAME		0x1
+
 /*
- * Parses "A.B.C.D:PORT" or "[IPV6]:PORT" (PORT decimal, 0..65535).  The
- * brackets are required for IPv6, so that the last colon is never
- * ambiguous.  Returns 0 or -EINVAL.
+ * Parses "A.B.C.D:PORT" or "[IPV6]:PORT" or "[IPV6%SCOPE]:PORT" (PORT
+ * decimal, 0..65535; SCOPE an interface's name or index).  The brackets
+ * are required for IPv6, so that the last colon is never ambiguous.
+ * With EVS_ADDR_NAME, "HOST:PORT" is looked up too, the first address
+ * getaddrinfo() gives taken.  Returns 0 or an enum evs_addr_err.
  */
+int evs_addr_lookup(const char *s, unsigned int flags, struct evs_addr *a);
+
+/* What an enum evs_addr_err means, in words for a usage message. */
+const char *evs_addr_strerror(int err);
+
+/* evs_addr_lookup() without names: returns 0 or -EINVAL. */
 int evs_addr_parse(const char *s, struct evs_addr *a);
 
 /* The address alone, without the port and brackets; returns @buf. */
 const char *evs_addr_ntop(const struct evs_addr *a, char *buf, size_t size);
 
-/* "A.B.C.D:PORT" or "[IPV6]:PORT"; returns @buf. */
+/*
+ * "A.B.C.D:PORT" or "[IPV6]:PORT", "[IPV6%SCOPE]:PORT" with a scope (the
+ * interface's name, its index when it has none); returns @buf.
+ */
 const char *evs_addr_format(const struct evs_addr *a, char *buf,
 			    size_t size);
 

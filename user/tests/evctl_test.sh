@@ -161,12 +161,16 @@ stdout_has "help stats: -o prometheus" "^-o prometheus: "
 # Usage errors of the new verbs: exit 2 before any netlink traffic, so
 # the real binary is enough.
 run "listen add: no address" 2 "evctl: missing ADDR:PORT" "$EVCTL" listen add
-run "listen add: no port" 2 "evctl: invalid address '127.0.0.1' (A.B.C.D:PORT or [IPV6]:PORT)" "$EVCTL" listen add 127.0.0.1
-run "listen add: IPv6 without brackets" 2 "evctl: invalid address '::1:7000' (A.B.C.D:PORT or [IPV6]:PORT)" "$EVCTL" listen add ::1:7000
-run "listen add: port too big" 2 "evctl: invalid address '[::1]:65536' (A.B.C.D:PORT or [IPV6]:PORT)" "$EVCTL" listen add '[::1]:65536'
+run "listen add: no port" 2 "evctl: invalid address '127.0.0.1': missing port" "$EVCTL" listen add 127.0.0.1
+run "listen add: IPv6 without brackets" 2 "evctl: invalid address '::1:7000': an IPv6 address needs brackets" "$EVCTL" listen add ::1:7000
+run "listen add: port too big" 2 "evctl: invalid address '[::1]:65536': port out of range (0..65535)" "$EVCTL" listen add '[::1]:65536'
 run "listen add: extra" 2 "evctl: unexpected argument 'x'" "$EVCTL" listen add 127.0.0.1:1 x
 run "listen del: no address" 2 "evctl: missing ADDR:PORT" "$EVCTL" listen del
-run "listen del: name" 2 "evctl: invalid address 'localhost:1' (A.B.C.D:PORT or [IPV6]:PORT)" "$EVCTL" listen del localhost:1
+run "listen del: name" 2 "evctl: invalid address 'localhost:1': not an IP address" "$EVCTL" listen del localhost:1
+run "listen add: bad brackets" 2 "evctl: invalid address '[::1:7000': bad brackets" "$EVCTL" listen add '[::1:7000'
+run "listen add: unknown interface" 2 "evctl: invalid address '[fe80::1%evs-nosuch0]:7000': unknown interface" "$EVCTL" listen add '[fe80::1%evs-nosuch0]:7000'
+run "listen add: a scope" 2 "evctl: invalid address '[fe80::1%lo]:7000': the module takes no interface; listen on [::]:7000" "$EVCTL" listen add '[fe80::1%lo]:7000'
+run "listen del: a scope" 2 "evctl: invalid address '[fe80::1%1]:7000': the module takes no interface; listen on [::]:7000" "$EVCTL" listen del '[fe80::1%1]:7000'
 run "listen show: extra" 2 "evctl: unexpected argument 'x'" "$EVCTL" listen show x
 run "route add: no prio" 2 "evctl: missing 'prio'" "$EVCTL" route add topic 7
 run "route add: no topic" 2 "evctl: missing 'topic'" "$EVCTL" route add prio rt

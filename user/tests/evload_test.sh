@@ -33,7 +33,20 @@ A=127.0.0.1:9
 run "--help" 0 "" "$EVLOAD" --help
 grep -q '^JSON keys: events, conns' "$tmp/out" || { echo "not ok - help documents JSON keys"; fails=$((fails + 1)); }
 run "no --addr" 2 "evload: missing --addr HOST:PORT" "$EVLOAD"
-run "bad --addr" 2 "evload: invalid address 'localhost:7000' (A.B.C.D:PORT or [IPV6]:PORT)" "$EVLOAD" --addr localhost:7000
+# What is wrong with an address, each its own message.
+run "--addr unknown host" 2 "evload: invalid address 'nosuch.invalid:7000': unknown host" "$EVLOAD" --addr nosuch.invalid:7000
+run "--addr without port" 2 "evload: invalid address 'localhost': missing port" "$EVLOAD" --addr localhost
+run "--addr empty port" 2 "evload: invalid address '127.0.0.1:': missing port" "$EVLOAD" --addr 127.0.0.1:
+run "--addr [IPv6] without port" 2 "evload: invalid address '[::1]': missing port" "$EVLOAD" --addr '[::1]'
+run "--addr port out of range" 2 "evload: invalid address 'localhost:65536': port out of range (0..65535)" "$EVLOAD" --addr localhost:65536
+run "--addr service name" 2 "evload: invalid address 'localhost:echo': port not a number" "$EVLOAD" --addr localhost:echo
+run "--addr bracket not closed" 2 "evload: invalid address '[::1:7000': bad brackets" "$EVLOAD" --addr '[::1:7000'
+run "--addr bracket not opened" 2 "evload: invalid address '::1]:7000': bad brackets" "$EVLOAD" --addr '::1]:7000'
+run "--addr no colon after bracket" 2 "evload: invalid address '[::1]7000': bad brackets" "$EVLOAD" --addr '[::1]7000'
+run "--addr IPv6 without brackets" 2 "evload: invalid address '::1:7000': an IPv6 address needs brackets" "$EVLOAD" --addr ::1:7000
+run "--addr IPv4 in brackets" 2 "evload: invalid address '[127.0.0.1]:7000': not an IP address" "$EVLOAD" --addr '[127.0.0.1]:7000'
+run "--addr unknown interface" 2 "evload: invalid address '[fe80::1%evs-nosuch0]:7000': unknown interface" "$EVLOAD" --addr '[fe80::1%evs-nosuch0]:7000'
+run "--addr no host" 2 "evload: invalid address ':7000': missing host" "$EVLOAD" --addr :7000
 run "--addr without value" 2 "evload: bad option '--addr'" "$EVLOAD" --addr
 run "unknown option" 2 "evload: bad option '--bogus'" "$EVLOAD" --bogus
 run "unknown short option" 2 "evload: unknown option '-z'" "$EVLOAD" -z
@@ -63,6 +76,28 @@ run "--verify too many per connection" 2 "evload: --verify: at most 2^32 events 
 run "connection refused" 1 "evload: connection 0: connect to 127.0.0.1:9: Connection refused" "$EVLOAD" --addr $A --timeout 5
 run "connection refused, -j" 1 "evload: connection 0: connect to 127.0.0.1:9: Connection refused" "$EVLOAD" -j --addr $A --conns 1 --timeout 5
 [ ! -s "$tmp/out" ] || { echo "not ok - no output on failure"; fails=$((fails + 1)); }
+# A host name and a scoped address get as far as connecting.  localhost
+# may come first as ::1.
+"$EVLOAD" --addr localhost:9 --timeout 5 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+case "$rc $(cat "$tmp/err")" in
+"1 evload: connection 0: connect to 127.0.0.1:9: Connection refused" | \
+"1 evload: connection 0: connect to [::1]:9: Connection refused")
+	echo "ok - --addr localhost:9" ;;
+*)
+	echo "not ok - --addr localhost:9"
+	echo "#  rc $rc, stderr: $(cat "$tmp/err")"
+	fails=$((fails + 1)) ;;
+esac
+# The scope of a loopback address means nothing to connect(), but it is
+# kept: index 1 is lo, shown by its name.
+if [ -e /proc/net/if_inet6 ] && grep -q '^0\{31\}1 ' /proc/net/if_inet6; then
+	run "--addr with a scope by name" 1 "evload: connection 0: connect to [::1%lo]:9: Connection refused" "$EVLOAD" --addr '[::1%lo]:9' --timeout 5
+	lo=$(cat /sys/class/net/lo/ifindex)
+	run "--addr with a scope by number" 1 "evload: connection 0: connect to [::1%lo]:9: Connection refused" "$EVLOAD" --addr "[::1%$lo]:9" --timeout 5
+else
+	echo "ok - # SKIP no IPv6 loopback"
+fi
 # Sizes as evctl takes them: parsed, then the run gets as far as connecting.
 for size in 64K 64KiB 4k 512B 65536; do
 	run "--size $size" 1 "evload: connection 0: connect to 127.0.0.1:9: Connection refused" "$EVLOAD" --addr $A --size $size --timeout 5

@@ -14,6 +14,8 @@
 #include "../lib/evs_addr.h"
 #include "../lib/evs_wire.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 static int failures;
 
 #define CHECK(cond, ...)						\
@@ -211,6 +213,88 @@ static void test_load_payload(void)
 	      EVS_LOAD_OK, "header-only payload");
 }
 
+/* Why each bad endpoint is refused, and scopes and names. */
+static void test_addr_lookup(void)
+{
+	static const struct {
+		const char *s;
+		int err;
+	} bad[] = {
+		{ "127.0.0.1", EVS_ADDR_E_NO_PORT },
+		{ "127.0.0.1:", EVS_ADDR_E_NO_PORT },
+		{ "[::1]", EVS_ADDR_E_NO_PORT },
+		{ "127.0.0.1:65536", EVS_ADDR_E_PORT_RANGE },
+		{ "127.0.0.1:99999999999999999999999", EVS_ADDR_E_PORT_RANGE },
+		{ "127.0.0.1:+1", EVS_ADDR_E_PORT },
+		{ "127.0.0.1:x", EVS_ADDR_E_PORT },
+		{ "[::1]7000", EVS_ADDR_E_BRACKETS },
+		{ "[::1:7000", EVS_ADDR_E_BRACKETS },
+		{ "::1]:7000", EVS_ADDR_E_BRACKETS },
+		{ "[[::1]:7000", EVS_ADDR_E_BRACKETS },
+		{ "::1:7000", EVS_ADDR_E_NEED_BRACKETS },
+		{ "fe80::1%lo:7000", EVS_ADDR_E_NEED_BRACKETS },
+		{ "[1.2.3.4]:1", EVS_ADDR_E_HOST },
+		{ "[localhost]:1", EVS_ADDR_E_HOST },
+		{ ":1", EVS_ADDR_E_NO_HOST },
+		{ "[]:1", EVS_ADDR_E_NO_HOST },
+		{ "[fe80::1%]:1", EVS_ADDR_E_SCOPE },
+		{ "[fe80::1%0]:1", EVS_ADDR_E_SCOPE },
+		{ "[fe80::1%4294967296]:1", EVS_ADDR_E_SCOPE },
+		{ "[fe80::1%evs-nosuch0]:1", EVS_ADDR_E_SCOPE },
+		{ "[fe80::1%aaaaaaaaaaaaaaaaaaaaaaa]:1", EVS_ADDR_E_SCOPE },
+		{ "[fe80::1%%lo]:1", EVS_ADDR_E_SCOPE },
+	};
+	char buf[EVS_ADDR_STRLEN], name[IF_NAMESIZE];
+	struct sockaddr_storage ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	unsigned int i, lo = if_nametoindex("lo");
+	struct evs_addr a;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		err = evs_addr_lookup(bad[i].s, EVS_ADDR_NAME, &a);
+		CHECK(err == bad[i].err, "'%s': %s", bad[i].s,
+		      evs_addr_strerror(err));
+	}
+	CHECK(!strcmp(evs_addr_strerror(EVS_ADDR_E_PORT_RANGE),
+		      "port out of range (0..65535)"), "port range message");
+
+	/* A scope by name and by number, kept for the socket. */
+	CHECK(lo, "lo is interface %u", lo);
+	err = evs_addr_lookup("[fe80::1%lo]:7000", 0, &a);
+	CHECK(!err && a.family == AF_INET6 && a.scope_id == lo &&
+	      a.port == 7000 &&
+	      !strcmp(evs_addr_format(&a, buf, sizeof(buf)),
+		      "[fe80::1%lo]:7000") &&
+	      !strcmp(evs_addr_ntop(&a, buf, sizeof(buf)), "fe80::1"),
+	      "scope by name: %s", evs_addr_strerror(err));
+	CHECK(evs_addr_sockaddr(&a, &ss) == sizeof(*sin6) &&
+	      sin6->sin6_scope_id == lo && sin6->sin6_port == htons(7000),
+	      "scope in the sockaddr");
+	snprintf(buf, sizeof(buf), "[fe80::1%%%u]:1", lo);
+	err = evs_addr_lookup(buf, 0, &a);
+	CHECK(!err && a.scope_id == lo &&
+	      !strcmp(evs_addr_format(&a, buf, sizeof(buf)), "[fe80::1%lo]:1"),
+	      "scope by number, shown by name");
+	a.scope_id = 4000000000U;
+	CHECK(!if_indextoname(a.scope_id, name) &&
+	      !strcmp(evs_addr_format(&a, buf, sizeof(buf)),
+		      "[fe80::1%4000000000]:1"), "a scope without a name");
+
+	/* Names only when asked for; the port is never a service name. */
+	CHECK(evs_addr_lookup("localhost:7", 0, &a) == EVS_ADDR_E_HOST,
+	      "no names without EVS_ADDR_NAME");
+	err = evs_addr_lookup("localhost:7", EVS_ADDR_NAME, &a);
+	CHECK(!err && a.port == 7 &&
+	      ((a.family == AF_INET && a.in.s_addr == htonl(0x7f000001)) ||
+	       (a.family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&a.in6))),
+	      "localhost: %s", evs_addr_strerror(err));
+	CHECK(evs_addr_lookup("localhost:echo", EVS_ADDR_NAME, &a) ==
+	      EVS_ADDR_E_PORT, "no service names");
+	CHECK(evs_addr_lookup("127.0.0.1:7", EVS_ADDR_NAME, &a) == 0 &&
+	      a.family == AF_INET, "numeric with names allowed");
+}
+
 static void test_addr(void)
 {
 	char buf[EVS_ADDR_STRLEN];
@@ -238,6 +322,7 @@ static void test_addr(void)
 	      evs_addr_parse("[1.2.3.4]:1", &a) == -EINVAL &&
 	      evs_addr_parse("localhost:1", &a) == -EINVAL &&
 	      evs_addr_parse(":1", &a) == -EINVAL, "bad endpoints refused");
+	test_addr_lookup();
 }
 
 int main(void)
