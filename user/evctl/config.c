@@ -46,11 +46,18 @@ static const struct cfg_key cfg_keys[] = {
 	  CFG_COUNT, 0 },
 	{ "idle-timeout", "idle_timeout", EVS_CFG_A_IDLE_TIMEOUT, 4, "s",
 	  CFG_TIME, EVS_S },
-	{ "ack-delay", "ack_delay", EVS_CFG_A_ACK_DELAY, 4, "µs",
+	/* "us" stands for evs_unit_us(): see cfg_unit(). */
+	{ "ack-delay", "ack_delay", EVS_CFG_A_ACK_DELAY, 4, "us",
 	  CFG_TIME, EVS_US },
 };
 
 #define NR_KEYS ARRAY_SIZE(cfg_keys)
+
+/* µs only where the terminal can show it. */
+static const char *cfg_unit(const struct cfg_key *k)
+{
+	return strcmp(k->unit, "us") ? k->unit : evs_unit_us();
+}
 
 static int get_value(const struct nlattr *attr, uint8_t size, uint64_t *v)
 {
@@ -163,7 +170,7 @@ static int config_print(const struct evctl_config *cfg, bool numeric)
 		else if (k->type == EVS_CFG_A_IDLE_TIMEOUT && !v)
 			table_cell(&t, "s (never)");
 		else
-			table_cell(&t, "%s", k->unit);
+			table_cell(&t, "%s", cfg_unit(k));
 	}
 	return table_print_body(&t);
 }
@@ -278,7 +285,7 @@ static int parse_value(const struct cfg_key *k, const char *s, uint64_t *v)
 	if (k->kind == CFG_COUNT && err == EVS_UNIT_SUFFIX)
 		why = "not a plain number";
 	return evctl_usage_err("invalid %s '%s': %s (0..%" PRIu64 " %s)",
-			       k->name, s, why, max, k->unit);
+			       k->name, s, why, max, cfg_unit(k));
 }
 
 static int config_set(struct evctl *ctx, int argc, char **argv)

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/evs_units.h"
 #include "evctl.h"
 
 /* Where `ip netns add` puts its namespaces. */
@@ -693,6 +694,7 @@ int main(int argc, char **argv)
 	const char *batch = NULL;
 	int ret, c;
 
+	evs_units_locale();
 	/* Our own messages, in the same format as every other usage error. */
 	opterr = 0;
 	/*

@@ -5,6 +5,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "../lib/evs_units.h"
+
 #include "units.h"
 
 /*
@@ -48,7 +50,7 @@ const char *evctl_fmt_bytes(double v, char *buf, size_t size)
 
 const char *evctl_fmt_ns(uint64_t ns, char *buf, size_t size)
 {
-	static const char *const sfx[] = { "µs", "ms", "s" };
+	const char *const sfx[] = { evs_unit_us(), "ms", "s" };
 	double v = ns / 1000.0;
 	unsigned int i;
 

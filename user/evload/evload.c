@@ -940,6 +940,7 @@ static void report(uint64_t elapsed, const struct latency *lat, bool verified)
 	uint64_t eps = secs > 0 ? (uint64_t)((double)events / secs + 0.5) : 0;
 	uint64_t mbps_milli = secs > 0 ?
 			      (uint64_t)((double)bytes / secs / 1e3 + 0.5) : 0;
+	const char *us = evs_unit_us();
 	char addr[EVS_ADDR_STRLEN];
 	unsigned int i;
 	struct json j;
@@ -983,10 +984,10 @@ static void report(uint64_t elapsed, const struct latency *lat, bool verified)
 	printf("rate       %" PRIu64 " events/s, %" PRIu64 ".%03" PRIu64 " MB/s of payload\n",
 	       eps, mbps_milli / 1000, mbps_milli % 1000);
 	if (o.ack)
-		printf("ack        p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us (%" PRIu64
+		printf("ack        p50 %.1f %s, p99 %.1f %s, p99.9 %.1f %s, max %.1f %s (%" PRIu64
 		       " ACK frames)\n",
-		       lat->p50 / 1e3, lat->p99 / 1e3, lat->p999 / 1e3,
-		       lat->max / 1e3, acks);
+		       lat->p50 / 1e3, us, lat->p99 / 1e3, us, lat->p999 / 1e3,
+		       us, lat->max / 1e3, us, acks);
 	if (verified)
 		printf("verified   each event stored once, intact, in order\n");
 }
@@ -1000,6 +1001,7 @@ int main(int argc, char **argv)
 	int ret, err, failed = 0;
 	unsigned int i;
 
+	evs_units_locale();
 	ret = parse_opts(argc, argv);
 	if (ret)
 		return ret;

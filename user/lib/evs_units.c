@@ -2,6 +2,8 @@
 /*
  * Sizes and durations from the command line; see evs_units.h.
  */
+#include <langinfo.h>
+#include <locale.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -123,7 +125,21 @@ static const char *const caller_name[] = { "ns", "us", "ms", "s" };
 
 const char *evs_time_unit_name(enum evs_time_unit unit)
 {
-	return caller_name[unit];
+	return unit == EVS_US ? evs_unit_us() : caller_name[unit];
+}
+
+static const char *micro = "us";
+
+void evs_units_locale(void)
+{
+	/* LC_CTYPE only: numbers must keep their "." whatever LC_NUMERIC. */
+	setlocale(LC_CTYPE, "");
+	micro = !strcmp(nl_langinfo(CODESET), "UTF-8") ? "\xc2\xb5s" : "us";
+}
+
+const char *evs_unit_us(void)
+{
+	return micro;
 }
 
 int evs_parse_duration(const char *s, enum evs_time_unit unit, uint64_t max,

@@ -65,7 +65,24 @@ int evs_parse_duration(const char *s, enum evs_time_unit unit, uint64_t max,
 /* Why, in a few words ("out of range"), for an error message. */
 const char *evs_unit_strerror(int err);
 
-/* The symbol of @unit ("s"), for the range in an error message. */
+/*
+ * The symbol of @unit ("s"), for the range in an error message; EVS_US's
+ * is evs_unit_us().
+ */
 const char *evs_time_unit_name(enum evs_time_unit unit);
+
+/*
+ * Reads the character set of the locale from the environment
+ * (setlocale(LC_CTYPE, "")) and decides by it, once, what evs_unit_us()
+ * returns.  The tools' main() calls it before printing anything.
+ */
+void evs_units_locale(void);
+
+/*
+ * "µs" in a UTF-8 locale, else "us": in any other character set the two
+ * bytes of MICRO SIGN come out as garbage.  "us" until
+ * evs_units_locale() has run.
+ */
+const char *evs_unit_us(void);
 
 #endif /* _EVS_UNITS_H */

@@ -9,6 +9,10 @@
 
 EVCTL=$1
 FAKE=$2
+# The expected output has µs, which needs a UTF-8 locale (Debian's libc-bin
+# always has C.UTF-8); LC_ALL=C runs below check "us".
+LC_ALL=C.UTF-8
+export LC_ALL
 fails=0
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -419,6 +423,20 @@ run "-j ring" 0 "" "$FAKE" -j ring show
 json "-j ring keys" 'length == 6 and .[0] == {cpu: 0, prio: "realtime", count: 0, size: 1024} and .[2] == {cpu: 0, prio: "batch", count: 1024, size: 1024} and .[5] == {cpu: 1, prio: "batch", count: 3, size: 1024}'
 rm -f "$tmp/trace"
 
+# µs only in a UTF-8 locale: elsewhere its bytes would be garbage.
+LC_ALL=C run "latency, LC_ALL=C" 0 "" "$FAKE" latency
+stdout_has "latency, LC_ALL=C: us" '^1\.0 us \.\. 2\.0 us    500'
+if grep -q 'µ' "$tmp/out"; then echo "not ok - latency, LC_ALL=C: no µ"; fails=$((fails + 1)); else echo "ok - latency, LC_ALL=C: no µ"; fi
+LC_ALL=C run "stats, LC_ALL=C" 0 "" "$FAKE" stats
+stdout_has "stats latency rt, LC_ALL=C" '^realtime +1000 +2\.0 us +8\.2 us +2\.1 ms$'
+LC_ALL=C run "config show, LC_ALL=C" 0 "" "$FAKE" config show
+stdout_has "config show ack-delay, LC_ALL=C" '^ack-delay +200  us$'
+LC_ALL=C run "config set ack-delay 1500ns, LC_ALL=C" 2 "evctl: invalid ack-delay '1500ns': not a whole number of the unit (0..4294967295 us)" "$FAKE" config set ack-delay 1500ns
+LANG=C.UTF-8 LC_ALL= run "latency, LANG=C.UTF-8" 0 "" "$FAKE" latency
+stdout_has "latency, LANG=C.UTF-8: µs" '^1\.0 µs \.\. 2\.0 µs    500'
+LC_ALL=C.UTF-8 LC_CTYPE=C run "latency, LC_ALL wins over LC_CTYPE" 0 "" "$FAKE" latency
+stdout_has "latency, LC_ALL wins over LC_CTYPE: µs" '^1\.0 µs'
+rm -f "$tmp/trace"
 run "latency" 0 "" "$FAKE" latency
 stdout_is "latency text" "realtime: 1000 events, p50 2.0 µs, p99 8.2 µs, p99.9 2.1 ms
 LATENCY           COUNT  SHARE

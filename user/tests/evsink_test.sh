@@ -176,6 +176,15 @@ if start main --threads 2 --route 7:rt; then
 		--conns 3 --events 20000 --size 4096 --prio mix --ack
 	load "auto priority follows --route" 0 \
 		--events 1000 --size 100 --topic 7 --prio auto --ack
+	# µs only in a UTF-8 locale, as evctl prints it.
+	LC_ALL=C load "acks, LC_ALL=C" 0 --events 100 --size 64 --ack
+	check "... the ack line in us" grep -q \
+		'^ack  *p50 [0-9.]* us, p99 [0-9.]* us, p99.9 [0-9.]* us, max [0-9.]* us (' \
+		"$tmp/load.out"
+	LC_ALL=C.UTF-8 load "acks, LC_ALL=C.UTF-8" 0 --events 100 --size 64 --ack
+	check "... the ack line in µs" grep -q \
+		'^ack  *p50 [0-9.]* µs, p99 [0-9.]* µs, p99.9 [0-9.]* µs, max [0-9.]* µs (' \
+		"$tmp/load.out"
 	load "a payload over the limit fails the run" 1 \
 		--events 10 --size 4097 --ack
 	check "... with the server's reason" \
@@ -195,21 +204,21 @@ if start main --threads 2 --route 7:rt; then
 		sleep 0.1
 		i=$((i + 1))
 	done
-	check "SIGUSR1 prints the counters" grep -q '^frames  *221021$' "$tmp/main.err"
+	check "SIGUSR1 prints the counters" grep -q '^frames  *221221$' "$tmp/main.err"
 
 	stop main
-	# 200000 + 20000 + 1000 from evload, 3 good frames from each of 7
-	# client runs.  evload's mix is rt, tx, batch, auto (-> tx) in turn
+	# 200000 + 20000 + 1000 + 2 x 100 (tx) from evload, 3 good frames
+	# from each of 7 client runs.  evload's mix is rt, tx, batch, auto (-> tx) in turn
 	# from each connection's first event: 4 x 50000 events give 50000,
 	# 100000, 50000; 6667 + 6667 + 6666 give 5001, 9999, 5000.  The
 	# client sends rt, tx, batch; topic 7's auto is routed to rt.
-	expect main frames 221021
-	expect main stored 221021
+	expect main frames 221221
+	expect main stored 221221
 	expect main enqueued_rt 56008
-	expect main enqueued_tx 110006
+	expect main enqueued_tx 110206
 	expect main enqueued_batch 55007
 	expect main processed_rt 56008
-	expect main processed_tx 110006
+	expect main processed_tx 110206
 	expect main processed_batch 55007
 	expect main err_magic 2
 	expect main err_version 1
@@ -218,9 +227,9 @@ if start main --threads 2 --route 7:rt; then
 	expect main err_priority 1
 	expect main errors 7
 	expect main truncated 1
-	# evload: 4 + 3 + 1 + 1, the client 7.
-	expect main conn_accepted 16
-	expect main conn_closed 16
+	# evload: 4 + 3 + 1 + 1 + 1 + 1, the client 7.
+	expect main conn_accepted 18
+	expect main conn_closed 18
 	expect main inflight 0
 fi
 

@@ -3,10 +3,13 @@
  * Unit test of evctl's human number forms (units.c): rounding at every
  * unit boundary, so that 999999 is "1.0M" and never "1000.0k".
  */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../evctl/units.h"
+#include "../lib/evs_units.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -57,6 +60,17 @@ static const struct {
 	{ MS, 0, 18446744073709551615ULL, "213503982334d14h" },
 };
 
+static int check_us(const char *locale, const char *want)
+{
+	char buf[EVCTL_UNIT_LEN];
+	const char *got = evctl_fmt_ns(3400, buf, sizeof(buf));
+	bool ok = !strcmp(got, want);
+
+	printf("%s - %s: 3400 ns is \"%s\"\n", ok ? "ok" : "not ok", locale,
+	       got);
+	return !ok;
+}
+
 int main(void)
 {
 	static const char *const names[] = { "count", "bytes", "ns", "ms" };
@@ -64,6 +78,19 @@ int main(void)
 	const char *got = NULL;
 	unsigned int i;
 	int failures = 0;
+
+	/* Before the tools decide: the one spelling every terminal shows. */
+	failures += check_us("before evs_units_locale()", "3.4 us");
+	setenv("LC_ALL", "C", 1);
+	evs_units_locale();
+	failures += check_us("LC_ALL=C", "3.4 us");
+	setenv("LC_ALL", "POSIX", 1);
+	evs_units_locale();
+	failures += check_us("LC_ALL=POSIX", "3.4 us");
+	/* Debian's libc-bin always has it; the table below wants µs. */
+	setenv("LC_ALL", "C.UTF-8", 1);
+	evs_units_locale();
+	failures += check_us("LC_ALL=C.UTF-8", "3.4 µs");
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		switch (cases[i].fmt) {
