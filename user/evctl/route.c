@@ -95,6 +95,7 @@ static int route_change(struct evctl *ctx, int argc, char **argv,
 			bool add)
 {
 	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	char name[EVS_NL_NAME_LEN], pbuf[16];
 	struct nlmsghdr *nlh;
 	struct evs_nl *nl;
 	uint16_t topic = 0;
@@ -109,9 +110,15 @@ static int route_change(struct evctl *ctx, int argc, char **argv,
 		return ret;
 	nlh = evs_nl_req(nl, buf, add ? EVS_CMD_ROUTE_ADD : EVS_CMD_ROUTE_DEL,
 			 0);
+	snprintf(name, sizeof(name), "topic %u", topic);
+	evs_nl_name(nl, nlh, name);
 	mnl_attr_put_u16(nlh, EVS_A_TOPIC, topic);
-	if (add)
+	if (add) {
+		snprintf(name, sizeof(name), "prio %s",
+			 evctl_prio_name(prio, pbuf, sizeof(pbuf)));
+		evs_nl_name(nl, nlh, name);
 		mnl_attr_put_u8(nlh, EVS_A_PRIO, prio);
+	}
 	return evctl_talk(ctx, nlh, NULL, NULL);
 }
 

@@ -335,6 +335,8 @@ ROUTE_ADD TOPIC=u16:8 PRIO=u8:1
 ROUTE_ADD TOPIC=u16:65535 PRIO=u8:2"
 run "route del" 0 "" "$FAKE" route del topic 9
 trace_is "route del request" "ROUTE_DEL TOPIC=u16:9"
+run_once "route del: no such route" 1 "evctl: topic 404: No such file or directory: no route for that topic" "$FAKE" route del topic 404
+rm -f "$tmp/trace"
 
 run "conn" 0 "" "$FAKE" conn
 stdout_is "conn text" "           ID  PEER                 LOCAL  STATE            EVENTS     BYTES  PAUSED       ACKED  INFLIGHT   IDLE

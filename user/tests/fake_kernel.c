@@ -943,10 +943,19 @@ static void do_evs(const struct nlmsghdr *req, uint32_t portid)
 	case EVS_CMD_GET_STATS:
 		do_stats(req, portid, bad);
 		break;
+	case EVS_CMD_ROUTE_DEL:
+		/* As the module answers for a topic without a route. */
+		if (attr_val(tb[EVS_A_TOPIC]) == 404) {
+			queue_err(req, portid, -ENOENT,
+				  "no route for that topic",
+				  (uint32_t)((const char *)tb[EVS_A_TOPIC] -
+					     (const char *)req));
+			return;
+		}
+		break;
 	case EVS_CMD_STATS_RESET:
 	case EVS_CMD_LISTEN_DEL:
 	case EVS_CMD_ROUTE_ADD:
-	case EVS_CMD_ROUTE_DEL:
 		break;
 	case EVS_CMD_LISTEN_ADD: {
 		char host[INET6_ADDRSTRLEN];
