@@ -6,7 +6,7 @@
 ip link set lo up
 . "$(dirname "$0")/tap.sh"
 
-tap_plan 25
+tap_plan 26
 
 # A named namespace, made the way `ip netns add` makes one.
 mkdir -p /run/netns
