@@ -15,6 +15,9 @@
 # debhelper, dh-dkms, lintian, fakeroot and dpkg-dev: make deb builds the
 # Debian packages with them, make deb-check runs lintian on them.
 #
+# systemd: its systemd-analyze verifies the units in packaging/ (a test
+# without it would only skip).
+#
 # usage: deps.sh          what make check, demo, fuzz, stress and bench need
 #        deps.sh debug    also what make check-debug builds its kernels with
 set -eu
@@ -22,7 +25,7 @@ set -eu
 pkgs="build-essential pkg-config qemu-system-x86 busybox-static cpio gzip
 	xz-utils libmnl-dev linux-source-6.1 sparse clang libclang-rt-14-dev
 	jq iproute2 kmod perl python3 groff-base man-db bash prometheus
-	dkms openssl
+	dkms openssl systemd
 	debhelper dh-dkms lintian fakeroot dpkg-dev
 	linux-image-amd64 linux-headers-amd64
 	linux-image-rt-amd64 linux-headers-rt-amd64
