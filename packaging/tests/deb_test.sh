@@ -25,19 +25,6 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 . "$top/packaging/tests/tap.sh"
 
-# same NAME WANT GOT: two lists, sorted, equal and not empty.
-same()
-{
-	printf '%s\n' "$2" | sort >"$tmp/want"
-	printf '%s\n' "$3" | sort >"$tmp/got"
-	if [ -n "$2" ] && cmp -s "$tmp/want" "$tmp/got"; then
-		ok "$1"
-	else
-		not_ok "$1"
-		diff "$tmp/want" "$tmp/got" | sed 's/^/#  /'
-	fi
-}
-
 for c in dpkg-buildpackage dh dh_dkms lintian; do
 	if ! command -v $c >/dev/null; then
 		not_ok "$c is installed (scripts/deps.sh)"

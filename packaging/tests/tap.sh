@@ -24,6 +24,19 @@ check()
 	if "$@"; then ok "$tname"; else not_ok "$tname"; fi
 }
 
+# same NAME WANT GOT: two lists, sorted, equal and not empty.
+same()
+{
+	printf '%s\n' "$2" | sort >"$tmp/want"
+	printf '%s\n' "$3" | sort >"$tmp/got"
+	if [ -n "$2" ] && cmp -s "$tmp/want" "$tmp/got"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		diff "$tmp/want" "$tmp/got" | sed 's/^/#  /'
+	fi
+}
+
 # The closing line, and the exit status: 1 when anything failed.
 finish()
 {
