@@ -22,6 +22,10 @@ KDIR	= /lib/modules/$(KREL)/build
 endif
 BUILD	:= build
 KSRC	:= $(BUILD)/ksrc
+# The YNL schemas docs/evstream.yaml is validated against, from 6.12.
+KSRC_YNL := $(BUILD)/ksrc-6.12
+YNL_SCHEMAS := $(addprefix Documentation/netlink/,genetlink.yaml \
+		genetlink-c.yaml genetlink-legacy.yaml)
 # What is built for and run on one kernel: builds for several kernels
 # sit side by side.
 KOUT	= $(BUILD)/kernel/$(KREL)
@@ -103,6 +107,10 @@ $(KSRC)/.stamp: scripts/ksrc.sh
 	scripts/ksrc.sh $(KSRC)
 	@touch $@
 
+$(KSRC_YNL)/.stamp: scripts/ksrc.sh
+	scripts/ksrc.sh $(KSRC_YNL) 6.12 $(YNL_SCHEMAS)
+	@touch $@
+
 lint: $(KSRC)/.stamp
 	@scripts/lint.sh $(KSRC)
 
@@ -111,9 +119,12 @@ $(BUILD)/unit/%: selftests/unit/%.c $(KSRC)/.stamp $(wildcard include/evstream/*
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $< -lpthread
 
-# spec_test checks the UAPI header against docs/evstream.yaml and the docs.
-unit: $(UNIT_TESTS)
+# spec_test checks the UAPI header against docs/evstream.yaml and the docs,
+# and the spec against the kernel's YNL schema; spec_schema_test feeds
+# it broken copies of the spec.
+unit: $(UNIT_TESTS) $(KSRC_YNL)/.stamp
 	@scripts/run-unit.sh $(UNIT_TESTS) selftests/unit/spec_test.sh \
+		selftests/unit/spec_schema_test.sh \
 		selftests/unit/kernel_select_test.sh selftests/unit/vm_run_test.sh
 
 # FUZZ_TIME seconds per target, on the host and in the VM; make check

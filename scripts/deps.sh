@@ -18,6 +18,11 @@
 # systemd: its systemd-analyze verifies the units in packaging/ (a test
 # without it would only skip).
 #
+# python3-yaml and python3-jsonschema: make unit reads the YNL spec
+# docs/evstream.yaml with a real YAML parser and validates it against
+# the kernel's genetlink schema, which comes from linux-source-6.12 (the
+# newer of the two series; the debug kernels build from it too).
+#
 # usage: deps.sh          what make check, demo, fuzz, stress and bench need
 #        deps.sh debug    also what make check-debug builds its kernels with
 set -eu
@@ -25,16 +30,17 @@ set -eu
 pkgs="build-essential pkg-config qemu-system-x86 busybox-static cpio gzip
 	xz-utils libmnl-dev linux-source-6.1 sparse clang libclang-rt-14-dev
 	jq iproute2 kmod perl python3 groff-base man-db bash prometheus
-	dkms openssl systemd
+	dkms openssl systemd python3-yaml python3-jsonschema linux-source-6.12
 	debhelper dh-dkms lintian fakeroot dpkg-dev
 	linux-image-amd64 linux-headers-amd64
 	linux-image-rt-amd64 linux-headers-rt-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64"
 
-# Building a kernel from source: the 6.12 tree and kbuild's host tools.
+# Building a kernel from source (linux-source-6.12, above): kbuild's
+# host tools.
 [ "${1:-}" = debug ] &&
-	pkgs="$pkgs linux-source-6.12 flex bison bc libelf-dev libssl-dev"
+	pkgs="$pkgs flex bison bc libelf-dev libssl-dev"
 
 missing=""
 for p in $pkgs; do

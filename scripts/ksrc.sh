@@ -1,22 +1,33 @@
 #!/bin/sh
-# Takes the few files evstream needs from Debian's linux-source-6.1 tarball
-# (checkpatch and its data, the kselftest headers) into $1, once: they are
-# build inputs, not part of the tree.
+# Takes the few files evstream needs from one of Debian's linux-source
+# tarballs into DIR, once: they are build inputs, not part of the tree.
+#
+# usage: ksrc.sh DIR                  from linux-source-6.1: checkpatch
+#                                     and its data, the kselftest headers
+#        ksrc.sh DIR SERIES PATH...   PATHs (relative to the top of the
+#                                     kernel tree) from linux-source-SERIES
 set -eu
 out=$1
-tarball=${KSRC_TARBALL:-$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n 1)}
+series=${2:-6.1}
+if [ $# -gt 2 ]; then
+	shift 2
+	files=$*
+else
+	files="scripts/checkpatch.pl scripts/spelling.txt
+		scripts/const_structs.checkpatch
+		tools/testing/selftests/kselftest.h
+		tools/testing/selftests/kselftest_harness.h"
+fi
+tarball=${KSRC_TARBALL:-$(ls /usr/src/linux-source-"$series".tar.* 2>/dev/null | head -n 1)}
 if [ -z "$tarball" ]; then
-	echo "ksrc: no /usr/src/linux-source-6.1.tar.*: run scripts/deps.sh" >&2
+	echo "ksrc: no /usr/src/linux-source-$series.tar.*: run scripts/deps.sh" >&2
 	exit 1
 fi
-stamp="$out/.from-$(basename "$tarball")-$(stat -c %Y "$tarball")"
+# Another tarball, or other files: extract again.
+stamp="$out/.from-$(basename "$tarball")-$(stat -c %Y "$tarball")-$(echo $files | cksum | cut -d' ' -f1)"
 [ -e "$stamp" ] && exit 0
 
 top=$(basename "$tarball" | sed 's/\.tar\..*//')
-files="scripts/checkpatch.pl scripts/spelling.txt
-	scripts/const_structs.checkpatch
-	tools/testing/selftests/kselftest.h
-	tools/testing/selftests/kselftest_harness.h"
 rm -rf "$out"
 mkdir -p "$out"
 paths=""

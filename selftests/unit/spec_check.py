@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """Checks docs/evstream.yaml against include/uapi/linux/evstream.h.
 
-The UAPI header is the source of truth.  Every enum member of the header
+The spec must first be a valid YNL spec: it is validated against the
+JSON schema of its protocol level (Documentation/netlink/<protocol>.yaml)
+as shipped with the Linux 6.12 sources, which make unit extracts into
+build/ksrc-6.12.  Then the UAPI header is the source of truth.  Every
+enum member of the header
 (commands, the five attribute enums, evs_prio, evs_conn_state,
 evs_close_reason) must appear in the YNL spec under the operation list,
 attribute set or definition whose enum-name is that enum, with the name
@@ -15,266 +19,79 @@ docs/netlink.md must have a table row for every command, notification,
 setting and close reason, docs/proc.md must name every counter and gauge
 of include/evstream/stats_names.h.
 
-Prints TAP version 13; exit status 1 if anything failed.  Standard
-library only: the spec is read with a parser for the YAML subset the
-kernel's netlink specs use (block mappings and sequences, flow sequences
-of scalars, block scalars, anchors and aliases).
+Prints TAP version 13; exit status 1 if anything failed.  Needs PyYAML
+and jsonschema (Debian: python3-yaml, python3-jsonschema).
 
-Usage: spec_check.py [ROOT]   (ROOT: top of the tree, default: this
-file's ../..)
+Usage: spec_check.py [--schema-dir DIR] [ROOT]
+  ROOT: top of the tree (default: this file's ../..)
+  DIR:  where the genetlink*.yaml schemas are (default:
+        ROOT/build/ksrc-6.12/Documentation/netlink)
 """
 
+import copy
 import os
 import re
 import sys
 import traceback
 
-# ---------------------------------------------------------------------
-# A small YAML subset parser.  Anything outside the subset is an error,
-# so the spec cannot silently mean something else to a real parser.
+try:
+    import yaml
+except ImportError:
+    yaml = None
+try:
+    import jsonschema
+except ImportError:
+    jsonschema = None
+
+# The kernel whose schemas the spec is validated against.
+SCHEMA_KERNEL = '6.12'
+# Protocol levels of a generic netlink family (netlink-raw is for
+# families of their own netlink protocol, not genetlink).
+GENL_PROTOCOLS = ('genetlink', 'genetlink-c', 'genetlink-legacy')
 
 
-class YamlError(Exception):
-    pass
+def duplicate_keys(text):
+    """Keys given twice in one mapping.  safe_load keeps the last one
+    silently, so a spec with a key twice would mean something else to
+    its author than to YNL."""
+    dups = []
+    todo = [yaml.compose(text, Loader=yaml.SafeLoader)]
+    seen = set()
+    while todo:
+        node = todo.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys = set()
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode):
+                    if k.value in keys:
+                        dups.append(f'line {k.start_mark.line + 1}: '
+                                    f'{k.value!r} again')
+                    keys.add(k.value)
+                todo.append(v)
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend(node.value)
+    return sorted(dups)
 
 
-class _Line:
-    __slots__ = ('no', 'indent', 'text')
-
-    def __init__(self, no, indent, text):
-        self.no = no
-        self.indent = indent
-        self.text = text
-
-
-def _strip_comment(s):
-    """Drops a ' #' comment outside quotes."""
-    quote = None
-    for i, c in enumerate(s):
-        if quote:
-            if c == quote:
-                quote = None
-        elif c in '"\'':
-            if i == 0 or s[i - 1] in ' [,':
-                quote = c
-        elif c == '#' and (i == 0 or s[i - 1] in ' \t'):
-            return s[:i].rstrip()
-    return s.rstrip()
-
-
-def _scalar(tok, no):
-    tok = tok.strip()
-    if tok == '':
-        return None
-    if tok[0] in '"\'':
-        if len(tok) < 2 or tok[-1] != tok[0]:
-            raise YamlError(f'line {no}: unterminated quoted scalar')
-        body = tok[1:-1]
-        if tok[0] == "'":
-            return body.replace("''", "'")
-        return (body.replace('\\"', '"').replace('\\n', '\n')
-                .replace('\\t', '\t').replace('\\\\', '\\'))
-    if tok[0] in '{&*!|>%@`' or tok.startswith('- ') or ': ' in tok \
-            or tok.endswith(':'):
-        raise YamlError(f'line {no}: unsupported scalar {tok!r}')
-    if tok in ('true', 'True'):
-        return True
-    if tok in ('false', 'False'):
-        return False
-    if tok in ('null', '~'):
-        return None
-    if re.fullmatch(r'[-+]?(0x[0-9a-fA-F]+|0o[0-7]+|[0-9]+)', tok):
-        return int(tok, 0)
-    return tok
-
-
-def _flow_seq(tok, no):
-    inner = tok[1:-1].strip()
-    if not inner:
-        return []
-    if '[' in inner or '{' in inner:
-        raise YamlError(f'line {no}: nested flow collections unsupported')
-    return [_scalar(t, no) for t in inner.split(',')]
-
-
-class _Parser:
-    def __init__(self, text):
-        self.raw = text.split('\n')
-        self.anchors = {}
-
-    def _next(self, i):
-        """Index of the next significant line at or after raw index i."""
-        while i < len(self.raw):
-            s = self.raw[i]
-            st = s.strip()
-            if '\t' in s[:len(s) - len(s.lstrip())]:
-                raise YamlError(f'line {i + 1}: tab in indentation')
-            if st and not st.startswith('#') and st != '---' \
-                    and not st.startswith('%YAML'):
-                return i
-            i += 1
-        return None
-
-    def _line(self, i):
-        s = self.raw[i]
-        indent = len(s) - len(s.lstrip(' '))
-        return _Line(i + 1, indent, _strip_comment(s.strip()))
-
-    def parse(self):
-        i = self._next(0)
-        if i is None:
-            return None
-        val, i = self._block(i, self._line(i).indent)
-        i = self._next(i) if i is not None else None
-        if i is not None:
-            raise YamlError(f'line {i + 1}: unexpected content')
-        return val
-
-    def _block(self, i, indent):
-        ln = self._line(i)
-        if ln.indent != indent:
-            raise YamlError(f'line {ln.no}: bad indentation')
-        if ln.text == '-' or ln.text.startswith('- '):
-            return self._seq(i, indent)
-        return self._map(i, indent, None)
-
-    def _seq(self, i, indent):
-        out = []
-        while i is not None:
-            ln = self._line(i)
-            if ln.indent < indent:
-                break
-            if ln.indent > indent:
-                raise YamlError(f'line {ln.no}: bad indentation')
-            if not (ln.text == '-' or ln.text.startswith('- ')):
-                break
-            rest = ln.text[1:].strip()
-            if rest == '':
-                j = self._next(i + 1)
-                if j is None or self._line(j).indent <= indent:
-                    out.append(None)
-                    i = j
-                    continue
-                val, i = self._block(j, self._line(j).indent)
-                out.append(val)
-            elif re.match(r'^[^\s"\'\[{][^:]*:( |$)', rest):
-                # "- key: value" starts a mapping indented at the key
-                col = indent + (len(ln.text) - len(rest))
-                val, i = self._map(i, col, rest)
-                out.append(val)
-            else:
-                out.append(self._value(rest, ln.no))
-                i = self._next(i + 1)
-        return out, i
-
-    def _value(self, tok, no):
-        if tok.startswith('*'):
-            name = tok[1:]
-            if name not in self.anchors:
-                raise YamlError(f'line {no}: unknown alias {tok}')
-            return self.anchors[name]
-        if tok.startswith('[') and tok.endswith(']'):
-            return _flow_seq(tok, no)
-        if tok == '{}':
-            return {}
-        return _scalar(tok, no)
-
-    def _block_scalar(self, i, indent, style):
-        """Lines after raw index i indented deeper than indent."""
-        lines = []
-        j = i + 1
-        body_indent = None
-        while j < len(self.raw):
-            s = self.raw[j]
-            if s.strip() == '':
-                lines.append('')
-                j += 1
-                continue
-            ind = len(s) - len(s.lstrip(' '))
-            if ind <= indent:
-                break
-            if body_indent is None:
-                body_indent = ind
-            if ind < body_indent:
-                raise YamlError(f'line {j + 1}: bad block scalar indentation')
-            lines.append(s[body_indent:].rstrip())
-            j += 1
-        while lines and lines[-1] == '':
-            lines.pop()
-        if style[0] == '|':
-            text = '\n'.join(lines)
-        else:
-            paras, cur = [], []
-            for s in lines:
-                if s == '':
-                    paras.append(' '.join(cur))
-                    cur = []
-                else:
-                    cur.append(s)
-            paras.append(' '.join(cur))
-            text = '\n'.join(paras)
-        if not style.endswith('-') and text:
-            text += '\n'
-        return text, self._next(j)
-
-    def _map(self, i, indent, first):
-        """Mapping at indent; first is the text of its first entry when
-        it shares a line with a "- " (i is then that line)."""
-        out = {}
-        while i is not None:
-            if first is not None:
-                ln = self._line(i)
-                text, first = first, None
-            else:
-                ln = self._line(i)
-                if ln.indent < indent:
-                    break
-                if ln.indent > indent:
-                    raise YamlError(f'line {ln.no}: bad indentation')
-                text = ln.text
-                if text == '-' or text.startswith('- '):
-                    break
-            m = re.match(r'^([^\s:"\'][^:]*?|"[^"]*"):(?: +(.*))?$', text)
-            if not m:
-                raise YamlError(f'line {ln.no}: expected "key: value"')
-            key = m.group(1).strip('"')
-            rest = (m.group(2) or '').strip()
-            if key in out:
-                raise YamlError(f'line {ln.no}: duplicate key {key!r}')
-            anchor = None
-            if rest.startswith('&'):
-                parts = rest.split(None, 1)
-                anchor = parts[0][1:]
-                rest = parts[1] if len(parts) > 1 else ''
-            if rest in ('|', '|-', '>', '>-'):
-                val, i = self._block_scalar(i, indent, rest)
-            elif rest == '':
-                j = self._next(i + 1)
-                if j is None:
-                    val, i = None, None
-                else:
-                    nl = self._line(j)
-                    if nl.indent > indent:
-                        val, i = self._block(j, nl.indent)
-                    elif nl.indent == indent and (
-                            nl.text == '-' or nl.text.startswith('- ')):
-                        val, i = self._seq(j, indent)
-                    else:
-                        val, i = None, j
-            else:
-                val = self._value(rest, ln.no)
-                i = self._next(i + 1)
-                if i is not None and self._line(i).indent > indent:
-                    raise YamlError(f'line {self._line(i).no}: continuation '
-                                    'lines of a plain scalar are unsupported')
-            if anchor:
-                self.anchors[anchor] = val
-            out[key] = val
-        return out, i
-
-
-def yaml_load(text):
-    return _Parser(text).parse()
+def schema_errors(spec, schema):
+    """Every place where spec breaks schema, as 'path: message'."""
+    # The kernel's schemas name draft-07 as https://json-schema.org/
+    # draft-07/schema, a spelling jsonschema does not know.
+    if 'draft-07' in schema.get('$schema', ''):
+        cls = jsonschema.Draft7Validator
+    else:
+        cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    out = []
+    for e in sorted(cls(schema).iter_errors(spec),
+                    key=lambda e: [(str(type(p)), p) for p in e.absolute_path]):
+        path = '/'.join(str(p) for p in e.absolute_path) or '(top)'
+        msg = e.message if len(e.message) <= 200 else e.message[:200] + '...'
+        out.append(f'{path}: {msg}')
+    return out
 
 
 # ---------------------------------------------------------------------
@@ -405,17 +222,72 @@ def comment_range(comment):
 
 def main(argv):
     here = os.path.dirname(os.path.abspath(__file__))
-    root = argv[1] if len(argv) > 1 else os.path.join(here, '..', '..')
+    args = argv[1:]
+    schema_dir = None
+    if args[:1] == ['--schema-dir'] and len(args) > 1:
+        schema_dir, args = args[1], args[2:]
+    if len(args) > 1 or (args and args[0].startswith('-')):
+        print(__doc__.split('\n\n')[-1], file=sys.stderr)
+        return 2
+    root = args[0] if args else os.path.join(here, '..', '..')
+    if schema_dir is None:
+        schema_dir = os.path.join(root, 'build', f'ksrc-{SCHEMA_KERNEL}',
+                                  'Documentation', 'netlink')
     tap = Tap()
     try:
-        check(tap, root)
+        check(tap, root, schema_dir)
     except Exception:   # a spec or header this script cannot read
         tap.ok(False, 'spec_check ran to the end',
                traceback.format_exc().rstrip().split('\n'))
     return tap.done()
 
 
-def check(tap, root):
+def check_schema(tap, spec, schema_dir):
+    """The spec against the kernel's schema for its protocol level."""
+    proto = spec.get('protocol')
+    if not tap.ok(proto in GENL_PROTOCOLS,
+                  f'protocol {proto!r} is a genetlink protocol level',
+                  [f'protocol must be one of {", ".join(GENL_PROTOCOLS)}']):
+        return
+    path = os.path.join(schema_dir, f'{proto}.yaml')
+    title = f'the spec validates against Linux {SCHEMA_KERNEL}\'s ' \
+            f'Documentation/netlink/{proto}.yaml'
+    if jsonschema is None:
+        tap.ok(False, title, ['no jsonschema module: install '
+                              'python3-jsonschema (scripts/deps.sh)'])
+        return
+    try:
+        with open(path, encoding='utf-8') as f:
+            schema = yaml.safe_load(f)
+    except OSError as e:
+        tap.ok(False, title, [str(e), f'make unit extracts the schemas '
+                              f'from linux-source-{SCHEMA_KERNEL}'])
+        return
+    tap.ok(not (errs := schema_errors(spec, schema)), title, errs)
+    if proto != 'genetlink-legacy':
+        return
+    # genetlink-legacy only for uns-admin-perm, which the genetlink-c
+    # schema lacks: with that flag as admin-perm the spec must be valid
+    # genetlink-c, so that no legacy-only key (struct, fixed-header,
+    # directional ops ...) creeps in unnoticed.
+    path = os.path.join(schema_dir, 'genetlink-c.yaml')
+    title = 'but for uns-admin-perm the spec is genetlink-c'
+    try:
+        with open(path, encoding='utf-8') as f:
+            schema = yaml.safe_load(f)
+    except OSError as e:
+        tap.ok(False, title, [str(e)])
+        return
+    as_c = copy.deepcopy(spec)
+    as_c['protocol'] = 'genetlink-c'
+    for op in (as_c.get('operations') or {}).get('list') or []:
+        if isinstance(op, dict) and isinstance(op.get('flags'), list):
+            op['flags'] = ['admin-perm' if f == 'uns-admin-perm' else f
+                           for f in op['flags']]
+    tap.ok(not (errs := schema_errors(as_c, schema)), title, errs)
+
+
+def check(tap, root, schema_dir):
     paths = {
         'uapi': 'include/uapi/linux/evstream.h',
         'names': 'include/evstream/stats_names.h',
@@ -434,26 +306,21 @@ def check(tap, root):
     if src['uapi'] is None or src['spec'] is None:
         return
 
-    # Parse both sides.
-    try:
-        spec = yaml_load(src['spec'])
-        parsed = isinstance(spec, dict)
-        diag = ['top level is not a mapping']
-    except YamlError as e:
-        spec, parsed, diag = None, False, [str(e)]
-    tap.ok(parsed, f'{paths["spec"]} parses (YAML subset)', diag)
-    if not parsed:
+    if not tap.ok(yaml is not None, 'PyYAML is there',
+                  ['no yaml module: install python3-yaml (scripts/deps.sh)']):
         return
     try:
-        import yaml as pyyaml  # only to cross-check the subset parser
-    except ImportError:
-        pyyaml = None
-    if pyyaml is None:
-        tap.ok(True, 'subset parser agrees with PyYAML # SKIP no PyYAML')
-    else:
-        ref = pyyaml.safe_load(src['spec'])
-        tap.ok(ref == spec, 'subset parser agrees with PyYAML',
-               ['the two parsers read the spec differently'])
+        spec = yaml.safe_load(src['spec'])
+        parsed = isinstance(spec, dict)
+        diag = ['top level is not a mapping']
+    except yaml.YAMLError as e:
+        spec, parsed, diag = None, False, str(e).split('\n')
+    tap.ok(parsed, f'{paths["spec"]} parses', diag)
+    if not parsed:
+        return
+    dups = duplicate_keys(src['spec'])
+    tap.ok(not dups, f'{paths["spec"]}: no key twice in a mapping', dups)
+    check_schema(tap, spec, schema_dir)
 
     enums, defines = parse_header(src['uapi'])
 
