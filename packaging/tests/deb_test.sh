@@ -130,6 +130,9 @@ for f in usr/bin/evctl usr/bin/evload; do
 done
 check "/usr/share/man/man8/evctl.8.gz: evctl(8)" \
 	sh -c "zcat '$root/usr/share/man/man8/evctl.8.gz' | grep -q '^\\.TH EVCTL 8 '"
+# evload(1): a load generator any user runs.
+check "/usr/share/man/man1/evload.1.gz: evload(1)" \
+	sh -c "zcat '$root/usr/share/man/man1/evload.1.gz' | grep -q '^\\.TH EVLOAD 1 '"
 check "/usr/share/bash-completion/completions/evctl" \
 	cmp -s "$top/user/completion/evctl" "$root/usr/share/bash-completion/completions/evctl"
 # debhelper 13.11 on bookworm takes units from /lib/systemd/system only.

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make install and make uninstall into a DESTDIR: the files where
-# evctl(8) says they go, the man page readable without a warning and in
-# step with `evctl help`, the bash completion loadable and offering what
+# evctl(8) says they go, the man pages readable without a warning and in
+# step with `evctl help` and `evload --help`, the bash completion
+# loadable and offering what
 # `evctl help` lists, the systemd units with this install's paths in
 # them, the example configuration under /etc, never over an edited one.
 # Prints TAP-like lines; exits 1 on any failure.
@@ -18,6 +19,7 @@ dest=$tmp/root
 prefix=/usr/local
 bin=$dest$prefix/bin
 page=$dest$prefix/share/man/man8/evctl.8.gz
+page1=$dest$prefix/share/man/man1/evload.1.gz
 comp=$dest$prefix/share/bash-completion/completions/evctl
 units=$dest$prefix/lib/systemd/system
 etc=$dest/etc
@@ -60,10 +62,11 @@ check "make install DESTDIR" quiet "$MAKE" -s install DESTDIR="$dest" SANITIZE=
 check "bin/evctl" test -x "$bin/evctl"
 check "bin/evload" test -x "$bin/evload"
 check "man8/evctl.8.gz" test -f "$page"
+check "man1/evload.1.gz" test -f "$page1"
 check "completions/evctl" test -f "$comp"
 "$bin/evctl" help >"$tmp/help"
 check "the installed evctl runs" test -s "$tmp/help"
-check "the man page is gzipped" gzip -t "$page"
+check "the man pages are gzipped" gzip -t "$page" "$page1"
 for u in evstream.service evstream@.service evstream-metrics.service \
 	 evstream-metrics.timer; do
 	check "lib/systemd/system/$u" test -f "$units/$u"
@@ -71,7 +74,7 @@ done
 check "etc/evstream/evstream.conf" cmp -s "$pkg/evstream.conf" "$etc/evstream/evstream.conf"
 check "etc/modprobe.d/evstream.conf" cmp -s "$pkg/modprobe.d/evstream.conf" "$etc/modprobe.d/evstream.conf"
 check "etc/modules-load.d/evstream.conf" cmp -s "$pkg/modules-load.d/evstream.conf" "$etc/modules-load.d/evstream.conf"
-check "nothing else installed" test "$(find "$dest" -type f | wc -l)" -eq 11
+check "nothing else installed" test "$(find "$dest" -type f | wc -l)" -eq 12
 # exec_is NAME UNIT KEY WANT: the unit runs what this install put there.
 exec_is() {
 	got=$(sed -n "s|^$3=||p" "$2")
@@ -94,18 +97,45 @@ cp "$etc/evstream/evstream.conf" "$tmp/edited"
 check "install again" quiet "$MAKE" -s install DESTDIR="$dest" SANITIZE=
 check "install again keeps an edited evstream.conf" cmp -s "$tmp/edited" "$etc/evstream/evstream.conf"
 
-# The page renders without a warning, with groff and with man.
+# The pages render without a warning, with groff and with man.
 if command -v groff >/dev/null; then
-	zcat "$page" | groff -man -Tutf8 -ww -z >/dev/null 2>"$tmp/err"
-	check "groff -ww: no warnings" test ! -s "$tmp/err"
-	sed 's/^/#  /' "$tmp/err"
+	for p in "$page" "$page1"; do
+		zcat "$p" | groff -man -Tutf8 -ww -z >/dev/null 2>"$tmp/err"
+		check "${p##*/}: groff -ww: no warnings" test ! -s "$tmp/err"
+		sed 's/^/#  /' "$tmp/err"
+	done
 else
 	echo "ok - # SKIP groff is not installed"
 fi
 if command -v man >/dev/null; then
+	MANWIDTH=200 man -l "$page1" >"$tmp/man1" 2>"$tmp/err"
+	check "evload.1.gz: man -l reads it" test -s "$tmp/man1"
+	check "evload.1.gz: man -l: nothing on stderr" test ! -s "$tmp/err"
+	sed 's/^/#  /' "$tmp/err"
+	# Every option of `evload --help`, with its argument as the help
+	# spells it, heads an entry of OPTIONS, and OPTIONS has no other.
+	"$bin/evload" --help >"$tmp/lhelp"
+	sed -n 's/^  \(-[a-z], \)\{0,1\}\(--[a-z]*\)\( [A-Z:]*\)\{0,1\}  .*/\1\2\3/p' \
+		"$tmp/lhelp" >"$tmp/lopts"
+	check "evload --help lists options" test "$(wc -l <"$tmp/lopts")" -ge 12
+	while read -r opt; do
+		grep -qE -- "^ {7}$opt( |\$)" "$tmp/man1" ||
+			{ echo "not ok - evload(1) has option '$opt'"; fails=$((fails + 1)); }
+	done <"$tmp/lopts"
+	# (Debian's awk, mawk, has no {7}.)
+	awk '/^[A-Z]/ { s = ($0 == "OPTIONS") } s && /^       -/' "$tmp/man1" |
+		grep -oE -- '(^|[ ,])--?[a-z]+' | tr -d ' ,' >"$tmp/got"
+	grep -oE -- '(^|[ ,])--?[a-z]+' "$tmp/lopts" | tr -d ' ,' >"$tmp/want"
+	same "evload(1): the options of evload --help, no other" "$tmp/want" "$tmp/got"
+	# The JSON keys of the help, each an entry of JSON OUTPUT, no other.
+	tr '\n' ' ' <"$tmp/lhelp" | sed -n 's/.*JSON keys: \(.*\)\. *Exit status:.*/\1/p' |
+		sed 's/([^)]*)//g' | tr -s ', ' '\n' >"$tmp/want"
+	awk '/^[A-Z]/ { s = ($0 == "JSON OUTPUT") } s && /^       [a-z]/ { print $1 }' \
+		"$tmp/man1" >"$tmp/got"
+	same "evload(1): the JSON keys of evload --help, no other" "$tmp/want" "$tmp/got"
 	MANWIDTH=200 man -l "$page" >"$tmp/man" 2>"$tmp/err"
-	check "man -l reads it" test -s "$tmp/man"
-	check "man -l: nothing on stderr" test ! -s "$tmp/err"
+	check "evctl.8.gz: man -l reads it" test -s "$tmp/man"
+	check "evctl.8.gz: man -l: nothing on stderr" test ! -s "$tmp/err"
 	sed 's/^/#  /' "$tmp/err"
 	# Every verb's synopsis of `evctl help` is in the page as it is.
 	sed -n 's/^  \(evctl [a-z][a-z]* [^ ].*\)$/\1/p' "$tmp/help" |
@@ -195,7 +225,8 @@ check "UNITDIR, SYSCONFDIR: uninstall removes every file" test "$(find "$dest" -
 
 # PREFIX alone, no DESTDIR.
 check "make install PREFIX" quiet "$MAKE" -s install PREFIX="$tmp/prefix" SANITIZE=
-check "PREFIX: bin, man8, completions" test -x "$tmp/prefix/bin/evctl" -a \
+check "PREFIX: bin, man1, man8, completions" test -x "$tmp/prefix/bin/evctl" -a \
+	-f "$tmp/prefix/share/man/man1/evload.1.gz" -a \
 	-f "$tmp/prefix/share/man/man8/evctl.8.gz" -a \
 	-f "$tmp/prefix/share/bash-completion/completions/evctl"
 # A prefix of one's own: nothing outside it, /etc included.
