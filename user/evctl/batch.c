@@ -123,11 +123,12 @@ int evctl_batch(struct evctl *ctx, const char *path, bool force)
 	static char *argv[EVCTL_BATCH_LINE_MAX / 2 + 2];
 	static char buf[EVCTL_BATCH_LINE_MAX + 1];
 	const char *name = path;
-	unsigned long line = 0, failed = 0;
+	/* Commands: the lines that are not blank or only a comment. */
+	unsigned long line = 0, cmds = 0, failed = 0;
 	struct evctl opts = *ctx;
 	int ret = EVCTL_OK, worst = EVCTL_OK;
 	FILE *f = stdin;
-	int st, n;
+	int st, n = 0;
 
 	if (!strcmp(path, "-"))
 		name = "stdin";
@@ -140,32 +141,36 @@ int evctl_batch(struct evctl *ctx, const char *path, bool force)
 	while ((st = read_line(f, buf)) != LINE_EOF) {
 		line++;
 		if (st == LINE_ERR) {
-			/* Not the line's fault, and nothing more will come. */
+			/*
+			 * Not the line's fault, and nothing more will come;
+			 * no command either, for the count below.
+			 */
 			worst = evctl_err("cannot read batch file '%s': %s",
 					  path, strerror(errno ? errno : EIO));
-			failed++;
 			break;
 		}
 		evctl_batch_where(name, line);
+		if (st == LINE_OK) {
+			n = split(buf, argv);
+			if (!n)
+				continue;	/* blank, or a comment */
+		}
+		/* A line too long or with a NUL counts, as one that failed. */
+		cmds++;
 		if (st == LINE_LONG) {
 			ret = evctl_usage_err("line longer than %d bytes",
 					      EVCTL_BATCH_LINE_MAX);
 		} else if (st == LINE_NUL) {
 			ret = evctl_usage_err("NUL byte in line");
+		} else if (n < 0) {
+			ret = evctl_usage_err("unterminated quote");
+		} else if (argv[0][0] == '-') {
+			/* They would hold for the rest of the file. */
+			ret = evctl_usage_err("'%s': options go before -b",
+					      argv[0]);
 		} else {
-			n = split(buf, argv);
-			if (!n)
-				continue;
-			if (n < 0) {
-				ret = evctl_usage_err("unterminated quote");
-			} else if (argv[0][0] == '-') {
-				/* They would hold for the rest of the file. */
-				ret = evctl_usage_err("'%s': options go before -b",
-						      argv[0]);
-			} else {
-				reset_opts(ctx, &opts);
-				ret = evctl_run(ctx, n, argv);
-			}
+			reset_opts(ctx, &opts);
+			ret = evctl_run(ctx, n, argv);
 		}
 		if (!ret)
 			continue;
@@ -179,6 +184,6 @@ int evctl_batch(struct evctl *ctx, const char *path, bool force)
 	if (f != stdin)
 		fclose(f);
 	if (failed && force)
-		evctl_err("%s: %lu of %lu lines failed", name, failed, line);
+		evctl_err("%s: %lu of %lu commands failed", name, failed, cmds);
 	return worst;
 }

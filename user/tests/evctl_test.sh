@@ -844,12 +844,34 @@ run "-b: usage error on line 3" 2 "evctl: $tmp/b-usage:3: unknown setting 'speed
 trace_is "-b: lines 1-2 sent, 3 and on not" "ROUTE_ADD TOPIC=u16:1 PRIO=u8:0
 ROUTE_DEL TOPIC=u16:2"
 run "-force: every line" 1 "evctl: $tmp/b-kern:3: pressure 101: out of range (allowed 1..100)" "$FAKE" -force -b "$tmp/b-kern"
-if [ "$(tail -n 1 "$tmp/err")" = "evctl: $tmp/b-kern: 1 of 5 lines failed" ]; then echo "ok - -force: how many failed"; else echo "not ok - -force: how many failed"; echo "#  $(cat "$tmp/err")"; fails=$((fails + 1)); fi
+if [ "$(tail -n 1 "$tmp/err")" = "evctl: $tmp/b-kern: 1 of 5 commands failed" ]; then echo "ok - -force: how many failed"; else echo "not ok - -force: how many failed"; echo "#  $(cat "$tmp/err")"; fails=$((fails + 1)); fi
 trace_is "-force: lines after the failed one sent" "ROUTE_ADD TOPIC=u16:1 PRIO=u8:0
 ROUTE_DEL TOPIC=u16:2
 CONFIG_SET CONFIG{ PRESSURE=u8:101 }
 ROUTE_DEL TOPIC=u16:4
 ROUTE_DEL TOPIC=u16:5"
+# -force counts commands: blank and comment lines are none, and a line
+# that cannot be parsed is one that failed.
+{
+	printf '# set-up\n\nroute del topic 1\n   # indented\n\t\n'
+	printf 'config set pressure 101\nroute add topic "7 prio rt\n'
+	printf 'route del topic 2\000x\n# the end\nroute del topic 3'
+} >"$tmp/b-count"
+run "-force: commands among comments" 2 "evctl: $tmp/b-count:6: pressure 101: out of range (allowed 1..100)" "$FAKE" -force -b "$tmp/b-count"
+want="evctl: $tmp/b-count:6: pressure 101: out of range (allowed 1..100)
+evctl: $tmp/b-count:7: unterminated quote
+Try 'evctl help'.
+evctl: $tmp/b-count:8: NUL byte in line
+Try 'evctl help'.
+evctl: $tmp/b-count: 3 of 5 commands failed"
+if [ "$(cat "$tmp/err")" = "$want" ]; then echo "ok - -force: 3 of 5 commands, comments not counted"; else echo "not ok - -force: 3 of 5 commands, comments not counted"; sed 's/^/#  /' "$tmp/err"; fails=$((fails + 1)); fi
+trace_is "-force: the good commands among comments sent" "ROUTE_DEL TOPIC=u16:1
+CONFIG_SET CONFIG{ PRESSURE=u8:101 }
+ROUTE_DEL TOPIC=u16:3"
+printf '# nothing but\n\n  # comments\n' >"$tmp/b-none"
+run "-force: comments only" 0 "" "$FAKE" -force -b "$tmp/b-none"
+if [ ! -s "$tmp/err" ]; then echo "ok - -force: comments only, no count"; else echo "not ok - -force: comments only, no count"; sed 's/^/#  /' "$tmp/err"; fails=$((fails + 1)); fi
+trace_is "-force: comments only, nothing sent" ""
 printf 'config set speed 1\nconfig set pressure 101\nroute del topic 3\n' >"$tmp/b-both"
 run "--force: a usage error makes it 2" 2 "evctl: $tmp/b-both:1: unknown setting 'speed'" "$FAKE" -b "$tmp/b-both" --force
 trace_is "--force: the good lines sent" "CONFIG_SET CONFIG{ PRESSURE=u8:101 }
