@@ -45,13 +45,18 @@ check() {
 start() {
 	name=$1
 	shift
-	"$EVSINK" --listen 127.0.0.1:0 "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	# The shell opens the files in the child it forks for &, maybe only
+	# after the first look below: made here, they are there to read.
+	: >"$tmp/$name.out"
+	: >"$tmp/$name.err"
+	"$EVSINK" --listen 127.0.0.1:0 "$@" >>"$tmp/$name.out" 2>>"$tmp/$name.err" &
 	p=$!
 	pids="$pids $p"
 	eval "pid_$name=$p"
 	i=0
 	while [ $i -lt 100 ]; do
-		ADDR=$(sed -n 's/^evsink: listening on \([0-9.:]*\),.*/\1/p' "$tmp/$name.err")
+		ADDR=$(sed -n 's/^evsink: listening on \([0-9.:]*\),.*/\1/p' "$tmp/$name.err") ||
+			break
 		[ -n "$ADDR" ] && return 0
 		kill -0 "$p" 2>/dev/null || break
 		sleep 0.1
