@@ -28,6 +28,7 @@
 #include <evstream/version.h>
 
 #include "../evctl/json.h"
+#include "../lib/evs_units.h"
 #include "evsink.h"
 
 enum {
@@ -393,6 +394,7 @@ static const char *mode_name(const struct evs_sink *s)
 
 static void print_text(struct evs_sink *s, const struct totals *t, FILE *f)
 {
+	const char *us = evs_unit_us();
 	int attr, p;
 
 	fprintf(f, "evsink %s: %s, %u I/O thread%s, %.3f s\n", EVS_VERSION,
@@ -415,10 +417,11 @@ static void print_text(struct evs_sink *s, const struct totals *t, FILE *f)
 	for (p = 0; p < EVS_PRIO_NR; p++) {
 		if (!lat_count(t->lat[p]))
 			continue;
-		fprintf(f, "latency_%-8s p50 <= %.3f us, p99 <= %.3f us, %" PRIu64 " events\n",
+		fprintf(f, "latency_%-8s p50 <= %.3f %s, p99 <= %.3f %s, %" PRIu64 " events\n",
 			p == EVS_PRIO_RT ? "rt" : p == EVS_PRIO_TX ? "tx" : "batch",
-			lat_quantile(t->lat[p], 500) / 1e3,
-			lat_quantile(t->lat[p], 990) / 1e3, lat_count(t->lat[p]));
+			lat_quantile(t->lat[p], 500) / 1e3, us,
+			lat_quantile(t->lat[p], 990) / 1e3, us,
+			lat_count(t->lat[p]));
 	}
 	fflush(f);
 }
@@ -643,6 +646,7 @@ int main(int argc, char **argv)
 	FILE *out = NULL;
 	int ret, sig;
 
+	evs_units_locale();
 	ret = parse_opts(argc, argv, s);
 	if (ret >= 0)
 		return ret;

@@ -249,6 +249,20 @@ if start big --threads 1 --max-payload 65536; then
 	expect big bytes 131072000
 fi
 
+# ---- units: µs only in a UTF-8 locale, as evctl and evload ----
+
+for loc in C C.UTF-8; do
+	u=us
+	[ $loc = C ] || u=µs
+	if LC_ALL=$loc start units; then
+		load "LC_ALL=$loc: 100 events" 0 --events 100 --size 64 --prio tx
+		stop units
+		check "LC_ALL=$loc: the latency line in $u" grep -qx \
+			"latency_tx  *p50 <= [0-9.]* $u, p99 <= [0-9.]* $u, 100 events" \
+			"$tmp/units.err"
+	fi
+done
+
 # ---- backpressure and eviction ----
 
 if start tight --threads 2 --pool-limit 32 --ring-size 64 --batch 1 \
