@@ -9,6 +9,7 @@
 set -eu
 out=$1
 series=${2:-6.1}
+tarball=$(ls /usr/src/linux-source-"$series".tar.* 2>/dev/null | head -n 1)
 if [ $# -gt 2 ]; then
 	shift 2
 	files=$*
@@ -17,13 +18,15 @@ else
 		scripts/const_structs.checkpatch
 		tools/testing/selftests/kselftest.h
 		tools/testing/selftests/kselftest_harness.h"
+	# Stands in for the 6.1 tarball, for these files only.
+	tarball=${KSRC_TARBALL:-$tarball}
 fi
-tarball=${KSRC_TARBALL:-$(ls /usr/src/linux-source-"$series".tar.* 2>/dev/null | head -n 1)}
 if [ -z "$tarball" ]; then
 	echo "ksrc: no /usr/src/linux-source-$series.tar.*: run scripts/deps.sh" >&2
 	exit 1
 fi
 # Another tarball, or other files: extract again.
+# shellcheck disable=SC2086
 stamp="$out/.from-$(basename "$tarball")-$(stat -c %Y "$tarball")-$(echo $files | cksum | cut -d' ' -f1)"
 [ -e "$stamp" ] && exit 0
 
