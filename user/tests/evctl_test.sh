@@ -1009,6 +1009,66 @@ trace_is "save: usage errors and failures" "CONFIG_GET"
 rm -f "$tmp/trace"
 unset EVS_FAKE_TRACE
 
+# Every key of every JSON output is in docs/json.md's tables with its
+# type, and every row there is in some output (the fake kernel sends
+# every attribute, an unknown notification included).
+keys="$(dirname "$0")/json_keys.sh"
+jdoc="$(dirname "$0")/../../docs/json.md"
+mkdir -p "$tmp/jk"
+jk_n=0
+jk() {
+	jk_n=$((jk_n + 1))
+	if ! "$FAKE" "$@" >"$tmp/jk/$jk_n" 2>"$tmp/err" || [ -s "$tmp/err" ]; then
+		echo "not ok - json keys: evctl $*: $(cat "$tmp/err")"; fails=$((fails + 1))
+	fi
+}
+jk -j version
+jk -j stats
+jk -j stats -w 0.1 --count 2
+jk -j listen show
+jk -j listen add '[2001:db8::7]:7000'
+jk -j listen replace 127.0.0.1:7001
+jk -j route show
+jk -j conn show
+jk -j read topic 7 from 3
+jk -j config show
+jk -j ring show
+jk -j latency show
+jk -j monitor
+jk -p conn show
+# keys_check NAME WANT_RC ARGS...: json_keys.sh's status, its findings shown.
+keys_check() {
+	name=$1 want=$2
+	shift 2
+	"$keys" "$@" >"$tmp/keys.out" 2>&1
+	rc=$?
+	if [ $rc -eq "$want" ]; then
+		echo "ok - $name"
+	else
+		echo "not ok - $name (rc $rc, want $want)"; sed 's/^/#  /' "$tmp/keys.out"; fails=$((fails + 1))
+	fi
+}
+keys_check "json keys: every output's keys documented, every row printed" 0 -a "$jdoc" "$tmp"/jk/*
+# The check can fail: a key not in the table, a value of the wrong type,
+# a name in the wrong map, a row no output has.
+printf '%s\n' '[{"conn_id":1,"bogus":2}]' >"$tmp/jk-bad1"
+keys_check "json keys: an undocumented key fails" 1 "$jdoc" "$tmp/jk-bad1"
+grep -qx 'bogus: not in the table (value 2)' "$tmp/keys.out" || { echo "not ok - json keys: names the undocumented key"; fails=$((fails + 1)); }
+printf '%s\n' '{"conn_id":"1"}' '{"paused":0}' '{"idle_ms":1.5}' '{"buckets":[1,null]}' >"$tmp/jk-bad2"
+keys_check "json keys: a wrong type fails" 1 "$jdoc" "$tmp/jk-bad2"
+[ "$(wc -l <"$tmp/keys.out")" -eq 4 ] || { echo "not ok - json keys: each wrong type found"; fails=$((fails + 1)); }
+printf '%s\n' '{"gauges":{"frames":1}}' '{"counters":{"frames":1.5}}' '{"rates":{"nosuch":1}}' >"$tmp/jk-bad3"
+keys_check "json keys: a counter as a gauge, a fraction, an unknown name fail" 1 "$jdoc" "$tmp/jk-bad3"
+[ "$(wc -l <"$tmp/keys.out")" -eq 3 ] || { echo "not ok - json keys: each bad name found"; fails=$((fails + 1)); }
+keys_check "json keys: a row no output prints fails with -a" 1 -a "$jdoc" "$tmp/jk/1"
+grep -qx 'cmd: in the table, in no output' "$tmp/keys.out" || { echo "not ok - json keys: names the row not printed"; fails=$((fails + 1)); }
+printf '%s\n' '{"idle_ms":null,"p50_us":2.048,"deltas":null}' >"$tmp/jk-ok"
+keys_check "json keys: null and decimals where the table allows them" 0 "$jdoc" "$tmp/jk-ok"
+printf '# no tables\n' >"$tmp/jk-doc"
+keys_check "json keys: a document without the tables cannot check" 2 "$tmp/jk-doc" "$tmp/jk-ok"
+printf '%s\n' '{"conn_id":' >"$tmp/jk-trunc"
+keys_check "json keys: output that is not JSON cannot pass" 2 "$jdoc" "$tmp/jk-trunc"
+
 EVS_FAKE=partial
 run "partial stats" 0 "" "$FAKE" -j stats
 json "partial stats keys" '(.counters | length) == 13 and (.counters | has("bytes") | not) and .gauges == {} and .latency == []'
