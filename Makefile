@@ -45,6 +45,7 @@ KSELFTESTS	:= $(BUILD)/kselftest/control_test $(BUILD)/kselftest/netlink_test \
 		   selftests/kernel/evctl_save_test.sh \
 		   selftests/kernel/evload_test.sh \
 		   selftests/kernel/tap.sh $(BUILD)/kselftest/teardown_test \
+		   user/tests/json_keys.sh docs/json.md \
 		   $(BUILD)/kselftest/fault_test \
 		   $(BUILD)/kselftest/nl_fuzz $(BUILD)/kselftest/wire_fuzz \
 		   $(BUILD)/kselftest/stress_test \

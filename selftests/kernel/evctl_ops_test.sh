@@ -23,7 +23,7 @@ mount --bind /proc/$holder/ns/net /run/netns/evs1
 
 tap_cmd "-n: listen add in evs1" 0 evctl -n evs1 listen add 127.0.0.1:7100
 tap_cmd "-n: evs1 shows its listener" 0 sh -c \
-	"evctl -n evs1 -j listen show | jq -e 'length == 1 and .[0].port == 7100'"
+	"evctl -n evs1 -j listen show | jq -e 'length == 1 and .[0].local_port == 7100'"
 tap_cmd "this namespace does not" 0 sh -c \
 	"evctl -j listen show | jq -e 'length == 0'"
 tap_cmd "-n with no such namespace: exit 1" 1 evctl -n nosuch stats
@@ -70,10 +70,10 @@ echo "# events: $events"
 [ "$events" = "listen-add route-add config conn-open proto-error conn-close route-del " ] ||
 	[ "$events" = "listen-add route-add config conn-open conn-close proto-error route-del " ]
 tap_ok "monitor saw listen-add, route-add, config, conn-open, proto-error, conn-close, route-del" $?
-jq -s -e 'map(select(.event == "proto-error"))[0] | .kind == "magic" and .message == "bad magic"' \
+jq -s -e 'map(select(.event == "proto-error"))[0] | .error_kind == "magic" and .error_message == "bad magic"' \
 	/tmp/mon.json >/dev/null
 tap_ok "proto-error says what and why" $?
-jq -s -e 'map(select(.event == "conn-close"))[0].reason == "error"' /tmp/mon.json >/dev/null
+jq -s -e 'map(select(.event == "conn-close"))[0].close_reason == "error"' /tmp/mon.json >/dev/null
 tap_ok "conn-close gives the reason" $?
 jq -s -e 'map(select(.event == "config"))[0].batch == 32' /tmp/mon.json >/dev/null
 tap_ok "config carries the new settings" $?
@@ -83,13 +83,13 @@ tap_cmd "monitor rate summaries while a listener is up" 0 sh -c \
 
 tap_cmd "stats -w 1 --count 2: two frames" 0 sh -c \
 	"evctl -j stats -w 1 --count 2 >/tmp/w.json && [ \$(wc -l </tmp/w.json) -eq 2 ]"
-jq -s -e '.[0].deltas == null and (.[1].deltas | type == "object") and .[1].interval_s > 0' \
+jq -s -e '.[0].deltas == null and (.[1].deltas | type == "object") and .[1].interval_ms > 0' \
 	/tmp/w.json >/dev/null
 tap_ok "stats -w: deltas and the interval from the second frame" $?
 
 evload --addr 127.0.0.1:7000 --events 3000 --prio mix >/dev/null
 tap_cmd "ring show: every CPU and priority, empty at rest" 0 sh -c \
-	"evctl -j ring show | jq -e \"length == $(nproc) * 3 and all(.[]; .count == 0)\""
+	"evctl -j ring show | jq -e \"length == $(nproc) * 3 and all(.[]; .events == 0)\""
 tap_cmd "latency show: events per priority add up" 0 sh -c \
 	"evctl -j latency show | jq -e 'map(.events) | add == 3000'"
 
@@ -105,7 +105,7 @@ head -n 1 /proc/net/evstream/stats | grep -qx 'name value'
 tap_ok "/proc/net/evstream/stats has its header" $?
 
 tap_cmd "config show has idle-timeout and ack-delay" 0 sh -c \
-	"evctl -j config show | jq -e '.idle_timeout == 0 and .ack_delay == 0'"
+	"evctl -j config show | jq -e '.idle_timeout_s == 0 and .ack_delay_us == 0'"
 tap_cmd "idle-timeout out of range" 1 evctl config set idle-timeout 86401
 [ "$tap_err" = "evctl: idle-timeout 86401: out of range (allowed 0..86400)" ]
 tap_ok "the refusal says the range: $tap_err" $?

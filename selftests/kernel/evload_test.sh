@@ -16,7 +16,7 @@ ctr()
 
 tap_cmd "listen add" 0 evctl listen add 127.0.0.1:7000
 tap_cmd "listen show lists it" 0 sh -c \
-	"evctl -j listen show | jq -e 'length == 1 and .[0].port == 7000 and .[0].address == \"127.0.0.1\"'"
+	"evctl -j listen show | jq -e 'length == 1 and .[0].local_port == 7000 and .[0].local_addr == \"127.0.0.1\"'"
 
 # The load of the issue: 100k events, 4 connections, every priority.
 tap_cmd "100k events over 4 connections, mixed priorities, verified" 0 \
@@ -44,7 +44,7 @@ tap_cmd "64 KiB payloads once allowed, verified" 0 \
 	evload --addr 127.0.0.1:7000 --events 20 --size 65536 --topic 3 --verify
 
 tap_cmd "read topic 2 count 3 as JSON" 0 sh -c \
-	"evctl -j read topic 2 count 3 | jq -e 'length == 3 and .[0].len == 4096 and .[0].prio == \"realtime\"'"
+	"evctl -j read topic 2 count 3 | jq -e 'length == 3 and .[0].len_bytes == 4096 and .[0].prio == \"realtime\"'"
 tap_cmd "read -r gives the raw payload" 0 sh -c \
 	"[ \$(evctl -r read topic 2 count 2 | wc -c) -eq 8192 ]"
 

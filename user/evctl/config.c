@@ -8,7 +8,6 @@
 
 #include "../lib/evs_units.h"
 #include "evctl.h"
-#include "table.h"
 #include "units.h"
 
 /* How config set reads a value: see evs_units.h. */
@@ -20,7 +19,8 @@ enum cfg_kind {
 
 struct cfg_key {
 	const char *name;	/* on the command line and in text output */
-	const char *json;	/* in JSON output */
+	/* In JSON output, its unit in the name; config set takes it too. */
+	const char *json;
 	uint16_t type;		/* EVS_CFG_A_* */
 	uint8_t size;		/* of the attribute: 1, 4 or 8 bytes */
 	const char *unit;	/* after the value in config show */
@@ -30,24 +30,24 @@ struct cfg_key {
 
 /* In the order of the UAPI header, which is the order shown. */
 static const struct cfg_key cfg_keys[] = {
-	{ "max-payload", "max_payload", EVS_CFG_A_MAX_PAYLOAD, 4, "bytes",
+	{ "max-payload", "max_payload_bytes", EVS_CFG_A_MAX_PAYLOAD, 4, "bytes",
 	  CFG_SIZE, 0 },
 	{ "pool-limit", "pool_limit", EVS_CFG_A_POOL_LIMIT, 4, "events",
 	  CFG_COUNT, 0 },
-	{ "pressure", "pressure", EVS_CFG_A_PRESSURE, 1, "%",
+	{ "pressure", "pressure_percent", EVS_CFG_A_PRESSURE, 1, "%",
 	  CFG_COUNT, 0 },
 	{ "ring-size", "ring_size", EVS_CFG_A_RING_SIZE, 4, "slots",
 	  CFG_COUNT, 0 },
-	{ "store-limit", "store_limit", EVS_CFG_A_STORE_LIMIT, 8, "bytes",
+	{ "store-limit", "store_limit_bytes", EVS_CFG_A_STORE_LIMIT, 8, "bytes",
 	  CFG_SIZE, 0 },
 	{ "conn-limit", "conn_limit", EVS_CFG_A_CONN_LIMIT, 4, "connections",
 	  CFG_COUNT, 0 },
 	{ "batch", "batch", EVS_CFG_A_BATCH, 4, "events",
 	  CFG_COUNT, 0 },
-	{ "idle-timeout", "idle_timeout", EVS_CFG_A_IDLE_TIMEOUT, 4, "s",
+	{ "idle-timeout", "idle_timeout_s", EVS_CFG_A_IDLE_TIMEOUT, 4, "s",
 	  CFG_TIME, EVS_S },
 	/* "us" stands for evs_unit_us(): see cfg_unit(). */
-	{ "ack-delay", "ack_delay", EVS_CFG_A_ACK_DELAY, 4, "us",
+	{ "ack-delay", "ack_delay_us", EVS_CFG_A_ACK_DELAY, 4, "us",
 	  CFG_TIME, EVS_US },
 };
 
@@ -102,26 +102,6 @@ const char *evctl_config_parse(const struct nlattr *nest,
 	return NULL;
 }
 
-void evctl_config_json(struct json *j, const struct evctl_config *cfg)
-{
-	unsigned int i;
-
-	for (i = 0; i < NR_KEYS; i++)
-		if (cfg->present[cfg_keys[i].type])
-			json_kv_u64(j, cfg_keys[i].json,
-				    cfg->val[cfg_keys[i].type]);
-}
-
-void evctl_config_words(const struct evctl_config *cfg)
-{
-	unsigned int i;
-
-	for (i = 0; i < NR_KEYS; i++)
-		if (cfg->present[cfg_keys[i].type])
-			printf(" %s %" PRIu64, cfg_keys[i].name,
-			       cfg->val[cfg_keys[i].type]);
-}
-
 struct config_reply {
 	bool seen;
 	const char *bad;	/* why the reply is malformed, NULL if not */
@@ -145,34 +125,31 @@ static int config_cb(const struct nlmsghdr *nlh, void *data)
  * Values exactly as config set takes them, then, unless @numeric, the
  * unit; a size gets its human form too.
  */
-static int config_print(const struct evctl_config *cfg, bool numeric)
+void evctl_config_print(const struct evctl_config *cfg, bool numeric)
 {
-	static const char *const heads[] = { "KEY", "VALUE", "", NULL };
 	char buf[EVCTL_UNIT_LEN];
-	struct table t;
 	unsigned int i;
 
-	table_init(&t, heads, "lrl");
 	for (i = 0; i < NR_KEYS; i++) {
 		const struct cfg_key *k = &cfg_keys[i];
 		uint64_t v = cfg->val[k->type];
 
 		if (!cfg->present[k->type])
 			continue;
-		table_cell(&t, "%s", k->name);
-		table_cell(&t, "%" PRIu64, v);
+		print_string(PRINT_TEXT, NULL, "%s", k->name);
+		print_u64(PRINT_ANY, k->json, "%s", v);
 		/* An empty last cell ends the line with the value. */
-		if (numeric)
-			table_cell(&t, "%s", "");
-		else if (!strcmp(k->unit, "bytes") && v >= 1024)
-			table_cell(&t, "bytes (%s)",
-				   evctl_fmt_bytes(v, buf, sizeof(buf)));
-		else if (k->type == EVS_CFG_A_IDLE_TIMEOUT && !v)
-			table_cell(&t, "s (never)");
-		else
-			table_cell(&t, "%s", cfg_unit(k));
+		if (numeric) {
+			print_string(PRINT_TEXT, NULL, "%s", "");
+		} else if (!strcmp(k->unit, "bytes") && v >= 1024) {
+			print_string(PRINT_TEXT, NULL, "bytes (%s)",
+				     evctl_fmt_bytes(v, buf, sizeof(buf)));
+		} else if (k->type == EVS_CFG_A_IDLE_TIMEOUT && !v) {
+			print_string(PRINT_TEXT, NULL, "%s", "s (never)");
+		} else {
+			print_string(PRINT_TEXT, NULL, "%s", cfg_unit(k));
+		}
 	}
-	return table_print_body(&t);
 }
 
 int evctl_config_get(struct evctl *ctx, struct evctl_config *cfg)
@@ -208,9 +185,9 @@ void evctl_config_save(FILE *out, const struct evctl_config *cfg)
 
 static int config_show(struct evctl *ctx, int argc, char **argv)
 {
+	static const char *const heads[] = { "KEY", "VALUE", "", NULL };
 	struct config_reply r = { 0 };
 	bool numeric = false;
-	struct json j;
 	int ret;
 
 	/* A flag without a value, which evctl_parse_opts() does not take. */
@@ -227,30 +204,33 @@ static int config_show(struct evctl *ctx, int argc, char **argv)
 	if (!r.seen || r.bad)
 		return evctl_bad_reply(r.bad ? r.bad : "empty");
 
-	if (!ctx->json)
-		return config_print(&r.cfg, numeric);
-	evctl_json_begin(ctx, &j);
-	json_object_start(&j);
-	evctl_config_json(&j, &r.cfg);
-	json_object_end(&j);
-	return evctl_json_end(&j);
+	print_start(ctx);
+	print_table_body_start(heads, "lrl");
+	print_open_object(NULL);
+	evctl_config_print(&r.cfg, numeric);
+	print_close_object();
+	ret = print_table_end();
+	return print_end() ?: ret;
 }
 
-/* config show -j's keys work too: "_" is taken for "-". */
+/* Whether @word is @name, '-' and '_' taken for each other. */
 static bool key_is(const char *word, const char *name)
 {
 	for (; *word && *name; word++, name++)
-		if (*word != *name && !(*word == '_' && *name == '-'))
+		if (*word != *name &&
+		    !(strchr("-_", *word) && strchr("-_", *name)))
 			return false;
 	return !*word && !*name;
 }
 
+/* As text names it, or as config show -j does: what show prints, set takes. */
 static const struct cfg_key *find_key(const char *name)
 {
 	unsigned int i;
 
 	for (i = 0; i < NR_KEYS; i++)
-		if (key_is(name, cfg_keys[i].name))
+		if (key_is(name, cfg_keys[i].name) ||
+		    key_is(name, cfg_keys[i].json))
 			return &cfg_keys[i];
 	return NULL;
 }
@@ -356,7 +336,8 @@ const struct evctl_object evctl_obj_config = {
 	.name	= "config",
 	.verbs	= config_verbs,
 	.notes	=
-	"KEY is one of (or as JSON spells it, max_payload):\n"
+	"KEY is one of (or as JSON spells it, max_payload_bytes; '_' and '-'\n"
+	"are the same):\n"
 	"  max-payload   bytes per frame, at most 65536\n"
 	"  pool-limit    events in flight\n"
 	"  pressure      percent of pool-limit above which \"auto\" events go\n"
@@ -378,7 +359,9 @@ const struct evctl_object evctl_obj_config = {
 	"  a whole number of that unit.\n"
 	"show prints each value as set takes it, then its unit; with -N\n"
 	"  (--numeric), KEY VALUE only, for scripts.\n"
-	"JSON: show gives an object with the keys max_payload, pool_limit,\n"
-	"  pressure, ring_size, store_limit, conn_limit, batch, idle_timeout,\n"
-	"  ack_delay (a setting the module lacks is left out)\n",
+	"JSON: show gives an object with the keys max_payload_bytes,\n"
+	"  pool_limit, pressure_percent, ring_size, store_limit_bytes,\n"
+	"  conn_limit, batch, idle_timeout_s, ack_delay_us (a setting the\n"
+	"  module lacks is left out), which set takes as KEY; see\n"
+	"  docs/json.md\n",
 };

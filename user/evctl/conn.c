@@ -6,8 +6,6 @@
 #include <stdio.h>
 
 #include "evctl.h"
-#include "table.h"
-#include "units.h"
 
 const char *evctl_conn_parse(const struct nlattr **tb, void *item)
 {
@@ -38,45 +36,26 @@ const char *evctl_state_name(uint8_t state, char *buf, size_t size)
 	return evctl_name_or(evs_conn_state_name(state), state, buf, size);
 }
 
-void evctl_conn_json(struct json *j, const void *item)
+int evctl_conn_print(const void *item)
 {
 	const struct evctl_conn *c = item;
-	char host[INET6_ADDRSTRLEN], buf[8];
+	char buf[8];
 
-	json_kv_u64(j, "id", c->id);
-	json_kv_string(j, "family", evs_addr_family_name(&c->peer));
-	json_kv_string(j, "peer", evs_addr_ntop(&c->peer, host, sizeof(host)));
-	json_kv_u64(j, "peer_port", c->peer.port);
-	json_kv_u64(j, "local_port", c->local_port);
-	json_kv_string(j, "state", evctl_state_name(c->state, buf, sizeof(buf)));
-	json_kv_u64(j, "events", c->events);
-	json_kv_u64(j, "bytes", c->bytes);
-	json_kv_bool(j, "paused", c->paused);
-	json_kv_u64(j, "acked", c->acked);
-	json_kv_u64(j, "inflight", c->inflight);
-	json_key(j, "idle_ms");
+	print_u64(PRINT_ANY, "conn_id", "%s", c->id);
+	print_addr(PRINT_ANY, "peer", "%s", &c->peer);
+	print_u64(PRINT_ANY, "local_port", "%s", c->local_port);
+	print_string(PRINT_ANY, "state", "%s",
+		     evctl_state_name(c->state, buf, sizeof(buf)));
+	print_u64(PRINT_ANY, "events", "%s", c->events);
+	print_size(PRINT_ANY, "bytes", "%s", c->bytes);
+	print_bool(PRINT_ANY, "paused", "%s", c->paused);
+	print_u64(PRINT_ANY, "acked_seq", "%s", c->acked);
+	print_u64(PRINT_ANY, "inflight", "%s", c->inflight);
 	if (c->has_idle)
-		json_u64(j, c->idle_ms);
+		print_ms(PRINT_ANY, "idle_ms", "%s", c->idle_ms);
 	else
-		json_null(j);
-}
-
-static void conn_row(struct table *t, const void *item)
-{
-	const struct evctl_conn *c = item;
-	char addr[EVS_ADDR_STRLEN], buf[EVCTL_UNIT_LEN];
-
-	table_cell(t, "%" PRIu64, c->id);
-	table_cell(t, "%s", evs_addr_format(&c->peer, addr, sizeof(addr)));
-	table_cell(t, "%u", c->local_port);
-	table_cell(t, "%s", evctl_state_name(c->state, buf, sizeof(buf)));
-	table_cell(t, "%" PRIu64, c->events);
-	table_cell(t, "%s", evctl_fmt_bytes(c->bytes, buf, sizeof(buf)));
-	table_cell(t, "%s", c->paused ? "yes" : "no");
-	table_cell(t, "%" PRIu32, c->acked);
-	table_cell(t, "%" PRIu32, c->inflight);
-	table_cell(t, "%s", c->has_idle ?
-		   evctl_fmt_ms(c->idle_ms, buf, sizeof(buf)) : "-");
+		print_null(PRINT_ANY, "idle_ms", "%s");
+	return EVCTL_OK;
 }
 
 static const char *const conn_heads[] = {
@@ -88,10 +67,9 @@ static const struct evctl_list conn_list = {
 	.cmd	= EVS_CMD_CONN_GET,
 	.size	= sizeof(struct evctl_conn),
 	.parse	= evctl_conn_parse,
-	.json	= evctl_conn_json,
+	.print	= evctl_conn_print,
 	.heads	= conn_heads,
 	.align	= "rlrlrrlrrr",
-	.row	= conn_row,
 };
 
 static int conn_show(struct evctl *ctx, int argc, char **argv)
@@ -114,7 +92,8 @@ const struct evctl_object evctl_obj_conn = {
 	"accepted but not yet stored, IDLE the time since it last sent\n"
 	"anything (\"-\" from a module that does not say).\n"
 	"JSON: an array of objects with the keys\n"
-	"  id, family (\"inet\" or \"inet6\"), peer, peer_port, local_port,\n"
-	"  state (\"open\", \"draining\" or \"closing\"), events, bytes,\n"
-	"  paused (boolean), acked, inflight, idle_ms (null when unknown)\n",
+	"  conn_id, family (\"inet\" or \"inet6\"), peer_addr, peer_port,\n"
+	"  local_port, state (\"open\", \"draining\" or \"closing\"), events,\n"
+	"  bytes, paused (boolean), acked_seq, inflight, idle_ms (null when\n"
+	"  unknown); see docs/json.md\n",
 };

@@ -423,18 +423,6 @@ int evctl_nl_err(struct evctl *ctx, int err)
 			 line, hint);
 }
 
-void evctl_json_begin(struct evctl *ctx, struct json *j)
-{
-	json_init(j, stdout, ctx->pretty);
-}
-
-int evctl_json_end(struct json *j)
-{
-	if (json_finish(j))
-		return evctl_err("internal error: malformed JSON output");
-	return EVCTL_OK;
-}
-
 /* Unique-prefix lookup; an exact match wins over longer names. */
 struct match {
 	const char *word;

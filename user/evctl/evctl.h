@@ -16,7 +16,7 @@
 
 #include "../lib/evs_addr.h"
 #include "../lib/evs_nl.h"
-#include "json.h"
+#include "print.h"
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -203,8 +203,6 @@ int evctl_nl_err(struct evctl *ctx, int err);
 int evctl_request(struct evctl *ctx, int argc, char **argv, uint8_t cmd,
 		  uint16_t nlmsg_flags, mnl_cb_t cb, void *data);
 
-struct table;
-
 /*
  * Things shown as a list, one per message of a dump: the show verbs of
  * conn, listen, route, ring and latency differ only in the command, how
@@ -218,14 +216,16 @@ struct evctl_list {
 	 * EVS_A_MAX).  Returns NULL, or why the message is malformed.
 	 */
 	const char *(*parse)(const struct nlattr **tb, void *item);
-	/* JSON: the keys of one item, inside the item's object. */
-	void (*json)(struct json *j, const void *item);
-	/* Text: a table with these headings and alignments, a row each... */
+	/*
+	 * Prints one item (print.h) inside its JSON object: the object's
+	 * keys, and in text the cells of its row under @heads, or, without
+	 * @heads, whatever shows it best, a blank line between two items.
+	 * Returns the exit status.
+	 */
+	int (*print)(const void *item);
+	/* Text: a table with these headings and alignments, a row each. */
 	const char *const *heads;
 	const char *align;
-	void (*row)(struct table *t, const void *item);
-	/* ...unless this prints them some other way. */
-	int (*text)(const void *items, size_t nr);
 };
 
 /*
@@ -276,11 +276,12 @@ const char *evctl_conn_parse(const struct nlattr **tb, void *item);
 const char *evctl_listener_parse(const struct nlattr **tb, void *item);
 
 /*
- * Their JSON keys and values (of a struct evctl_conn, a struct
- * evctl_listener), inside an object the caller opened.
+ * Prints a struct evctl_conn, a struct evctl_listener (print.h): JSON
+ * keys inside an object the caller opened, the cells of a conn show or
+ * listen show row, or "key value" words.
  */
-void evctl_conn_json(struct json *j, const void *item);
-void evctl_listener_json(struct json *j, const void *item);
+int evctl_conn_print(const void *item);
+int evctl_listener_print(const void *item);
 
 /* @name, or @v as a number in @buf for what this evctl has no name for. */
 const char *evctl_name_or(const char *name, unsigned int v, char *buf,
@@ -300,11 +301,11 @@ const char *evctl_config_parse(const struct nlattr *nest,
 			       struct evctl_config *cfg);
 
 /*
- * The settings present, as JSON keys inside an object the caller opened,
- * or as " KEY VALUE" words (config set's names) on stdout.
+ * Prints the settings present (print.h): JSON keys inside an object the
+ * caller opened, "KEY VALUE UNIT" rows of a three-column table (only
+ * KEY VALUE if @numeric), or "key value" words.
  */
-void evctl_config_json(struct json *j, const struct evctl_config *cfg);
-void evctl_config_words(const struct evctl_config *cfg);
+void evctl_config_print(const struct evctl_config *cfg, bool numeric);
 
 /* CONFIG_GET into *@cfg; returns the exit status, after saying why not. */
 int evctl_config_get(struct evctl *ctx, struct evctl_config *cfg);
@@ -332,16 +333,23 @@ const char *evctl_gauge_name(unsigned int i, char *buf, size_t size);
 bool evctl_counter_is_size(unsigned int i);
 bool evctl_gauge_is_size(unsigned int i);
 
-/* The counters or gauges present, as a JSON object {NAME: n}. */
-void evctl_counters_json(struct json *j, const struct evs_stats *st);
-void evctl_gauges_json(struct json *j, const struct evs_gauges *g);
+/*
+ * The counters or gauges present as the object @key {NAME: n} (print.h):
+ * in text "NAME VALUE" rows of a two-column table, or "name value"
+ * words; a counter of @type PRINT_ANY that is 0 is left out of text
+ * when @skip_zero.
+ */
+void evctl_counters_print(enum print_type type, const char *key,
+			  const struct evs_stats *st, bool skip_zero);
+void evctl_gauges_print(enum print_type type, const char *key,
+			const struct evs_gauges *g);
 
 /*
- * Counter deltas over @interval_ns as a JSON object {NAME: per second},
- * numbers with three decimals.
+ * Counter deltas over @interval_ns as the JSON object @key
+ * {NAME: per second}, numbers with three decimals.
  */
-void evctl_rates_json(struct json *j, const struct evs_stats *delta,
-		      uint64_t interval_ns);
+void evctl_rates_print(const char *key, const struct evs_stats *delta,
+		       uint64_t interval_ns);
 
 /* Quantiles shown: p50, p99, p99.9. */
 #define EVCTL_NR_QUANTILES	3
@@ -358,12 +366,14 @@ const char *evctl_lat_quantile_text(const uint64_t *buckets, unsigned int q,
 				    char *buf, size_t size);
 
 /*
- * One priority's latency histogram as JSON keys (prio, events, p50_us,
- * p99_us, p999_us, buckets) inside an object the caller opened; for stats
- * and latency show.
+ * One priority's latency histogram (print.h): JSON keys (prio, events,
+ * p50_us, p99_us, p999_us, buckets) inside an object the caller opened;
+ * in text, with @histogram, a line of its quantiles and a table of its
+ * buckets (latency show), else the cells of a stats row: PRIO, EVENTS,
+ * P50, P99, P99.9.  Returns the exit status.
  */
-void evctl_latency_json(struct json *j, unsigned int prio,
-			const uint64_t *buckets);
+int evctl_latency_print(unsigned int prio, const uint64_t *buckets,
+			bool histogram);
 
 /*
  * stats show -o prometheus: what GET_STATS returned (@module the module's
@@ -373,12 +383,5 @@ void evctl_latency_json(struct json *j, unsigned int prio,
 int evctl_prom_stats(const struct evctl *ctx, const char *module,
 		     const struct evs_stats *st, const struct evs_gauges *g,
 		     const struct evs_latency *lat);
-
-/*
- * JSON output on stdout, pretty if asked.  evctl_json_end() returns the
- * exit status: a misused writer is a bug worth failing loudly on.
- */
-void evctl_json_begin(struct evctl *ctx, struct json *j);
-int evctl_json_end(struct json *j);
 
 #endif /* _EVCTL_H */

@@ -8,7 +8,6 @@
 #include <stdio.h>
 
 #include "evctl.h"
-#include "table.h"
 #include "units.h"
 
 /* Width of the longest histogram bar. */
@@ -19,10 +18,6 @@ static const unsigned int quantiles[EVCTL_NR_QUANTILES] = { 500, 990, 999 };
 
 static const char *const quantile_keys[EVCTL_NR_QUANTILES] = {
 	"p50_us", "p99_us", "p999_us"
-};
-
-static const char *const quantile_names[EVCTL_NR_QUANTILES] = {
-	"p50", "p99", "p99.9"
 };
 
 uint64_t evctl_lat_events(const uint64_t *buckets)
@@ -59,31 +54,6 @@ const char *evctl_lat_quantile_text(const uint64_t *buckets, unsigned int q,
 	return buf;
 }
 
-void evctl_latency_json(struct json *j, unsigned int prio,
-			const uint64_t *buckets)
-{
-	uint64_t n = evctl_lat_events(buckets);
-	unsigned int q;
-	char buf[8];
-
-	json_kv_string(j, "prio", evctl_prio_name(prio, buf, sizeof(buf)));
-	json_kv_u64(j, "events", n);
-	for (q = 0; q < EVCTL_NR_QUANTILES; q++) {
-		uint64_t ns = quantile_ns(buckets, q);
-
-		json_key(j, quantile_keys[q]);
-		if (!n || ns == UINT64_MAX)
-			json_null(j);
-		else
-			json_decimal(j, ns, 3);
-	}
-	json_key(j, "buckets");
-	json_array_start(j);
-	for (q = 0; q < EVS_LAT_BUCKETS; q++)
-		json_u64(j, buckets[q]);
-	json_array_end(j);
-}
-
 struct lat_item {
 	uint8_t prio;
 	uint64_t buckets[EVS_LAT_BUCKETS];
@@ -115,80 +85,97 @@ static const char *bucket_text(unsigned int i, char *buf, size_t size)
 }
 
 /*
- * A priority: its count and quantiles on one line, then the buckets that
- * counted anything, each with its share and a bar scaled to the fullest.
+ * The buckets that counted anything, each with its share and a bar
+ * scaled to the fullest.
  */
-static int lat_print_one(const struct lat_item *l)
+static int histogram_print(const uint64_t *buckets, uint64_t n)
 {
 	static const char *const heads[] = {
 		"LATENCY", "COUNT", "SHARE", "", NULL
 	};
 	char buf[2 * EVCTL_UNIT_LEN + 8];
-	uint64_t n = evctl_lat_events(l->buckets), max = 0;
-	struct table t;
+	uint64_t max = 0;
 	unsigned int i;
 
-	printf("%s: %" PRIu64 " event%s",
-	       evctl_prio_name(l->prio, buf, sizeof(buf)), n,
-	       n == 1 ? "" : "s");
-	for (i = 0; n && i < EVCTL_NR_QUANTILES; i++)
-		printf(", %s %s", quantile_names[i],
-		       evctl_lat_quantile_text(l->buckets, i, buf,
-					       sizeof(buf)));
-	putchar('\n');
-
 	for (i = 0; i < EVS_LAT_BUCKETS; i++)
-		if (l->buckets[i] > max)
-			max = l->buckets[i];
-	table_init(&t, heads, "lrrl");
+		if (buckets[i] > max)
+			max = buckets[i];
+	print_table_start(heads, "lrrl");
 	for (i = 0; i < EVS_LAT_BUCKETS; i++) {
-		uint64_t c = l->buckets[i];
-		double share = (double)BAR_WIDTH * c / max;
-		unsigned int bar = (unsigned int)share;
+		uint64_t c = buckets[i];
+		double share;
+		unsigned int bar;
 
 		if (!c)
 			continue;
+		share = (double)BAR_WIDTH * c / max;
+		bar = (unsigned int)share;
 		/* Rounded up: every bucket that counted gets a mark. */
 		if (bar < share)
 			bar++;
-		table_cell(&t, "%s", bucket_text(i, buf, sizeof(buf)));
-		table_cell(&t, "%" PRIu64, c);
-		table_cell(&t, "%.1f%%", 100.0 * c / n);
-		table_cell(&t, "%.*s", (int)bar,
-			   "########################################");
+		print_string(PRINT_TEXT, NULL, "%s",
+			     bucket_text(i, buf, sizeof(buf)));
+		print_u64(PRINT_TEXT, NULL, "%s", c);
+		snprintf(buf, sizeof(buf), "%.1f%%", 100.0 * c / n);
+		print_string(PRINT_TEXT, NULL, "%s", buf);
+		print_string(PRINT_TEXT, NULL, "%s",
+			     &"########################################"
+			     [BAR_WIDTH - bar]);
 	}
-	return table_print(&t);
+	return print_table_end();
 }
 
-static void lat_json(struct json *j, const void *item)
+int evctl_latency_print(unsigned int prio, const uint64_t *buckets,
+			bool histogram)
+{
+	static const char *const line_fmt[EVCTL_NR_QUANTILES] = {
+		", p50 %s", ", p99 %s", ", p99.9 %s"
+	};
+	uint64_t n = evctl_lat_events(buckets);
+	char buf[EVCTL_UNIT_LEN];
+	unsigned int q;
+
+	print_string(PRINT_ANY, "prio", histogram ? "%s: " : "%s",
+		     evctl_prio_name(prio, buf, sizeof(buf)));
+	print_u64(PRINT_ANY, "events", histogram ? "%s event" : "%s", n);
+	if (histogram && n != 1)
+		print_text("s");
+	for (q = 0; q < EVCTL_NR_QUANTILES; q++) {
+		uint64_t ns = quantile_ns(buckets, q);
+
+		if (!n || ns == UINT64_MAX)
+			print_null(PRINT_JSON, quantile_keys[q], NULL);
+		else
+			print_decimal(PRINT_JSON, quantile_keys[q], NULL, ns, 3);
+		/* The histogram's line has no quantiles of nothing. */
+		if (!histogram || n)
+			print_string(PRINT_TEXT, NULL,
+				     histogram ? line_fmt[q] : "%s",
+				     evctl_lat_quantile_text(buckets, q, buf,
+							     sizeof(buf)));
+	}
+	print_open_array("buckets");
+	for (q = 0; q < EVS_LAT_BUCKETS; q++)
+		print_u64(PRINT_JSON, NULL, NULL, buckets[q]);
+	print_close_array();
+	if (!histogram)
+		return EVCTL_OK;
+	print_text("\n");
+	return histogram_print(buckets, n);
+}
+
+static int lat_print(const void *item)
 {
 	const struct lat_item *l = item;
 
-	evctl_latency_json(j, l->prio, l->buckets);
-}
-
-static int lat_text(const void *items, size_t nr)
-{
-	const struct lat_item *v = items;
-	size_t i;
-	int ret;
-
-	for (i = 0; i < nr; i++) {
-		if (i)
-			putchar('\n');
-		ret = lat_print_one(&v[i]);
-		if (ret)
-			return ret;
-	}
-	return EVCTL_OK;
+	return evctl_latency_print(l->prio, l->buckets, true);
 }
 
 static const struct evctl_list lat_list = {
 	.cmd	= EVS_CMD_LATENCY_GET,
 	.size	= sizeof(struct lat_item),
 	.parse	= lat_parse,
-	.json	= lat_json,
-	.text	= lat_text,
+	.print	= lat_print,
 };
 
 static int lat_show(struct evctl *ctx, int argc, char **argv)
@@ -213,5 +200,6 @@ const struct evctl_object evctl_obj_latency = {
 	"bound of its bucket, so at most twice the truth and never less.\n"
 	"JSON: an array of objects with the keys\n"
 	"  prio, events, p50_us, p99_us, p999_us (number with 3 decimals, null\n"
-	"  when empty or in the open last bucket), buckets (the 40 counts)\n",
+	"  when empty or in the open last bucket), buckets (the 40 counts);\n"
+	"  see docs/json.md\n",
 };

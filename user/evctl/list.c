@@ -5,7 +5,6 @@
 #include <stdlib.h>
 
 #include "evctl.h"
-#include "table.h"
 
 struct list_reply {
 	const struct evctl_list *l;
@@ -65,29 +64,31 @@ int evctl_list_print(struct evctl *ctx, const struct evctl_list *l,
 		     const void *items, size_t nr, bool one)
 {
 	const char *v = items;
-	struct table t;
-	struct json j;
+	int ret = EVCTL_OK;
 	size_t i;
 
-	if (ctx->json) {
-		evctl_json_begin(ctx, &j);
-		if (!one)
-			json_array_start(&j);
-		for (i = 0; i < (one ? 1 : nr); i++) {
-			json_object_start(&j);
-			l->json(&j, v + i * l->size);
-			json_object_end(&j);
-		}
-		if (!one)
-			json_array_end(&j);
-		return evctl_json_end(&j);
+	print_start(ctx);
+	if (!one)
+		print_open_array(NULL);
+	if (l->heads)
+		print_table_start(l->heads, l->align);
+	for (i = 0; i < (one ? 1 : nr); i++) {
+		if (i && !l->heads)
+			print_text("\n");
+		print_open_object(NULL);
+		ret = l->print(v + i * l->size);
+		print_close_object();
+		if (ret)
+			break;
 	}
-	if (l->text)
-		return l->text(items, nr);
-	table_init(&t, l->heads, l->align);
-	for (i = 0; i < nr; i++)
-		l->row(&t, v + i * l->size);
-	return table_print(&t);
+	if (l->heads) {
+		int t = print_table_end();
+
+		ret = ret ?: t;
+	}
+	if (!one)
+		print_close_array();
+	return print_end() ?: ret;
 }
 
 int evctl_list_show(struct evctl *ctx, int argc, char **argv,

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "evctl.h"
-#include "table.h"
 
 const char *evctl_listener_parse(const struct nlattr **tb, void *item)
 {
@@ -23,27 +22,14 @@ const char *evctl_listener_parse(const struct nlattr **tb, void *item)
 	return NULL;
 }
 
-void evctl_listener_json(struct json *j, const void *item)
+int evctl_listener_print(const void *item)
 {
 	const struct evctl_listener *l = item;
-	char host[INET6_ADDRSTRLEN];
 
-	json_kv_string(j, "family", evs_addr_family_name(&l->addr));
-	json_kv_string(j, "address",
-		       evs_addr_ntop(&l->addr, host, sizeof(host)));
-	json_kv_u64(j, "port", l->addr.port);
-	json_kv_u64(j, "accepted", l->accepted);
-	json_kv_u64(j, "conns", l->conns);
-}
-
-static void listener_row(struct table *t, const void *item)
-{
-	const struct evctl_listener *l = item;
-	char addr[EVS_ADDR_STRLEN];
-
-	table_cell(t, "%s", evs_addr_format(&l->addr, addr, sizeof(addr)));
-	table_cell(t, "%" PRIu64, l->accepted);
-	table_cell(t, "%" PRIu32, l->conns);
+	print_addr(PRINT_ANY, "local", "%s", &l->addr);
+	print_u64(PRINT_ANY, "accepted", "%s", l->accepted);
+	print_u64(PRINT_ANY, "conns", "%s", l->conns);
+	return EVCTL_OK;
 }
 
 static const char *const listen_heads[] = {
@@ -54,10 +40,9 @@ static const struct evctl_list listen_list = {
 	.cmd	= EVS_CMD_LISTEN_GET,
 	.size	= sizeof(struct evctl_listener),
 	.parse	= evctl_listener_parse,
-	.json	= evctl_listener_json,
+	.print	= evctl_listener_print,
 	.heads	= listen_heads,
 	.align	= "lrr",
-	.row	= listener_row,
 };
 
 /* The one argument of add and del: ADDR:PORT. */
@@ -231,5 +216,6 @@ const struct evctl_object evctl_obj_listen = {
 	"  ADDR:PORT already is kept, connections and all, and printed; the\n"
 	"  form 'evctl save' writes.\n"
 	"JSON: show gives an array, add one object, with the keys\n"
-	"  family (\"inet\" or \"inet6\"), address, port, accepted, conns\n",
+	"  family (\"inet\" or \"inet6\"), local_addr, local_port, accepted,\n"
+	"  conns; see docs/json.md\n",
 };

@@ -17,108 +17,43 @@
 
 struct monitor {
 	struct evctl *ctx;
-	struct json j;		/* the current line, with -j */
 	uint64_t count;		/* stop after this many, 0: never */
 	uint64_t seen;
 };
 
 /*
- * The local time now with milliseconds, "2024-05-01T12:34:56.789"; with
- * @zone the UTC offset follows ("+02:00"), so a log read elsewhere is
- * still unambiguous.
+ * A line: the time (text: local, "2024-05-01T12:34:56.789"; JSON:
+ * timestamp_ms, milliseconds since the epoch) and the kind, then its
+ * fields as "key value" words or JSON keys.
  */
-static const char *timestamp(char *buf, size_t size, bool zone)
+static void line_start(struct monitor *m, const char *kind)
 {
-	char z[8], colon[8] = "";
 	struct timespec ts;
+	char buf[40];
 	struct tm tm;
 	size_t n;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	/* strftime's %z has no colon: "+0200". */
-	if (zone && strftime(z, sizeof(z), "%z", &tm) == 5)
-		snprintf(colon, sizeof(colon), "%.3s:%.2s", z, z + 3);
-	snprintf(buf + n, size - n, ".%03ld%s", ts.tv_nsec / 1000000L, colon);
-	return buf;
-}
+	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, sizeof(buf) - n, ".%03ld", ts.tv_nsec / 1000000L);
 
-static void line_start(struct monitor *m, const char *kind)
-{
-	char buf[40];
-
-	if (m->ctx->json) {
-		evctl_json_begin(m->ctx, &m->j);
-		json_object_start(&m->j);
-		json_kv_string(&m->j, "event", kind);
-		json_kv_string(&m->j, "time",
-			       timestamp(buf, sizeof(buf), true));
-	} else {
-		printf("%s %s", timestamp(buf, sizeof(buf), false), kind);
-	}
+	print_start(m->ctx);
+	print_open_object(NULL);
+	print_string(PRINT_JSON, "event", NULL, kind);
+	print_u64(PRINT_JSON, "timestamp_ms", NULL,
+		  (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+	print_text("%s %s", buf, kind);
+	print_words_start();
 }
 
 static int line_end(struct monitor *m)
 {
-	if (!m->ctx->json) {
-		putchar('\n');
-		return EVCTL_OK;
-	}
-	json_object_end(&m->j);
-	return evctl_json_end(&m->j);
-}
-
-/* Text keys are the JSON keys with '-' for '_'. */
-static void put_key(const char *key)
-{
-	putchar(' ');
-	for (; *key; key++)
-		putchar(*key == '_' ? '-' : *key);
-	putchar(' ');
-}
-
-static void put_u64(struct monitor *m, const char *key, uint64_t v)
-{
-	if (m->ctx->json) {
-		json_kv_u64(&m->j, key, v);
-		return;
-	}
-	put_key(key);
-	printf("%" PRIu64, v);
-}
-
-/* A word in text; may not hold a blank. */
-static void put_word(struct monitor *m, const char *key, const char *s)
-{
-	if (m->ctx->json) {
-		json_kv_string(&m->j, key, s);
-		return;
-	}
-	put_key(key);
-	fputs(s, stdout);
-}
-
-/* Free text: quoted and escaped in text, so a line stays one line. */
-static void put_text(struct monitor *m, const char *key, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (m->ctx->json) {
-		json_kv_string(&m->j, key, s);
-		return;
-	}
-	put_key(key);
-	putchar('"');
-	for (; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			printf("\\x%02x", *p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
+	(void)m;
+	print_words_end();
+	print_text("\n");
+	print_close_object();
+	return print_end();
 }
 
 /* NTF_CONN_OPEN and NTF_CONN_CLOSE: the connection as conn show has it. */
@@ -126,10 +61,10 @@ static const char *show_conn(struct monitor *m, const struct nlattr **tb,
 			     const char *kind)
 {
 	bool close = !strcmp(kind, "conn-close");
-	char addr[EVS_ADDR_STRLEN], buf[8];
 	struct evctl_conn c;
 	uint8_t reason = 0;
 	const char *bad;
+	char buf[8];
 
 	bad = evctl_conn_parse(tb, &c);
 	if (bad)
@@ -138,27 +73,11 @@ static const char *show_conn(struct monitor *m, const struct nlattr **tb,
 		return "bad or missing close reason";
 
 	line_start(m, kind);
-	if (m->ctx->json) {
-		evctl_conn_json(&m->j, &c);
-	} else {
-		put_u64(m, "id", c.id);
-		put_word(m, "peer",
-			 evs_addr_format(&c.peer, addr, sizeof(addr)));
-		put_u64(m, "local_port", c.local_port);
-		put_word(m, "state",
-			 evctl_state_name(c.state, buf, sizeof(buf)));
-		put_u64(m, "events", c.events);
-		put_u64(m, "bytes", c.bytes);
-		put_word(m, "paused", c.paused ? "yes" : "no");
-		put_u64(m, "acked", c.acked);
-		put_u64(m, "inflight", c.inflight);
-		if (c.has_idle)
-			put_u64(m, "idle_ms", c.idle_ms);
-	}
+	evctl_conn_print(&c);
 	if (close)
-		put_word(m, "reason",
-			 evctl_name_or(evs_close_reason_name(reason), reason,
-				       buf, sizeof(buf)));
+		print_string(PRINT_ANY, "close_reason", "%s",
+			     evctl_name_or(evs_close_reason_name(reason),
+					   reason, buf, sizeof(buf)));
 	return NULL;
 }
 
@@ -166,7 +85,6 @@ static const char *show_conn(struct monitor *m, const struct nlattr **tb,
 static const char *show_listen(struct monitor *m, const struct nlattr **tb,
 			       const char *kind)
 {
-	char addr[EVS_ADDR_STRLEN];
 	struct evctl_listener l;
 	const char *bad;
 
@@ -174,13 +92,7 @@ static const char *show_listen(struct monitor *m, const struct nlattr **tb,
 	if (bad)
 		return bad;
 	line_start(m, kind);
-	if (m->ctx->json) {
-		evctl_listener_json(&m->j, &l);
-		return NULL;
-	}
-	put_word(m, "address", evs_addr_format(&l.addr, addr, sizeof(addr)));
-	put_u64(m, "accepted", l.accepted);
-	put_u64(m, "conns", l.conns);
+	evctl_listener_print(&l);
 	return NULL;
 }
 
@@ -197,9 +109,10 @@ static const char *show_route(struct monitor *m, const struct nlattr **tb,
 	    (add && evs_nl_get_u8(tb[EVS_A_PRIO], &prio)))
 		return "bad or missing topic or priority";
 	line_start(m, kind);
-	put_u64(m, "topic", topic);
+	print_u64(PRINT_ANY, "topic", "%s", topic);
 	if (add)
-		put_word(m, "prio", evctl_prio_name(prio, buf, sizeof(buf)));
+		print_string(PRINT_ANY, "prio", "%s",
+			     evctl_prio_name(prio, buf, sizeof(buf)));
 	return NULL;
 }
 
@@ -214,10 +127,7 @@ static const char *show_config(struct monitor *m, const struct nlattr **tb,
 	if (bad)
 		return bad;
 	line_start(m, kind);
-	if (m->ctx->json)
-		evctl_config_json(&m->j, &cfg);
-	else
-		evctl_config_words(&cfg);
+	evctl_config_print(&cfg, false);
 	return NULL;
 }
 
@@ -232,8 +142,8 @@ static const char *show_proto_error(struct monitor *m,
 				    const struct nlattr **tb,
 				    const char *kind)
 {
-	char addr[EVS_ADDR_STRLEN], buf[8];
 	const char *msg;
+	char buf[8];
 	struct evs_addr peer;
 	uint32_t client_seq;
 	uint64_t conn;
@@ -247,18 +157,12 @@ static const char *show_proto_error(struct monitor *m,
 	    evs_nl_get_u32(tb[EVS_A_EVENT_CLIENT_SEQ], &client_seq))
 		return "bad or missing error attribute";
 	line_start(m, kind);
-	put_u64(m, "conn", conn);
-	if (m->ctx->json) {
-		json_kv_string(&m->j, "family", evs_addr_family_name(&peer));
-		json_kv_string(&m->j, "peer",
-			       evs_addr_ntop(&peer, addr, sizeof(addr)));
-		json_kv_u64(&m->j, "peer_port", peer.port);
-	} else {
-		put_word(m, "peer", evs_addr_format(&peer, addr, sizeof(addr)));
-	}
-	put_word(m, "kind", error_kind(err, buf, sizeof(buf)));
-	put_u64(m, "client_seq", client_seq);
-	put_text(m, "message", msg);
+	print_u64(PRINT_ANY, "conn_id", "%s", conn);
+	print_addr(PRINT_ANY, "peer", "%s", &peer);
+	print_string(PRINT_ANY, "error_kind", "%s",
+		     error_kind(err, buf, sizeof(buf)));
+	print_u64(PRINT_ANY, "client_seq", "%s", client_seq);
+	print_string(PRINT_ANY, "error_message", "%s", msg);
 	return NULL;
 }
 
@@ -272,8 +176,6 @@ static const char *show_rate(struct monitor *m, const struct nlattr **tb,
 	struct evs_stats d;
 	struct evs_gauges g;
 	uint32_t ms;
-	unsigned int i;
-	char name[32];
 
 	memset(&g, 0, sizeof(g));
 	if (evs_nl_get_u32(tb[EVS_A_INTERVAL_MS], &ms) ||
@@ -281,24 +183,10 @@ static const char *show_rate(struct monitor *m, const struct nlattr **tb,
 	    (tb[EVS_A_GAUGES] && evs_nl_parse_gauges(tb[EVS_A_GAUGES], &g)))
 		return "bad or missing interval, counters or gauges";
 	line_start(m, kind);
-	put_u64(m, "interval_ms", ms);
-	if (m->ctx->json) {
-		json_key(&m->j, "deltas");
-		evctl_counters_json(&m->j, &d);
-		json_key(&m->j, "rates");
-		evctl_rates_json(&m->j, &d, ms * 1000000ULL);
-		json_key(&m->j, "gauges");
-		evctl_gauges_json(&m->j, &g);
-		return NULL;
-	}
-	for (i = 0; i < EVS_NR_COUNTERS; i++)
-		if (d.present[i] && d.counters[i])
-			put_u64(m, evctl_counter_name(i, name, sizeof(name)),
-				d.counters[i]);
-	for (i = 0; i < EVS_NR_GAUGES; i++)
-		if (g.present[i])
-			put_u64(m, evctl_gauge_name(i, name, sizeof(name)),
-				g.values[i]);
+	print_u64(PRINT_ANY, "interval_ms", "%s", ms);
+	evctl_counters_print(PRINT_ANY, "deltas", &d, true);
+	evctl_rates_print("rates", &d, ms * 1000000ULL);
+	evctl_gauges_print(PRINT_ANY, "gauges", &g);
 	return NULL;
 }
 
@@ -350,7 +238,7 @@ static int ntf_cb(const struct nlmsghdr *nlh, void *data)
 	} else {
 		/* A newer module: say that something happened. */
 		line_start(m, "unknown");
-		put_u64(m, "cmd", g->cmd);
+		print_u64(PRINT_ANY, "cmd", "%s", g->cmd);
 	}
 	if (line_end(m))
 		return MNL_CB_ERROR;
@@ -440,23 +328,25 @@ const struct evctl_object evctl_obj_monitor = {
 	.verbless	= true,
 	.notes		=
 	"One line per notification: local time with milliseconds, the kind,\n"
-	"then \"key value\" words (the JSON keys with - for _; peer and address\n"
-	"are ADDR:PORT).  Kinds: conn-open, conn-close, listen-add, listen-del,\n"
-	"route-add, route-del, config, proto-error, rate (once a second while\n"
-	"a listener is up; its text leaves out counters that did not move), and\n"
-	"unknown for one this evctl does not know.  --count N stops after N.\n"
+	"then \"key value\" words (the JSON keys with - for _; peer and local\n"
+	"are ADDR:PORT; a value with a blank is quoted).  Kinds: conn-open,\n"
+	"conn-close, listen-add, listen-del, route-add, route-del, config,\n"
+	"proto-error, rate (once a second while a listener is up; its text\n"
+	"leaves out counters that did not move), and unknown for one this\n"
+	"evctl does not know.  --count N stops after N.\n"
 	"Anyone in the namespace may watch.\n"
-	"JSON: one object per line with the keys event (the kind) and time\n"
-	"  (\"YYYY-MM-DDTHH:MM:SS.mmm+HH:MM\"), and by kind:\n"
-	"  conn-open, conn-close: the keys of conn show; conn-close adds reason\n"
-	"    (\"peer\", \"error\", \"idle\", \"listener\", \"shutdown\", \"send\")\n"
+	"JSON: one object per line with the keys event (the kind) and\n"
+	"  timestamp_ms (milliseconds since 1970-01-01 UTC), and by kind:\n"
+	"  conn-open, conn-close: the keys of conn show; conn-close adds\n"
+	"    close_reason (\"peer\", \"error\", \"idle\", \"listener\", \"shutdown\", \"send\")\n"
 	"  listen-add, listen-del: the keys of listen show\n"
 	"  route-add: topic, prio; route-del: topic\n"
 	"  config: the keys of config show\n"
-	"  proto-error: conn, family, peer, peer_port, kind (\"magic\",\n"
-	"    \"version\", \"reserved\", \"length\", \"priority\"), client_seq,\n"
-	"    message\n"
+	"  proto-error: conn_id, family, peer_addr, peer_port, error_kind\n"
+	"    (\"magic\", \"version\", \"reserved\", \"length\", \"priority\"),\n"
+	"    client_seq, error_message\n"
 	"  rate: interval_ms, deltas {NAME: n}, rates {NAME: per second},\n"
 	"    gauges {NAME: n}\n"
-	"  unknown: cmd\n",
+	"  unknown: cmd\n"
+	"  See docs/json.md.\n",
 };

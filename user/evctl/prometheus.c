@@ -20,6 +20,7 @@
 #include <evstream/stats_names.h>
 
 #include "evctl.h"
+#include "json.h"
 
 #define PROM_PREFIX		"evstream_"
 /* The netns label without -n: evctl's own namespace, whatever it is. */

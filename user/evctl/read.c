@@ -14,60 +14,43 @@
 
 struct read_out {
 	struct evctl *ctx;
-	struct json *j;
 	uint64_t nr;
 };
-
-static void event_json(struct json *j, const struct evs_event *ev)
-{
-	char buf[8];
-
-	json_object_start(j);
-	json_kv_u64(j, "topic", ev->topic);
-	json_kv_u64(j, "seq", ev->seq);
-	json_kv_u64(j, "conn", ev->conn);
-	json_kv_u64(j, "client_seq", ev->client_seq);
-	json_kv_string(j, "prio", evctl_prio_name(ev->prio, buf, sizeof(buf)));
-	json_kv_u64(j, "len", ev->len);
-	json_kv_u64(j, "ts_ingest", ev->ts_ingest);
-	json_kv_u64(j, "ts_dequeue", ev->ts_dequeue);
-	json_kv_u64(j, "ts_done", ev->ts_done);
-	json_kv_hex(j, "payload", ev->data, ev->len);
-	json_object_end(j);
-}
 
 /*
  * Events stream out as they come, so the columns cannot be sized to the
  * widest value as in the other tables: the widths fit common values, and
  * a longer one only pushes the rest of its row.
  */
-#define ROW_FMT "%-10s  %-8s  %-10s  %-13s  %5s  %-16s  %-16s  %s\n"
-
-static void event_text(const struct evs_event *ev, bool first)
+static void event_print(const struct evs_event *ev, bool first)
 {
 	const unsigned char *p = ev->data;
-	char buf[8], seq[24], conn[24], cseq[12], len[12];
-	char ingest[24], dequeue[24], done[24];
 	uint32_t off, i;
+	char buf[8];
 
 	if (first)
-		printf(ROW_FMT, "SEQ", "CONN", "CLIENT_SEQ", "PRIO", "LEN",
-		       "TS_INGEST", "TS_DEQUEUE", "TS_DONE");
-	snprintf(seq, sizeof(seq), "%" PRIu64, ev->seq);
-	snprintf(conn, sizeof(conn), "%" PRIu64, ev->conn);
-	snprintf(cseq, sizeof(cseq), "%" PRIu32, ev->client_seq);
-	snprintf(len, sizeof(len), "%" PRIu32, ev->len);
-	snprintf(ingest, sizeof(ingest), "%" PRIu64, ev->ts_ingest);
-	snprintf(dequeue, sizeof(dequeue), "%" PRIu64, ev->ts_dequeue);
-	snprintf(done, sizeof(done), "%" PRIu64, ev->ts_done);
-	printf(ROW_FMT, seq, conn, cseq,
-	       evctl_prio_name(ev->prio, buf, sizeof(buf)), len, ingest,
-	       dequeue, done);
-	for (off = 0; off < ev->len; off += HEX_LINE) {
-		printf("  %04" PRIx32 "  ", off);
+		print_text("%-10s  %-8s  %-10s  %-13s  %5s  %-16s  %-16s  %s\n",
+			   "SEQ", "CONN", "CLIENT_SEQ", "PRIO", "LEN",
+			   "TS_INGEST", "TS_DEQUEUE", "TS_DONE");
+	print_open_object(NULL);
+	print_u64(PRINT_JSON, "topic", NULL, ev->topic);
+	print_u64(PRINT_ANY, "seq", "%-10s  ", ev->seq);
+	print_u64(PRINT_ANY, "conn_id", "%-8s  ", ev->conn);
+	print_u64(PRINT_ANY, "client_seq", "%-10s  ", ev->client_seq);
+	print_string(PRINT_ANY, "prio", "%-13s  ",
+		     evctl_prio_name(ev->prio, buf, sizeof(buf)));
+	print_u64(PRINT_ANY, "len_bytes", "%5s  ", ev->len);
+	print_u64(PRINT_ANY, "ts_ingest_ns", "%-16s  ", ev->ts_ingest);
+	print_u64(PRINT_ANY, "ts_dequeue_ns", "%-16s  ", ev->ts_dequeue);
+	print_u64(PRINT_ANY, "ts_done_ns", "%s\n", ev->ts_done);
+	print_hex(PRINT_JSON, "payload", NULL, ev->data, ev->len);
+	print_close_object();
+	/* Text: the payload in hex, HEX_LINE bytes a line after its offset. */
+	for (off = 0; !print_is_json() && off < ev->len; off += HEX_LINE) {
+		print_text("  %04" PRIx32 "  ", off);
 		for (i = off; i < ev->len && i < off + HEX_LINE; i++)
-			printf("%02x", p[i]);
-		putchar('\n');
+			print_text("%02x", p[i]);
+		print_text("\n");
 	}
 }
 
@@ -77,10 +60,8 @@ static int read_cb(const struct evs_event *ev, void *data)
 
 	if (o->ctx->raw)
 		fwrite(ev->data, 1, ev->len, stdout);
-	else if (o->j)
-		event_json(o->j, ev);
 	else
-		event_text(ev, !o->nr);
+		event_print(ev, !o->nr);
 	o->nr++;
 	/* Nobody reads us any more: stop the dump rather than finish it. */
 	if (ferror(stdout))
@@ -97,7 +78,6 @@ static int read_topic(struct evctl *ctx, int argc, char **argv)
 	uint64_t topic, from = 0, count = EVS_READ_ALL;
 	unsigned int seen = 0;
 	struct evs_nl *nl;
-	struct json j;
 	int i, k, ret, err;
 
 	if (ctx->raw && ctx->json)
@@ -127,17 +107,16 @@ static int read_topic(struct evctl *ctx, int argc, char **argv)
 	if (ret)
 		return ret;
 
-	if (ctx->json && !ctx->raw) {
-		o.j = &j;
-		evctl_json_begin(ctx, &j);
-		json_array_start(&j);
+	if (!ctx->raw) {
+		print_start(ctx);
+		print_open_array(NULL);
 	}
 	err = evs_read_topic(nl, (uint16_t)topic, from, (uint32_t)count,
 			     read_cb, &o);
-	if (o.j) {
+	if (!ctx->raw) {
 		/* Valid JSON even after an error, which the status tells. */
-		json_array_end(&j);
-		ret = evctl_json_end(&j);
+		print_close_array();
+		ret = print_end();
 	}
 	if (err == -EPROTO && !nl->errmsg[0])
 		return evctl_bad_reply("events out of order or incomplete");
@@ -167,6 +146,6 @@ const struct evctl_object evctl_obj_read = {
 	"stored), then the payload in hex, 32 bytes a line after its offset.\n"
 	"With -r only the payloads, as raw bytes, back to back.\n"
 	"JSON: an array of objects with the keys\n"
-	"  topic, seq, conn, client_seq, prio, len, ts_ingest, ts_dequeue,\n"
-	"  ts_done, payload (hex string)\n",
+	"  topic, seq, conn_id, client_seq, prio, len_bytes, ts_ingest_ns,\n"
+	"  ts_dequeue_ns, ts_done_ns, payload (hex string); see docs/json.md\n",
 };

@@ -7,7 +7,6 @@
 #include <stdio.h>
 
 #include "evctl.h"
-#include "table.h"
 
 struct ring {
 	uint32_t cpu;
@@ -28,31 +27,23 @@ static const char *ring_parse(const struct nlattr **tb, void *item)
 	return NULL;
 }
 
-static void ring_json(struct json *j, const void *item)
+static int ring_print(const void *item)
 {
 	const struct ring *r = item;
-	char buf[8];
+	char buf[16];
 
-	json_kv_u64(j, "cpu", r->cpu);
-	json_kv_string(j, "prio", evctl_prio_name(r->prio, buf, sizeof(buf)));
-	json_kv_u64(j, "count", r->count);
-	json_kv_u64(j, "size", r->size);
-}
-
-static void ring_row(struct table *t, const void *item)
-{
-	const struct ring *r = item;
-	char buf[8];
-
-	table_cell(t, "%" PRIu32, r->cpu);
-	table_cell(t, "%s", evctl_prio_name(r->prio, buf, sizeof(buf)));
-	table_cell(t, "%" PRIu32, r->count);
-	table_cell(t, "%" PRIu32, r->size);
+	print_u64(PRINT_ANY, "cpu", "%s", r->cpu);
+	print_string(PRINT_ANY, "prio", "%s",
+		     evctl_prio_name(r->prio, buf, sizeof(buf)));
+	print_u64(PRINT_ANY, "events", "%s", r->count);
+	print_u64(PRINT_ANY, "slots", "%s", r->size);
 	/* A ring of size 0 would be a kernel bug; show it, not crash. */
 	if (r->size)
-		table_cell(t, "%.1f", 100.0 * r->count / r->size);
+		snprintf(buf, sizeof(buf), "%.1f", 100.0 * r->count / r->size);
 	else
-		table_cell(t, "-");
+		snprintf(buf, sizeof(buf), "-");
+	print_string(PRINT_TEXT, NULL, "%s", buf);
+	return EVCTL_OK;
 }
 
 static const char *const ring_heads[] = {
@@ -63,10 +54,9 @@ static const struct evctl_list ring_list = {
 	.cmd	= EVS_CMD_RING_GET,
 	.size	= sizeof(struct ring),
 	.parse	= ring_parse,
-	.json	= ring_json,
+	.print	= ring_print,
 	.heads	= ring_heads,
 	.align	= "rlrrr",
-	.row	= ring_row,
 };
 
 static int ring_show(struct evctl *ctx, int argc, char **argv)
@@ -88,5 +78,6 @@ const struct evctl_object evctl_obj_ring = {
 	"SIZE its slots, FILL% the share in use.  Nothing is shown before the\n"
 	"first listener of the namespace was added: the rings come with it.\n"
 	"JSON: an array of objects with the keys\n"
-	"  cpu, prio (\"realtime\", \"transactional\" or \"batch\"), count, size\n",
+	"  cpu, prio (\"realtime\", \"transactional\" or \"batch\"), events\n"
+	"  (COUNT), slots (SIZE); see docs/json.md\n",
 };

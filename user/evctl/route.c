@@ -7,7 +7,6 @@
 #include <stdlib.h>
 
 #include "evctl.h"
-#include "table.h"
 
 struct route {
 	uint16_t topic;
@@ -24,22 +23,15 @@ static const char *route_parse(const struct nlattr **tb, void *item)
 	return NULL;
 }
 
-static void route_json(struct json *j, const void *item)
+static int route_print(const void *item)
 {
 	const struct route *rt = item;
 	char buf[8];
 
-	json_kv_u64(j, "topic", rt->topic);
-	json_kv_string(j, "prio", evctl_prio_name(rt->prio, buf, sizeof(buf)));
-}
-
-static void route_row(struct table *t, const void *item)
-{
-	const struct route *rt = item;
-	char buf[8];
-
-	table_cell(t, "%u", rt->topic);
-	table_cell(t, "%s", evctl_prio_name(rt->prio, buf, sizeof(buf)));
+	print_u64(PRINT_ANY, "topic", "%s", rt->topic);
+	print_string(PRINT_ANY, "prio", "%s",
+		     evctl_prio_name(rt->prio, buf, sizeof(buf)));
+	return EVCTL_OK;
 }
 
 static const char *const route_heads[] = { "TOPIC", "PRIO", NULL };
@@ -48,10 +40,9 @@ static const struct evctl_list route_list = {
 	.cmd	= EVS_CMD_ROUTE_GET,
 	.size	= sizeof(struct route),
 	.parse	= route_parse,
-	.json	= route_json,
+	.print	= route_print,
 	.heads	= route_heads,
 	.align	= "rl",
-	.row	= route_row,
 };
 
 enum { KEY_TOPIC, KEY_PRIO };
@@ -176,5 +167,6 @@ const struct evctl_object evctl_obj_route = {
 	.notes	=
 	"P may also be rt, tx, 0, 1 or 2.\n"
 	"JSON: show gives an array of objects with the keys\n"
-	"  topic, prio (\"realtime\", \"transactional\" or \"batch\")\n",
+	"  topic, prio (\"realtime\", \"transactional\" or \"batch\");\n"
+	"  see docs/json.md\n",
 };

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "evctl.h"
-#include "table.h"
 #include "units.h"
 
 /* ANSI: cursor home, clear the screen; what watch(1) and top(1) do. */
@@ -149,123 +148,76 @@ static const char *value_text(uint64_t v, bool size, char *buf, size_t len)
 	return buf;
 }
 
-static void widen(unsigned int *width, const char *s)
+/* A counter's rate in text: "1.2k events/s". */
+static const char *rate_text(double rate, unsigned int i, char *buf,
+			     size_t size)
 {
-	if (strlen(s) > *width)
-		*width = (unsigned int)strlen(s);
+	char n[EVCTL_UNIT_LEN];
+
+	snprintf(buf, size, "%s %s/s", evctl_fmt_count(rate, n, sizeof(n)),
+		 counter_unit(i));
+	return buf;
 }
 
-/*
- * Counters the module did not send (an older module) are left out rather
- * than shown as 0, which would be a lie.  Counters and gauges share one
- * column layout, a blank line between them.
- */
-static void stats_print(const struct stats_reply *r)
-{
-	const struct evs_stats *st = &r->st;
-	const struct evs_gauges *g = &r->g;
-	unsigned int i, name_w = 0, val_w = 0;
-	char name[32], val[EVCTL_UNIT_LEN];
-	bool any_gauge = false;
-
-	for (i = 0; i < EVS_NR_COUNTERS; i++) {
-		if (!st->present[i])
-			continue;
-		widen(&name_w, evctl_counter_name(i, name, sizeof(name)));
-		widen(&val_w, value_text(st->counters[i],
-					 evctl_counter_is_size(i), val,
-					 sizeof(val)));
-	}
-	for (i = 0; i < EVS_NR_GAUGES; i++) {
-		if (!g->present[i])
-			continue;
-		any_gauge = true;
-		widen(&name_w, evctl_gauge_name(i, name, sizeof(name)));
-		widen(&val_w, value_text(g->values[i],
-					 evctl_gauge_is_size(i), val,
-					 sizeof(val)));
-	}
-	for (i = 0; i < EVS_NR_COUNTERS; i++) {
-		if (!st->present[i])
-			continue;
-		printf("%-*s  %*s\n", (int)name_w,
-		       evctl_counter_name(i, name, sizeof(name)), (int)val_w,
-		       value_text(st->counters[i], evctl_counter_is_size(i),
-				  val, sizeof(val)));
-	}
-	if (any_gauge)
-		putchar('\n');
-	for (i = 0; i < EVS_NR_GAUGES; i++) {
-		if (!g->present[i])
-			continue;
-		printf("%-*s  %*s\n", (int)name_w,
-		       evctl_gauge_name(i, name, sizeof(name)), (int)val_w,
-		       value_text(g->values[i], evctl_gauge_is_size(i),
-				  val, sizeof(val)));
-	}
-}
-
-/*
- * One row per priority.  A log2 histogram only knows the bucket, so each
- * quantile is the upper bound of its bucket: at most twice the truth, and
- * never less.  The title says so.
- */
-static int latency_print(const struct evs_latency *lat)
-{
-	static const char *const heads[] = {
-		"PRIO", "EVENTS", "P50", "P99", "P99.9", NULL
-	};
-	unsigned int p, q;
-	struct table t;
-	char buf[EVCTL_UNIT_LEN];
-
-	for (p = 0; p < EVS_PRIO_NR; p++)
-		if (lat->present[p])
-			break;
-	if (p == EVS_PRIO_NR)
-		return EVCTL_OK;
-
-	printf("\nlatency, parsed to stored (upper bounds of log2 buckets):\n");
-	table_init(&t, heads, "lrrrr");
-	for (p = 0; p < EVS_PRIO_NR; p++) {
-		const uint64_t *b = lat->buckets[p];
-
-		if (!lat->present[p])
-			continue;
-		table_cell(&t, "%s", evctl_prio_name(p, buf, sizeof(buf)));
-		table_cell(&t, "%" PRIu64, evctl_lat_events(b));
-		for (q = 0; q < EVCTL_NR_QUANTILES; q++)
-			table_cell(&t, "%s",
-				   evctl_lat_quantile_text(b, q, buf,
-							   sizeof(buf)));
-	}
-	return table_print(&t);
-}
-
-void evctl_counters_json(struct json *j, const struct evs_stats *st)
+void evctl_counters_print(enum print_type type, const char *key,
+			  const struct evs_stats *st, bool skip_zero)
 {
 	unsigned int i;
 	char buf[32];
 
-	json_object_start(j);
-	for (i = 0; i < EVS_NR_COUNTERS; i++)
-		if (st->present[i])
-			json_kv_u64(j, evctl_counter_name(i, buf, sizeof(buf)),
-				    st->counters[i]);
-	json_object_end(j);
+	print_open_object(key);
+	for (i = 0; i < EVS_NR_COUNTERS; i++) {
+		enum print_type t = type;
+		uint64_t v = st->counters[i];
+		const char *name;
+
+		if (!st->present[i])
+			continue;
+		if (skip_zero && !v && t == PRINT_ANY)
+			t = PRINT_JSON;
+		name = evctl_counter_name(i, buf, sizeof(buf));
+		if (t != PRINT_JSON)
+			print_string(PRINT_TEXT, NULL, "%s", name);
+		if (evctl_counter_is_size(i))
+			print_size(t, name, "%s", v);
+		else
+			print_u64(t, name, "%s", v);
+	}
+	print_close_object();
 }
 
-void evctl_gauges_json(struct json *j, const struct evs_gauges *g)
+void evctl_gauges_print(enum print_type type, const char *key,
+			const struct evs_gauges *g)
 {
 	unsigned int i;
 	char buf[32];
 
-	json_object_start(j);
+	print_open_object(key);
+	for (i = 0; i < EVS_NR_GAUGES; i++) {
+		uint64_t v = g->values[i];
+		const char *name;
+
+		if (!g->present[i])
+			continue;
+		name = evctl_gauge_name(i, buf, sizeof(buf));
+		if (type != PRINT_JSON)
+			print_string(PRINT_TEXT, NULL, "%s", name);
+		if (evctl_gauge_is_size(i))
+			print_size(type, name, "%s", v);
+		else
+			print_u64(type, name, "%s", v);
+	}
+	print_close_object();
+}
+
+static bool any_gauge(const struct evs_gauges *g)
+{
+	unsigned int i;
+
 	for (i = 0; i < EVS_NR_GAUGES; i++)
 		if (g->present[i])
-			json_kv_u64(j, evctl_gauge_name(i, buf, sizeof(buf)),
-				    g->values[i]);
-	json_object_end(j);
+			return true;
+	return false;
 }
 
 /* Per second, in thousandths: exact for any count over any interval. */
@@ -277,43 +229,67 @@ static uint64_t rate_milli(uint64_t delta, uint64_t interval_ns)
 	return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
 }
 
-void evctl_rates_json(struct json *j, const struct evs_stats *delta,
-		      uint64_t interval_ns)
+void evctl_rates_print(const char *key, const struct evs_stats *delta,
+		       uint64_t interval_ns)
 {
 	unsigned int i;
 	char buf[32];
 
-	json_object_start(j);
+	print_open_object(key);
 	for (i = 0; i < EVS_NR_COUNTERS; i++)
 		if (delta->present[i])
-			json_kv_decimal(j,
-					evctl_counter_name(i, buf, sizeof(buf)),
-					rate_milli(delta->counters[i],
-						   interval_ns), 3);
-	json_object_end(j);
+			print_decimal(PRINT_JSON,
+				      evctl_counter_name(i, buf, sizeof(buf)),
+				      NULL, rate_milli(delta->counters[i],
+						       interval_ns), 3);
+	print_close_object();
 }
 
-static void stats_json(struct json *j, const struct stats_reply *r)
+/*
+ * Counters run, gauges now, then one row per priority of latency.  A log2
+ * histogram only knows the bucket, so each quantile is the upper bound of
+ * its bucket: at most twice the truth, and never less.  The title says
+ * so.  Counters and gauges share one column layout, a blank line between
+ * them.  Counters the module did not send (an older module) are left out
+ * rather than shown as 0, which would be a lie.
+ */
+static int stats_print(struct evctl *ctx, const struct stats_reply *r)
 {
+	static const char *const heads[] = { "NAME", "VALUE", NULL };
+	static const char *const lat_heads[] = {
+		"PRIO", "EVENTS", "P50", "P99", "P99.9", NULL
+	};
+	int ret, lat_ret = EVCTL_OK;
 	unsigned int p;
 
-	json_object_start(j);
-	json_kv_string(j, "version", r->module);
-	json_key(j, "counters");
-	evctl_counters_json(j, &r->st);
-	json_key(j, "gauges");
-	evctl_gauges_json(j, &r->g);
-	json_key(j, "latency");
-	json_array_start(j);
+	print_start(ctx);
+	print_open_object(NULL);
+	print_string(PRINT_JSON, "module_version", NULL, r->module);
+	print_table_body_start(heads, "lr");
+	evctl_counters_print(PRINT_ANY, "counters", &r->st, false);
+	if (any_gauge(&r->g))
+		print_table_gap();
+	evctl_gauges_print(PRINT_ANY, "gauges", &r->g);
+	ret = print_table_end();
+
+	for (p = 0; p < EVS_PRIO_NR; p++)
+		if (r->lat.present[p])
+			break;
+	if (p < EVS_PRIO_NR)
+		print_text("\nlatency, parsed to stored (upper bounds of log2 buckets):\n");
+	print_table_start(lat_heads, "lrrrr");
+	print_open_array("latency");
 	for (p = 0; p < EVS_PRIO_NR; p++) {
 		if (!r->lat.present[p])
 			continue;
-		json_object_start(j);
-		evctl_latency_json(j, p, r->lat.buckets[p]);
-		json_object_end(j);
+		print_open_object(NULL);
+		evctl_latency_print(p, r->lat.buckets[p], false);
+		print_close_object();
 	}
-	json_array_end(j);
-	json_object_end(j);
+	print_close_array();
+	lat_ret = print_table_end();
+	print_close_object();
+	return print_end() ?: ret ?: lat_ret;
 }
 
 /* ---- stats -w ---- */
@@ -402,103 +378,85 @@ static void stats_delta(const struct evs_stats *prev,
 /*
  * One frame; @d is NULL for the first, which has nothing to compare.
  * @wall is when its counters were read: lines saved to a file or sent on
- * can be placed in time without the reader's clock.
+ * can be placed in time without the reader's clock.  JSON has the
+ * counters, their changes and their rates as three objects; text one
+ * table with a row per counter.
  */
-static int frame_json(struct evctl *ctx, const struct stats_reply *r,
-		      const struct evs_stats *d, uint64_t interval_ns,
-		      const struct timespec *wall)
-{
-	struct json j;
-
-	evctl_json_begin(ctx, &j);
-	json_object_start(&j);
-	json_kv_u64(&j, "timestamp_ms", (uint64_t)wall->tv_sec * 1000 +
-		    (uint64_t)wall->tv_nsec / 1000000);
-	json_key(&j, "counters");
-	evctl_counters_json(&j, &r->st);
-	json_key(&j, "gauges");
-	evctl_gauges_json(&j, &r->g);
-	json_key(&j, "deltas");
-	if (d)
-		evctl_counters_json(&j, d);
-	else
-		json_null(&j);
-	json_key(&j, "rates");
-	if (d)
-		evctl_rates_json(&j, d, interval_ns);
-	else
-		json_null(&j);
-	json_key(&j, "interval_s");
-	if (d)
-		json_decimal(&j, (interval_ns + 500000) / 1000000, 3);
-	else
-		json_null(&j);
-	json_object_end(&j);
-	return evctl_json_end(&j);
-}
-
-static int frame_text(const struct watch *w, const struct stats_reply *r,
-		      const struct evs_stats *d, uint64_t interval_ns)
+static int frame_print(struct evctl *ctx, const struct watch *w,
+		       const struct stats_reply *r, const struct evs_stats *d,
+		       uint64_t interval_ns, const struct timespec *wall)
 {
 	static const char *const heads[] = {
 		"COUNTER", "VALUE", "DELTA", "RATE", NULL
 	};
 	static const char *const gauge_heads[] = { "GAUGE", "VALUE", NULL };
-	char name[32], buf[EVCTL_UNIT_LEN], stamp[16];
-	time_t now = time(NULL);
-	struct table t;
-	struct tm tm;
+	char name[32], buf[2 * EVCTL_UNIT_LEN], stamp[16];
+	int ret, gauge_ret;
 	unsigned int i;
-	int ret;
+	struct tm tm;
 
-	strftime(stamp, sizeof(stamp), "%H:%M:%S", localtime_r(&now, &tm));
-	printf("Every %g s: evctl stats  %s", w->ms / 1000.0, stamp);
-	if (d)
-		printf("  (interval %.3f s)", interval_ns / 1e9);
-	printf("\n\n");
+	print_start(ctx);
+	print_open_object(NULL);
+	print_u64(PRINT_JSON, "timestamp_ms", NULL,
+		  (uint64_t)wall->tv_sec * 1000 +
+		  (uint64_t)wall->tv_nsec / 1000000);
+	strftime(stamp, sizeof(stamp), "%H:%M:%S",
+		 localtime_r(&wall->tv_sec, &tm));
+	print_text("Every %g s: evctl stats  %s", w->ms / 1000.0, stamp);
+	if (d) {
+		print_u64(PRINT_JSON, "interval_ms", NULL,
+			  (interval_ns + 500000) / 1000000);
+		print_text("  (interval %.3f s)", interval_ns / 1e9);
+	} else {
+		print_null(PRINT_JSON, "interval_ms", NULL);
+	}
+	print_text("\n\n");
 
-	table_init(&t, heads, "lrrl");
+	evctl_counters_print(PRINT_JSON, "counters", &r->st, false);
+	if (d) {
+		evctl_counters_print(PRINT_JSON, "deltas", d, false);
+		evctl_rates_print("rates", d, interval_ns);
+	} else {
+		print_null(PRINT_JSON, "deltas", NULL);
+		print_null(PRINT_JSON, "rates", NULL);
+	}
+	print_table_start(heads, "lrrl");
 	for (i = 0; i < EVS_NR_COUNTERS; i++) {
 		bool size = evctl_counter_is_size(i);
 		double rate;
 
 		if (!r->st.present[i])
 			continue;
-		table_cell(&t, "%s", evctl_counter_name(i, name, sizeof(name)));
-		table_cell(&t, "%s", value_text(r->st.counters[i], size, buf,
-						sizeof(buf)));
+		print_string(PRINT_TEXT, NULL, "%s",
+			     evctl_counter_name(i, name, sizeof(name)));
+		print_string(PRINT_TEXT, NULL, "%s",
+			     value_text(r->st.counters[i], size, buf,
+					sizeof(buf)));
 		if (!d || !d->present[i]) {
-			table_cell(&t, "-");
-			table_cell(&t, "-");
+			print_string(PRINT_TEXT, NULL, "%s", "-");
+			print_string(PRINT_TEXT, NULL, "%s", "-");
 			continue;
 		}
-		table_cell(&t, "%s", value_text(d->counters[i], size, buf,
-						sizeof(buf)));
+		print_string(PRINT_TEXT, NULL, "%s",
+			     value_text(d->counters[i], size, buf,
+					sizeof(buf)));
 		rate = d->counters[i] * 1e9 / (interval_ns ? interval_ns : 1);
 		if (size)
-			table_cell(&t, "%s/s",
-				   evctl_fmt_bytes(rate, buf, sizeof(buf)));
+			print_string(PRINT_TEXT, NULL, "%s/s",
+				     evctl_fmt_bytes(rate, buf, sizeof(buf)));
 		else
-			table_cell(&t, "%s %s/s",
-				   evctl_fmt_count(rate, buf, sizeof(buf)),
-				   counter_unit(i));
+			print_string(PRINT_TEXT, NULL, "%s",
+				     rate_text(rate, i, buf, sizeof(buf)));
 	}
-	ret = table_print(&t);
-	if (ret)
-		return ret;
+	ret = print_table_end();
 
-	table_init(&t, gauge_heads, "lr");
-	for (i = 0; i < EVS_NR_GAUGES; i++) {
-		if (!r->g.present[i])
-			continue;
-		table_cell(&t, "%s", evctl_gauge_name(i, name, sizeof(name)));
-		table_cell(&t, "%s", value_text(r->g.values[i],
-						evctl_gauge_is_size(i), buf,
-						sizeof(buf)));
-	}
-	if (t.nr)
-		putchar('\n');
-	return table_print(&t);
+	if (any_gauge(&r->g))
+		print_text("\n");
+	print_table_start(gauge_heads, "lr");
+	evctl_gauges_print(PRINT_ANY, "gauges", &r->g);
+	gauge_ret = print_table_end();
+	print_close_object();
+	return print_end() ?: ret ?: gauge_ret;
 }
 
 /*
@@ -529,13 +487,10 @@ static int stats_watch(struct evctl *ctx, const struct watch *w)
 			interval_ns = ts_ns(&t[n % 2]) - ts_ns(&t[(n + 1) % 2]);
 			stats_delta(&prev->st, &cur->st, &d);
 		}
-		if (ctx->json) {
-			ret = frame_json(ctx, cur, n ? &d : NULL, interval_ns,
-					 &wall);
-		} else {
+		if (!ctx->json)
 			fputs(tty ? CLEAR_SCREEN : n ? "\n" : "", stdout);
-			ret = frame_text(w, cur, n ? &d : NULL, interval_ns);
-		}
+		ret = frame_print(ctx, w, cur, n ? &d : NULL, interval_ns,
+				  &wall);
 		if (ret)
 			return ret;
 		/* Each frame whole, as it comes, also into a pipe. */
@@ -562,7 +517,6 @@ static int stats_show(struct evctl *ctx, int argc, char **argv)
 {
 	struct watch w = { 0 };
 	struct stats_reply r;
-	struct json j;
 	int ret;
 
 	ret = evctl_parse_opts(ctx, argc, argv, show_opts, show_opt, &w);
@@ -581,13 +535,7 @@ static int stats_show(struct evctl *ctx, int argc, char **argv)
 		return ret;
 	if (ctx->prom)
 		return evctl_prom_stats(ctx, r.module, &r.st, &r.g, &r.lat);
-	if (!ctx->json) {
-		stats_print(&r);
-		return latency_print(&r.lat);
-	}
-	evctl_json_begin(ctx, &j);
-	stats_json(&j, &r);
-	return evctl_json_end(&j);
+	return stats_print(ctx, &r);
 }
 
 static int stats_reset(struct evctl *ctx, int argc, char **argv)
@@ -619,15 +567,16 @@ const struct evctl_object evctl_obj_stats = {
 	"  cleared between frames on a terminal.  --count N stops after N\n"
 	"  frames.  The first frame has nothing to compare with.\n"
 	"JSON: an object with the keys\n"
-	"  version, counters {NAME: n}, gauges {NAME: n},\n"
+	"  module_version, counters {NAME: n}, gauges {NAME: n},\n"
 	"  latency [{prio, events, p50_us, p99_us, p999_us, buckets}]\n"
 	"  (p*_us: number with 3 decimals, null when empty or past the last\n"
 	"  bucket's bound; buckets: the 40 counts, bucket i < 2^(i+1) ns).\n"
 	"  With -w one object per line and frame, with the keys\n"
 	"  timestamp_ms (when its counters were read: milliseconds since\n"
 	"  1970-01-01 UTC), counters, gauges, deltas {NAME: n},\n"
-	"  rates {NAME: per second}, interval_s (seconds since the last\n"
-	"  frame; deltas, rates and interval_s are null in the first frame)\n"
+	"  rates {NAME: per second}, interval_ms (since the last frame;\n"
+	"  deltas, rates and interval_ms are null in the first frame).\n"
+	"  See docs/json.md.\n"
 	"-o prometheus: counters, gauges and latency histograms in the\n"
 	"  Prometheus text format, names evstream_*, labels netns (the -n\n"
 	"  argument, else \"default\"), priority and kind (of protocol\n"

@@ -17,6 +17,7 @@ void table_init(struct table *t, const char *const *heads,
 	memset(t, 0, sizeof(*t));
 	t->heads = heads;
 	t->align = align;
+	t->out = stdout;
 	while (heads[t->ncols])
 		t->ncols++;
 }
@@ -64,10 +65,10 @@ static size_t text_width(const char *s)
 	return n;
 }
 
-static void pad(size_t n)
+static void pad(FILE *f, size_t n)
 {
 	while (n--)
-		putchar(' ');
+		fputc(' ', f);
 }
 
 static void print_row(const struct table *t, const char *const *row,
@@ -83,14 +84,14 @@ static void print_row(const struct table *t, const char *const *row,
 		size_t blank = width[c] - text_width(row[c]);
 
 		if (c)
-			fputs("  ", stdout);
+			fputs("  ", t->out);
 		if (t->align[c] == 'r')
-			pad(blank);
-		fputs(row[c], stdout);
+			pad(t->out, blank);
+		fputs(row[c], t->out);
 		if (t->align[c] != 'r' && !last)
-			pad(blank);
+			pad(t->out, blank);
 	}
-	putchar('\n');
+	fputc('\n', t->out);
 }
 
 int table_print(struct table *t)

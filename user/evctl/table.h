@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 struct table {
 	const char *const *heads;	/* NULL-terminated */
@@ -25,6 +26,7 @@ struct table {
 	size_t nr, size;
 	bool oom;
 	bool no_heads;			/* table_print_body() */
+	FILE *out;			/* stdout unless changed */
 };
 
 /* @align has one character per heading: 'l' left, 'r' right. */
@@ -36,7 +38,7 @@ void table_cell(struct table *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
- * Prints the headings and the rows on stdout (nothing at all when there
+ * Prints the headings and the rows on t->out (nothing at all when there
  * are no rows), two spaces between columns, and frees the table.  Returns
  * the exit status: EVCTL_ERR when memory ran out on the way.
  */

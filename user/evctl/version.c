@@ -40,7 +40,6 @@ static int version_cb(const struct nlmsghdr *nlh, void *data)
 static int version_show(struct evctl *ctx, int argc, char **argv)
 {
 	struct version_reply r = { 0 };
-	struct json j;
 	int ret;
 
 	ret = evctl_request(ctx, argc, argv, EVS_CMD_GET_VERSION, 0,
@@ -51,18 +50,14 @@ static int version_show(struct evctl *ctx, int argc, char **argv)
 		return evctl_err("malformed reply from the kernel: %s",
 				 r.bad ? r.bad : "empty");
 
-	if (!ctx->json) {
-		printf("evctl %s\n", EVS_VERSION);
-		printf("module %s, wire protocol %u\n", r.module, r.proto);
-		return EVCTL_OK;
-	}
-	evctl_json_begin(ctx, &j);
-	json_object_start(&j);
-	json_kv_string(&j, "evctl", EVS_VERSION);
-	json_kv_string(&j, "module", r.module);
-	json_kv_u64(&j, "protocol", r.proto);
-	json_object_end(&j);
-	return evctl_json_end(&j);
+	print_start(ctx);
+	print_open_object(NULL);
+	print_string(PRINT_ANY, "evctl_version", "evctl %s\n", EVS_VERSION);
+	print_string(PRINT_ANY, "module_version", "module %s", r.module);
+	print_u64(PRINT_ANY, "protocol_version", ", wire protocol %s\n",
+		  r.proto);
+	print_close_object();
+	return print_end();
 }
 
 static const struct evctl_verb version_verbs[] = {
@@ -77,6 +72,6 @@ const struct evctl_object evctl_obj_version = {
 	.notes	=
 	"Also 'evctl -V'.\n"
 	"JSON: an object with the keys\n"
-	"  evctl (its version), module (the module's), protocol (the wire\n"
-	"  protocol version, a number)\n",
+	"  evctl_version, module_version, protocol_version (the wire\n"
+	"  protocol's, a number); see docs/json.md\n",
 };

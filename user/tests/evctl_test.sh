@@ -145,7 +145,7 @@ stdout_has "help lists -o" "^  -o, --output FMT "
 stdout_has "help lists stats -w" "^  evctl stats \[show\] \[-w SECONDS \[--count N\]\] "
 stdout_has "help lists monitor --count" "^  evctl monitor \[--count N\] "
 run "help read has the JSON keys" 0 "" "$EVCTL" help read
-stdout_has "help read JSON keys" "ts_done, payload"
+stdout_has "help read JSON keys" "ts_done_ns, payload"
 # Every object's help names its verbs and the keys of its JSON output.
 for obj in version stats listen route conn ring latency read config monitor; do
 	run "help $obj" 0 "" "$EVCTL" help $obj
@@ -269,10 +269,10 @@ stdout_is "version text" "evctl 0.1.0
 module 0.1.0-fake, wire protocol 1"
 run "-V" 0 "" "$FAKE" -V
 run "-j version" 0 "" "$FAKE" -j version
-json "-j version keys" '.evctl == "0.1.0" and .module == "0.1.0-fake" and .protocol == 1'
-stdout_is "-j version compact" '{"evctl":"0.1.0","module":"0.1.0-fake","protocol":1}'
+json "-j version keys" '.evctl_version == "0.1.0" and .module_version == "0.1.0-fake" and .protocol_version == 1'
+stdout_is "-j version compact" '{"evctl_version":"0.1.0","module_version":"0.1.0-fake","protocol_version":1}'
 run "-p version" 0 "" "$FAKE" -p version
-json "-p version keys" '.protocol == 1'
+json "-p version keys" '.protocol_version == 1'
 run "stats" 0 "" "$FAKE" stats
 grep -qE '^frames +6$' "$tmp/out" || { echo "not ok - stats line"; fails=$((fails + 1)); }
 # 23 counters, a blank line, 7 gauges, a blank line, the latency title,
@@ -287,7 +287,7 @@ stdout_has "stats latency empty" '^transactional +0 +- +- +-$'
 stdout_has "stats latency open bucket" '^batch +1 +inf +inf +inf$'
 run "st sh" 0 "" "$FAKE" st sh
 run "-j stats" 0 "" "$FAKE" -j stats
-json "-j stats keys" '.version == "0.1.0-fake" and .counters.frames == 6 and (.counters | length) == 25'
+json "-j stats keys" '.module_version == "0.1.0-fake" and .counters.frames == 6 and (.counters | length) == 25'
 json "-j stats gauges" '(.gauges | length) == 13 and .gauges.listeners == 102 and .gauges.store_bytes == 108'
 json "-j stats latency" '(.latency | length) == 3 and .latency[0] == {prio: "realtime", events: 1000, p50_us: 2.048, p99_us: 8.192, p999_us: 2097.152, buckets: [0,0,0,0,0,0,0,0,0,0,500,0,490,0,0,0,0,0,0,0,9,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0]}'
 json "-j stats latency null" '.latency[1].events == 0 and .latency[1].p50_us == null and .latency[2].prio == "batch" and .latency[2].p999_us == null'
@@ -305,14 +305,14 @@ stdout_is "listen text" "ADDRESS                     ACCEPTED  CONNS
 [::1]:7001      18446744073709551615      0"
 trace_is "listen request" "LISTEN_GET"
 run "-j listen show" 0 "" "$FAKE" -j listen show
-json "-j listen keys" '. == [{family: "inet", address: "127.0.0.1", port: 7000, accepted: 3, conns: 1}, {family: "inet6", address: "::1", port: 7001, accepted: 18446744073709551615, conns: 0}]'
+json "-j listen keys" '. == [{family: "inet", local_addr: "127.0.0.1", local_port: 7000, accepted: 3, conns: 1}, {family: "inet6", local_addr: "::1", local_port: 7001, accepted: 18446744073709551615, conns: 0}]'
 rm -f "$tmp/trace"
 run "listen add" 0 "" "$FAKE" listen add 127.0.0.1:0
 stdout_is "listen add text" "ADDRESS          ACCEPTED  CONNS
 127.0.0.1:43210         0      0"
 trace_is "listen add request" "LISTEN_ADD ADDR_IN=127.0.0.1 PORT=u16:0"
 run "-j listen add v6" 0 "" "$FAKE" -j listen add '[2001:db8::7]:7000'
-json "-j listen add keys" '. == {family: "inet6", address: "2001:db8::7", port: 7000, accepted: 0, conns: 0}'
+json "-j listen add keys" '. == {family: "inet6", local_addr: "2001:db8::7", local_port: 7000, accepted: 0, conns: 0}'
 trace_is "listen add v6 request" "LISTEN_ADD ADDR_IN6=2001:db8::7 PORT=u16:7000"
 run "listen del" 0 "" "$FAKE" listen del '[::]:7001'
 stdout_is "listen del is quiet" ""
@@ -343,7 +343,7 @@ stdout_is "conn text" "           ID  PEER                 LOCAL  STATE         
             1  127.0.0.1:40000       7000  open                 10     640 B  no               9         1  1.5 s
 1099511627776  [2001:db8::1]:40001   7001  draining  1099511627776  16.0 EiB  yes     4294967295         0  1d01h"
 run "-j conn" 0 "" "$FAKE" -j conn show
-json "-j conn keys" '.[0] == {id: 1, family: "inet", peer: "127.0.0.1", peer_port: 40000, local_port: 7000, state: "open", events: 10, bytes: 640, paused: false, acked: 9, inflight: 1, idle_ms: 1500} and .[1].family == "inet6" and .[1].peer == "2001:db8::1" and .[1].state == "draining" and .[1].paused == true and .[1].acked == 4294967295 and .[1].bytes == 18446744073709551615 and .[1].idle_ms == 90061000'
+json "-j conn keys" '.[0] == {conn_id: 1, family: "inet", peer_addr: "127.0.0.1", peer_port: 40000, local_port: 7000, state: "open", events: 10, bytes: 640, paused: false, acked_seq: 9, inflight: 1, idle_ms: 1500} and .[1].family == "inet6" and .[1].peer_addr == "2001:db8::1" and .[1].state == "draining" and .[1].paused == true and .[1].acked_seq == 4294967295 and .[1].bytes == 18446744073709551615 and .[1].idle_ms == 90061000'
 trace_is "conn request" "CONN_GET
 CONN_GET"
 
@@ -364,7 +364,7 @@ run "--raw read all" 0 "" "$FAKE" --raw read topic 7
 [ "$(wc -c <"$tmp/out")" -eq 10011 ] || { echo "not ok - --raw read size"; fails=$((fails + 1)); }
 rm -f "$tmp/trace"
 run "-j read" 0 "" "$FAKE" -j read topic 7 from 3
-json "-j read keys" '.[0] == {topic: 7, seq: 3, conn: 1, client_seq: 10, prio: "realtime", len: 5, ts_ingest: 3000, ts_dequeue: 3250, ts_done: 3500, payload: "68656c6c6f"} and (. | length) == 4'
+json "-j read keys" '.[0] == {topic: 7, seq: 3, conn_id: 1, client_seq: 10, prio: "realtime", len_bytes: 5, ts_ingest_ns: 3000, ts_dequeue_ns: 3250, ts_done_ns: 3500, payload: "68656c6c6f"} and (. | length) == 4'
 json "-j read payloads" '.[1].payload == "" and .[1].client_seq == 4294967295 and (.[2].payload | length) == 20000 and (.[2].payload | startswith("050c131a")) and .[3].payload == "00ff62696e0a"'
 trace_is "-j read request" "READ TOPIC=u16:7 FROM=u64:3"
 run "read empty topic" 0 "" "$FAKE" read topic 9
@@ -384,7 +384,7 @@ batch                  64  events
 idle-timeout          300  s
 ack-delay             200  µs"
 run "-j config" 0 "" "$FAKE" -j config show
-json "-j config keys" '. == {max_payload: 4096, pool_limit: 65536, pressure: 80, ring_size: 1024, store_limit: 68719476736, conn_limit: 1024, batch: 64, idle_timeout: 300, ack_delay: 200}'
+json "-j config keys" '. == {max_payload_bytes: 4096, pool_limit: 65536, pressure_percent: 80, ring_size: 1024, store_limit_bytes: 68719476736, conn_limit: 1024, batch: 64, idle_timeout_s: 300, ack_delay_us: 200}'
 trace_is "config request" "CONFIG_GET
 CONFIG_GET"
 run "config set" 0 "" "$FAKE" config set store-limit 18446744073709551615 pressure 50 max-payload 8192 pool-limit 1 ring-size 64 conn-limit 2 batch 3
@@ -422,7 +422,7 @@ stdout_is "ring text" "CPU  PRIO           COUNT  SIZE  FILL%
   1  batch              3  1024    0.3"
 trace_is "ring request" "RING_GET"
 run "-j ring" 0 "" "$FAKE" -j ring show
-json "-j ring keys" 'length == 6 and .[0] == {cpu: 0, prio: "realtime", count: 0, size: 1024} and .[2] == {cpu: 0, prio: "batch", count: 1024, size: 1024} and .[5] == {cpu: 1, prio: "batch", count: 3, size: 1024}'
+json "-j ring keys" 'length == 6 and .[0] == {cpu: 0, prio: "realtime", events: 0, slots: 1024} and .[2] == {cpu: 0, prio: "batch", events: 1024, slots: 1024} and .[5] == {cpu: 1, prio: "batch", events: 3, slots: 1024}'
 rm -f "$tmp/trace"
 
 # µs only in a UTF-8 locale: elsewhere its bytes would be garbage.
@@ -612,7 +612,7 @@ before_ms=$(($(date +%s) * 1000))
 run "stats -w -j --count 2" 0 "" "$FAKE" stats --watch=0.1 --count=2 -j
 after_ms=$((($(date +%s) + 1) * 1000))
 [ "$(wc -l <"$tmp/out")" -eq 2 ] || { echo "not ok - stats -w -j: one line per frame"; fails=$((fails + 1)); }
-if jq -se 'length == 2 and (.[0] | keys) == ["counters", "deltas", "gauges", "interval_s", "rates", "timestamp_ms"] and .[0].deltas == null and .[0].rates == null and .[0].interval_s == null and .[0].counters.frames == 6 and (.[1] | keys) == ["counters", "deltas", "gauges", "interval_s", "rates", "timestamp_ms"] and .[1].counters.frames == 26 and .[1].deltas.frames == 20 and .[1].deltas.bytes == 1572864 and (.[1].deltas | length) == 25 and .[1].interval_s > 0 and .[1].interval_s < 5 and (.[1].rates.frames * .[1].interval_s - 20 | fabs) < 0.5 and .[1].gauges.conns == 103' "$tmp/out" >/dev/null; then
+if jq -se 'length == 2 and (.[0] | keys) == ["counters", "deltas", "gauges", "interval_ms", "rates", "timestamp_ms"] and .[0].deltas == null and .[0].rates == null and .[0].interval_ms == null and .[0].counters.frames == 6 and (.[1] | keys) == ["counters", "deltas", "gauges", "interval_ms", "rates", "timestamp_ms"] and .[1].counters.frames == 26 and .[1].deltas.frames == 20 and .[1].deltas.bytes == 1572864 and (.[1].deltas | length) == 25 and .[1].interval_ms > 0 and .[1].interval_ms < 5000 and (.[1].interval_ms | . == floor) and (.[1].rates.frames * .[1].interval_ms / 1000 - 20 | fabs) < 0.5 and .[1].gauges.conns == 103' "$tmp/out" >/dev/null; then
 	echo "ok - stats -w -j keys"
 else
 	echo "not ok - stats -w -j keys"; echo "#  $(cat "$tmp/out")"; fails=$((fails + 1))
@@ -673,15 +673,15 @@ else
 fi
 cut -d' ' -f2- "$tmp/out" >"$tmp/mon"
 cat >"$tmp/want" <<'WANT'
-listen-add address 127.0.0.1:7000 accepted 3 conns 0
-conn-open id 1 peer 127.0.0.1:40000 local-port 7000 state open events 10 bytes 640 paused no acked 9 inflight 1 idle-ms 1500
+listen-add local 127.0.0.1:7000 accepted 3 conns 0
+conn-open conn-id 1 peer 127.0.0.1:40000 local-port 7000 state open events 10 bytes 640 paused no acked-seq 9 inflight 1 idle-ms 1500
 route-add topic 7 prio realtime
 route-del topic 7
-config max-payload 4096 pool-limit 65536 pressure 80 ring-size 1024 store-limit 68719476736 conn-limit 1024 batch 64 idle-timeout 300 ack-delay 200
-proto-error conn 1099511627776 peer [2001:db8::1]:40001 kind magic client-seq 7 message "bad \"magic\"\x0a"
+config max-payload-bytes 4096 pool-limit 65536 pressure-percent 80 ring-size 1024 store-limit-bytes 68719476736 conn-limit 1024 batch 64 idle-timeout-s 300 ack-delay-us 200
+proto-error conn-id 1099511627776 peer [2001:db8::1]:40001 error-kind magic client-seq 7 error-message "bad \"magic\"\x0a"
 rate interval-ms 500 frames 1200 bytes 76800 listeners 102 conns 103 paused 104 inflight 105 inflight-high 106 store-events 107 store-bytes 108 mem-inflight 109 mem-conns 110 mem-rings 111 mem-other 112 mem-used 113 mem-budget 114
-conn-close id 1099511627776 peer [2001:db8::1]:40001 local-port 7001 state draining events 1099511627776 bytes 18446744073709551615 paused yes acked 4294967295 inflight 0 idle-ms 90061000 reason error
-listen-del address 127.0.0.1:7000 accepted 3 conns 0
+conn-close conn-id 1099511627776 peer [2001:db8::1]:40001 local-port 7001 state draining events 1099511627776 bytes 18446744073709551615 paused yes acked-seq 4294967295 inflight 0 idle-ms 90061000 close-reason error
+listen-del local 127.0.0.1:7000 accepted 3 conns 0
 unknown cmd 200
 WANT
 if cmp -s "$tmp/mon" "$tmp/want"; then echo "ok - monitor text"; else echo "not ok - monitor text"; diff "$tmp/want" "$tmp/mon" | sed 's/^/#  /'; fails=$((fails + 1)); fi
@@ -691,25 +691,27 @@ run "monitor --count 3" 0 "" "$FAKE" monitor --count 3
 stdout_has "monitor --count 3: third" ' route-add topic 7 prio realtime$'
 run "monitor --count 8: in the middle of a datagram" 0 "" "$FAKE" monitor --count=8
 [ "$(wc -l <"$tmp/out")" -eq 8 ] || { echo "not ok - monitor --count 8: 8 lines"; fails=$((fails + 1)); }
+before_ms=$(($(date +%s) * 1000))
 run "-j monitor" 0 "" "$FAKE" -j monitor
+after_ms=$((($(date +%s) + 1) * 1000))
 [ "$(wc -l <"$tmp/out")" -eq 10 ] || { echo "not ok - -j monitor: one line per event"; fails=$((fails + 1)); }
 if jq -se '
 	length == 10 and
 	([.[].event] == ["listen-add", "conn-open", "route-add", "route-del", "config", "proto-error", "rate", "conn-close", "listen-del", "unknown"]) and
-	all(.[]; .time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}[+-][0-9]{2}:[0-9]{2}$")) and
-	(.[0] | del(.time)) == {event: "listen-add", family: "inet", address: "127.0.0.1", port: 7000, accepted: 3, conns: 0} and
-	(.[1] | del(.time)) == {event: "conn-open", id: 1, family: "inet", peer: "127.0.0.1", peer_port: 40000, local_port: 7000, state: "open", events: 10, bytes: 640, paused: false, acked: 9, inflight: 1, idle_ms: 1500} and
-	(.[2] | del(.time)) == {event: "route-add", topic: 7, prio: "realtime"} and
-	(.[3] | del(.time)) == {event: "route-del", topic: 7} and
-	(.[4] | del(.time)) == {event: "config", max_payload: 4096, pool_limit: 65536, pressure: 80, ring_size: 1024, store_limit: 68719476736, conn_limit: 1024, batch: 64, idle_timeout: 300, ack_delay: 200} and
-	(.[5] | del(.time)) == {event: "proto-error", conn: 1099511627776, family: "inet6", peer: "2001:db8::1", peer_port: 40001, kind: "magic", client_seq: 7, message: "bad \"magic\"\n"} and
-	(.[6] | keys) == ["deltas", "event", "gauges", "interval_ms", "rates", "time"] and
+	all(.[]; .timestamp_ms | type == "number" and . == floor and . >= $lo and . <= $hi) and
+	(.[0] | del(.timestamp_ms)) == {event: "listen-add", family: "inet", local_addr: "127.0.0.1", local_port: 7000, accepted: 3, conns: 0} and
+	(.[1] | del(.timestamp_ms)) == {event: "conn-open", conn_id: 1, family: "inet", peer_addr: "127.0.0.1", peer_port: 40000, local_port: 7000, state: "open", events: 10, bytes: 640, paused: false, acked_seq: 9, inflight: 1, idle_ms: 1500} and
+	(.[2] | del(.timestamp_ms)) == {event: "route-add", topic: 7, prio: "realtime"} and
+	(.[3] | del(.timestamp_ms)) == {event: "route-del", topic: 7} and
+	(.[4] | del(.timestamp_ms)) == {event: "config", max_payload_bytes: 4096, pool_limit: 65536, pressure_percent: 80, ring_size: 1024, store_limit_bytes: 68719476736, conn_limit: 1024, batch: 64, idle_timeout_s: 300, ack_delay_us: 200} and
+	(.[5] | del(.timestamp_ms)) == {event: "proto-error", conn_id: 1099511627776, family: "inet6", peer_addr: "2001:db8::1", peer_port: 40001, error_kind: "magic", client_seq: 7, error_message: "bad \"magic\"\n"} and
+	(.[6] | keys) == ["deltas", "event", "gauges", "interval_ms", "rates", "timestamp_ms"] and
 	.[6].interval_ms == 500 and .[6].deltas.frames == 1200 and .[6].deltas.acks == 0 and (.[6].deltas | length) == 25 and
 	.[6].rates.frames == 2400 and .[6].rates.bytes == 153600 and .[6].gauges.conns == 103 and
-	.[7].event == "conn-close" and .[7].reason == "error" and .[7].id == 1099511627776 and .[7].family == "inet6" and .[7].bytes == 18446744073709551615 and
-	(.[8] | del(.time)) == {event: "listen-del", family: "inet", address: "127.0.0.1", port: 7000, accepted: 3, conns: 0} and
-	(.[9] | del(.time)) == {event: "unknown", cmd: 200}
-' "$tmp/out" >/dev/null; then
+	.[7].event == "conn-close" and .[7].close_reason == "error" and .[7].conn_id == 1099511627776 and .[7].family == "inet6" and .[7].bytes == 18446744073709551615 and
+	(.[8] | del(.timestamp_ms)) == {event: "listen-del", family: "inet", local_addr: "127.0.0.1", local_port: 7000, accepted: 3, conns: 0} and
+	(.[9] | del(.timestamp_ms)) == {event: "unknown", cmd: 200}
+' --argjson lo "$before_ms" --argjson hi "$after_ms" "$tmp/out" >/dev/null; then
 	echo "ok - -j monitor keys"
 else
 	echo "not ok - -j monitor keys"; sed 's/^/#  /' "$tmp/out"; fails=$((fails + 1))
@@ -818,7 +820,7 @@ cp "$tmp/out" "$tmp/numeric"
 run "config --numeric" 0 "" "$FAKE" config --numeric
 if cmp -s "$tmp/out" "$tmp/numeric"; then echo "ok - config --numeric is config show -N"; else echo "not ok - config --numeric is config show -N"; fails=$((fails + 1)); fi
 run "-j config show -N: JSON as before" 0 "" "$FAKE" -j config show -N
-json "-j config show -N keys" '.max_payload == 4096 and .ack_delay == 200'
+json "-j config show -N keys" '.max_payload_bytes == 4096 and .ack_delay_us == 200'
 run "config show -N extra" 2 "evctl: unexpected argument 'x'" "$FAKE" config show -N x
 rm -f "$tmp/trace"
 # What show prints, set takes: -N words and -j keys alike.
@@ -940,7 +942,7 @@ trace_is "-b: empty, missing: nothing sent" ""
 # Options before -b hold for every line; a line's own -j does not leak.
 printf 'route\nlisten\n' >"$tmp/b-j"
 run "-j -b" 0 "" "$FAKE" -j -b "$tmp/b-j"
-if jq -se 'length == 2 and .[0][0] == {topic: 7, prio: "realtime"} and .[1][0].port == 7000' "$tmp/out" >/dev/null 2>&1; then echo "ok - -j -b: every line in JSON"; else echo "not ok - -j -b: every line in JSON"; echo "#  $(cat "$tmp/out")"; fails=$((fails + 1)); fi
+if jq -se 'length == 2 and .[0][0] == {topic: 7, prio: "realtime"} and .[1][0].local_port == 7000' "$tmp/out" >/dev/null 2>&1; then echo "ok - -j -b: every line in JSON"; else echo "not ok - -j -b: every line in JSON"; echo "#  $(cat "$tmp/out")"; fails=$((fails + 1)); fi
 printf 'stats -j\nroute\n' >"$tmp/b-j"
 run "-b: stats -j, then route" 0 "" "$FAKE" -b "$tmp/b-j"
 stdout_has "-b: route after stats -j is text" '^65535  batch$'
@@ -952,7 +954,7 @@ run "listen replace: there already" 0 "" "$FAKE" listen replace '[::1]:7001'
 stdout_has "listen replace: prints the one kept" '^\[::1\]:7001 +18446744073709551615 +0$'
 trace_is "listen replace: looks, adds nothing" "LISTEN_GET"
 run "listen replace: not there" 0 "" "$FAKE" -j listen replace 127.0.0.1:7001
-json "listen replace: the new one" '. == {family: "inet", address: "127.0.0.1", port: 7001, accepted: 0, conns: 0}'
+json "listen replace: the new one" '. == {family: "inet", local_addr: "127.0.0.1", local_port: 7001, accepted: 0, conns: 0}'
 trace_is "listen replace: looks, then adds" "LISTEN_GET
 LISTEN_ADD ADDR_IN=127.0.0.1 PORT=u16:7001"
 run "listen replace: port 0" 2 "evctl: '127.0.0.1:0': replace needs a port, not 0" "$FAKE" listen replace 127.0.0.1:0
@@ -1028,6 +1030,66 @@ trace_is "save: usage errors and failures" "CONFIG_GET"
 
 rm -f "$tmp/trace"
 unset EVS_FAKE_TRACE
+
+# Every key of every JSON output is in docs/json.md's tables with its
+# type, and every row there is in some output (the fake kernel sends
+# every attribute, an unknown notification included).
+keys="$(dirname "$0")/json_keys.sh"
+jdoc="$(dirname "$0")/../../docs/json.md"
+mkdir -p "$tmp/jk"
+jk_n=0
+jk() {
+	jk_n=$((jk_n + 1))
+	if ! "$FAKE" "$@" >"$tmp/jk/$jk_n" 2>"$tmp/err" || [ -s "$tmp/err" ]; then
+		echo "not ok - json keys: evctl $*: $(cat "$tmp/err")"; fails=$((fails + 1))
+	fi
+}
+jk -j version
+jk -j stats
+jk -j stats -w 0.1 --count 2
+jk -j listen show
+jk -j listen add '[2001:db8::7]:7000'
+jk -j listen replace 127.0.0.1:7001
+jk -j route show
+jk -j conn show
+jk -j read topic 7 from 3
+jk -j config show
+jk -j ring show
+jk -j latency show
+jk -j monitor
+jk -p conn show
+# keys_check NAME WANT_RC ARGS...: json_keys.sh's status, its findings shown.
+keys_check() {
+	name=$1 want=$2
+	shift 2
+	"$keys" "$@" >"$tmp/keys.out" 2>&1
+	rc=$?
+	if [ $rc -eq "$want" ]; then
+		echo "ok - $name"
+	else
+		echo "not ok - $name (rc $rc, want $want)"; sed 's/^/#  /' "$tmp/keys.out"; fails=$((fails + 1))
+	fi
+}
+keys_check "json keys: every output's keys documented, every row printed" 0 -a "$jdoc" "$tmp"/jk/*
+# The check can fail: a key not in the table, a value of the wrong type,
+# a name in the wrong map, a row no output has.
+printf '%s\n' '[{"conn_id":1,"bogus":2}]' >"$tmp/jk-bad1"
+keys_check "json keys: an undocumented key fails" 1 "$jdoc" "$tmp/jk-bad1"
+grep -qx 'bogus: not in the table (value 2)' "$tmp/keys.out" || { echo "not ok - json keys: names the undocumented key"; fails=$((fails + 1)); }
+printf '%s\n' '{"conn_id":"1"}' '{"paused":0}' '{"idle_ms":1.5}' '{"buckets":[1,null]}' >"$tmp/jk-bad2"
+keys_check "json keys: a wrong type fails" 1 "$jdoc" "$tmp/jk-bad2"
+[ "$(wc -l <"$tmp/keys.out")" -eq 4 ] || { echo "not ok - json keys: each wrong type found"; fails=$((fails + 1)); }
+printf '%s\n' '{"gauges":{"frames":1}}' '{"counters":{"frames":1.5}}' '{"rates":{"nosuch":1}}' >"$tmp/jk-bad3"
+keys_check "json keys: a counter as a gauge, a fraction, an unknown name fail" 1 "$jdoc" "$tmp/jk-bad3"
+[ "$(wc -l <"$tmp/keys.out")" -eq 3 ] || { echo "not ok - json keys: each bad name found"; fails=$((fails + 1)); }
+keys_check "json keys: a row no output prints fails with -a" 1 -a "$jdoc" "$tmp/jk/1"
+grep -qx 'cmd: in the table, in no output' "$tmp/keys.out" || { echo "not ok - json keys: names the row not printed"; fails=$((fails + 1)); }
+printf '%s\n' '{"idle_ms":null,"p50_us":2.048,"deltas":null}' >"$tmp/jk-ok"
+keys_check "json keys: null and decimals where the table allows them" 0 "$jdoc" "$tmp/jk-ok"
+printf '# no tables\n' >"$tmp/jk-doc"
+keys_check "json keys: a document without the tables cannot check" 2 "$tmp/jk-doc" "$tmp/jk-ok"
+printf '%s\n' '{"conn_id":' >"$tmp/jk-trunc"
+keys_check "json keys: output that is not JSON cannot pass" 2 "$jdoc" "$tmp/jk-trunc"
 
 EVS_FAKE=partial
 run "partial stats" 0 "" "$FAKE" -j stats
