@@ -1000,7 +1000,7 @@ run "save -j" 2 "evctl: 'save' has no JSON output" "$FAKE" -j save
 run "save: no arguments" 2 "evctl: unexpected argument 'x'" "$FAKE" save x
 run "save help" 0 "" "$FAKE" save help
 stdout_has "save help: its notes" '^Every line can be applied again'
-EVS_FAKE=bad run "save: bad reply" 1 "evctl: malformed reply from the kernel: bad setting" "$FAKE" save
+EVS_FAKE=bad run "save: bad reply" 1 "evctl: malformed reply from the kernel: bad attributes" "$FAKE" save
 stdout_is "save: nothing printed on a bad reply" ""
 trace_is "save: usage errors and failures" "CONFIG_GET"
 
@@ -1063,21 +1063,21 @@ EVS_FAKE=intr-always
 run "read interrupted for good" 1 "evctl: the topic changed too often while it was read; try again" "$FAKE" read topic 7
 
 EVS_FAKE=bad
-run "bad version reply" 1 "evctl: malformed reply from the kernel: bad or missing protocol version" "$FAKE" version
-run "bad stats reply" 1 "evctl: malformed reply from the kernel: bad or missing counters" "$FAKE" stats
-run "bad listen reply" 1 "evctl: malformed reply from the kernel: bad or missing listener counters" "$FAKE" listen
+run "bad version reply" 1 "evctl: malformed reply from the kernel: bad attributes" "$FAKE" version
+run "bad stats reply" 1 "evctl: malformed reply from the kernel: bad attributes" "$FAKE" stats
+run "bad listen reply" 1 "evctl: malformed reply from the kernel: bad attributes" "$FAKE" listen
 stdout_is "bad listen reply prints nothing" ""
-run "bad route reply" 1 "evctl: malformed reply from the kernel: bad or missing topic or priority" "$FAKE" -j route
+run "bad route reply" 1 "evctl: malformed reply from the kernel: bad attributes" "$FAKE" -j route
 stdout_is "bad route reply prints nothing" ""
-run "bad config reply" 1 "evctl: malformed reply from the kernel: bad setting" "$FAKE" config
+run "bad config reply" 1 "evctl: malformed reply from the kernel: bad attributes" "$FAKE" config
 run "bad read reply" 1 "evctl: malformed reply from the kernel: events out of order or incomplete" "$FAKE" read topic 7
-run "bad ring reply" 1 "evctl: malformed reply from the kernel: bad or missing ring attribute" "$FAKE" ring
+run "bad ring reply" 1 "evctl: malformed reply from the kernel: bad attributes" "$FAKE" ring
 stdout_is "bad ring reply prints nothing" ""
 run "bad latency reply" 1 "evctl: malformed reply from the kernel: bad or missing latency histogram" "$FAKE" -j latency
 stdout_is "bad latency reply prints nothing" ""
-run "bad stats -w reply" 1 "evctl: malformed reply from the kernel: bad or missing counters" "$FAKE" stats -w 1
+run "bad stats -w reply" 1 "evctl: malformed reply from the kernel: bad attributes" "$FAKE" stats -w 1
 # A malformed notification is reported and skipped; the rest go on.
-run "bad notification" 0 "evctl: malformed route-add notification: bad or missing topic or priority" "$FAKE" monitor
+run "bad notification" 0 "evctl: malformed route-add notification: bad attributes" "$FAKE" monitor
 [ "$(wc -l <"$tmp/out")" -eq 10 ] || { echo "not ok - bad notification: the others still come"; fails=$((fails + 1)); }
 
 echo "$0: $fails failed"

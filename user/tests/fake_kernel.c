@@ -277,7 +277,7 @@ static void do_ctrl(const struct nlmsghdr *req, uint32_t portid)
 	struct nlmsghdr *nlh;
 	const char *name;
 
-	if (evs_nl_parse(req, tb, CTRL_ATTR_MAX) ||
+	if (evs_nl_parse(req, tb, &evs_nl_ctrl_attrs) ||
 	    evs_nl_get_str(tb[CTRL_ATTR_FAMILY_NAME], &name))
 		abort();
 	if (strcmp(name, EVS_GENL_NAME) || mode_is("absent")) {
