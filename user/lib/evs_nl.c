@@ -760,11 +760,13 @@ const char *evs_nl_strerror(const struct evs_nl *nl, int err, char *buf,
 }
 
 /*
- * mnl_cb_run2() gives up on a whole datagram at the first message flagged
- * NLM_F_DUMP_INTR, and with it on the NLMSG_DONE behind; and it stops
- * quietly at a message cut short.  So the datagram is looked over first:
- * the flag comes off every message (noted in *@intr when one of request
- * @seq had it) and the messages must fill the datagram exactly.
+ * mnl_cb_run2() gives up on a datagram at the first message flagged
+ * NLM_F_DUMP_INTR, whoever's it is: the rest of an interrupted dump would
+ * go unread, and a leftover of an abandoned request would cut the current
+ * one short.  It also stops quietly at a message cut short.  So the
+ * datagram is looked over first: the flag comes off every message (noted
+ * in *@intr when one of request @seq had it) and the messages must fill
+ * the datagram exactly.
  */
 static int check_datagram(void *buf, size_t n, uint32_t seq, bool *intr)
 {

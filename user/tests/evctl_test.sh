@@ -1080,5 +1080,22 @@ run "bad stats -w reply" 1 "evctl: malformed reply from the kernel: bad attribut
 run "bad notification" 0 "evctl: malformed route-add notification: bad attributes" "$FAKE" monitor
 [ "$(wc -l <"$tmp/out")" -eq 10 ] || { echo "not ok - bad notification: the others still come"; fails=$((fails + 1)); }
 
+# Leftovers of an abandoned request, an interrupted dump among them, are
+# skipped: the reply is read as if they were not there.
+EVS_FAKE=ok
+run "routes, to compare with" 0 "" "$FAKE" -j route
+cp "$tmp/out" "$tmp/route.ok"
+EVS_FAKE=stale
+run "leftovers of another request skipped" 0 "" "$FAKE" -j route
+stdout_is "leftovers skipped: the same routes" "$(cat "$tmp/route.ok")"
+run "leftovers skipped in a read" 0 "" "$FAKE" -j read topic 7
+json "leftovers skipped: every event, no retry" '[.[].seq] == [3, 4, 5, 6]'
+# A message cut short at the end of a datagram: the reply is refused.
+EVS_FAKE=torn
+run "message cut short in a reply" 1 "evctl: Protocol error" "$FAKE" version
+stdout_is "message cut short in a reply: nothing printed" ""
+run "message cut short in a dump" 1 "evctl: Protocol error" "$FAKE" route
+stdout_is "message cut short in a dump: nothing printed" ""
+
 echo "$0: $fails failed"
 [ "$fails" -eq 0 ]
