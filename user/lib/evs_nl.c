@@ -14,8 +14,8 @@
  *   attribute ends; parse_attrs() compares.
  * - Repeated attributes: libmnl has no notion of them.
  * - A message's attributes end at nlmsg_len, not at nlmsg_len rounded up
- *   as mnl_attr_parse() has it, so evs_nl_parse() hands the exact length
- *   to mnl_attr_parse_payload().
+ *   as mnl_attr_parse() has it (libmnl 1.0.4), so evs_nl_parse() and
+ *   parse_extack() hand the exact length to mnl_attr_parse_payload().
  * - EVS_LAT_A_BUCKETS, a u64 array, which libmnl has no type for.
  * - check_datagram(), before mnl_cb_run2(): see there.
  * - The extended ACK (parse_extack() and below) is parsed leniently on
@@ -643,8 +643,13 @@ static void parse_extack(struct evs_nl *nl, const struct nlmsghdr *nlh,
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) ||
 	    off > mnl_nlmsg_get_payload_len(nlh))
 		return;
-	/* Malformed TLVs end the walk; those before them still count. */
-	mnl_attr_parse(nlh, (unsigned int)off, extack_attr, &x);
+	/*
+	 * Malformed TLVs end the walk; those before them still count.  Not
+	 * mnl_attr_parse(): it would walk up to nlmsg_len rounded up.
+	 */
+	mnl_attr_parse_payload((const char *)mnl_nlmsg_get_payload(nlh) + off,
+			       mnl_nlmsg_get_payload_len(nlh) - off,
+			       extack_attr, &x);
 
 	if (x.tb[NLMSGERR_ATTR_MSG])
 		copy_msg(nl, x.tb[NLMSGERR_ATTR_MSG]);

@@ -600,6 +600,11 @@ static void test_extack(void)
 	mnl_attr_put(nlh, NLMSGERR_ATTR_MSG, 3, "abc");
 	check_end(&nl, req, nlh, nlh->nlmsg_len - 1, -ERANGE, "",
 		  "Numerical result out of range: abc", "unterminated message");
+	/* A message whose last byte lies past the unaligned end. */
+	nlh = err_start(buf, req, -ERANGE, true);
+	mnl_attr_put(nlh, NLMSGERR_ATTR_MSG, 4, "abcd");
+	check_end(&nl, req, nlh, nlh->nlmsg_len - 1, -ERANGE, "",
+		  "Numerical result out of range", "message past the end");
 	nlh = err_start(buf, req, -EINVAL, true);
 	mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, "a\x1b[2Jb\nc\td");
 	check_end(&nl, req, nlh, nlh->nlmsg_len, -EINVAL, "",
