@@ -45,7 +45,7 @@ static int version_cb(const struct nlmsghdr *nlh, void *data)
 	const char *v;
 	uint8_t proto;
 
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX) ||
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs) ||
 	    evs_nl_get_str(tb[EVS_A_VERSION], &v) ||
 	    evs_nl_get_u8(tb[EVS_A_PROTO_VERSION], &proto))
 		return MNL_CB_ERROR;

@@ -160,7 +160,7 @@ static inline int evs_test_stats_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[EVS_A_MAX + 1];
 
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX) || !tb[EVS_A_STATS])
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs) || !tb[EVS_A_STATS])
 		return MNL_CB_ERROR;
 	if (evs_nl_parse_stats(tb[EVS_A_STATS], data))
 		return MNL_CB_ERROR;
@@ -182,7 +182,7 @@ static inline int evs_test_gauges_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[EVS_A_MAX + 1];
 
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX) || !tb[EVS_A_GAUGES] ||
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs) || !tb[EVS_A_GAUGES] ||
 	    evs_nl_parse_gauges(tb[EVS_A_GAUGES], data))
 		return MNL_CB_ERROR;
 	return MNL_CB_OK;
@@ -201,7 +201,7 @@ static inline int evs_test_latency_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[EVS_A_MAX + 1];
 
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX) || !tb[EVS_A_LATENCY] ||
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs) || !tb[EVS_A_LATENCY] ||
 	    evs_nl_parse_latency(tb[EVS_A_LATENCY], data))
 		return MNL_CB_ERROR;
 	return MNL_CB_OK;
@@ -275,7 +275,7 @@ static inline int evs_test_listen_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *tb[EVS_A_MAX + 1];
 	struct evs_addr *a = data;
 
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX) ||
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs) ||
 	    evs_addr_get(tb[EVS_A_ADDR_IN], tb[EVS_A_ADDR_IN6], tb[EVS_A_PORT],
 			 a))
 		return MNL_CB_ERROR;
@@ -328,8 +328,8 @@ static inline int evs_test_config_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[EVS_A_MAX + 1];
 
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX) || !tb[EVS_A_CONFIG] ||
-	    evs_nl_parse_nested(tb[EVS_A_CONFIG], data, EVS_CFG_A_MAX)) {
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs) || !tb[EVS_A_CONFIG] ||
+	    evs_nl_parse_nested(tb[EVS_A_CONFIG], data, &evs_nl_cfg_attrs)) {
 		errno = EPROTO;
 		return MNL_CB_ERROR;
 	}

@@ -341,7 +341,7 @@ static int ntf_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (g->cmd != EVS_CMD_NTF_CONN_OPEN && g->cmd != EVS_CMD_NTF_CONN_CLOSE)
 		return MNL_CB_OK;
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX) || log->n == ARRAY_SIZE(log->id) ||
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs) || log->n == ARRAY_SIZE(log->id) ||
 	    evs_nl_get_u64(tb[EVS_A_CONN_ID], &log->id[log->n])) {
 		errno = EPROTO;
 		return MNL_CB_ERROR;

@@ -80,8 +80,8 @@ static int cfg_cb(const struct nlmsghdr *nlh, void *data)
 	struct cfg_vals *out = data;
 	unsigned int i;
 
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX) || !tb[EVS_A_CONFIG] ||
-	    evs_nl_parse_nested(tb[EVS_A_CONFIG], c, EVS_CFG_A_MAX))
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs) || !tb[EVS_A_CONFIG] ||
+	    evs_nl_parse_nested(tb[EVS_A_CONFIG], c, &evs_nl_cfg_attrs))
 		return MNL_CB_ERROR;
 	for (i = 0; i < ARRAY_SIZE(cfg_limits); i++) {
 		const struct nlattr *a = c[cfg_limits[i].attr];
@@ -536,58 +536,16 @@ TEST_F(nl, dump_interrupted_by_a_change)
 
 /* ---- the monitor group ---- */
 
-struct grp_find {
-	const char *name;
-	int id;
-};
-
-static int grp_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *tb[CTRL_ATTR_MAX + 1], *g;
-	struct grp_find *find = data;
-
-	if (evs_nl_parse(nlh, tb, CTRL_ATTR_MAX) ||
-	    !tb[CTRL_ATTR_MCAST_GROUPS])
-		return MNL_CB_ERROR;
-	mnl_attr_for_each_nested(g, tb[CTRL_ATTR_MCAST_GROUPS]) {
-		const struct nlattr *ga[CTRL_ATTR_MCAST_GRP_MAX + 1];
-
-		if (evs_nl_parse_nested(g, ga, CTRL_ATTR_MCAST_GRP_MAX) ||
-		    !ga[CTRL_ATTR_MCAST_GRP_NAME] || !ga[CTRL_ATTR_MCAST_GRP_ID])
-			continue;
-		if (!strcmp(mnl_attr_get_str(ga[CTRL_ATTR_MCAST_GRP_NAME]),
-			    find->name))
-			find->id = mnl_attr_get_u32(ga[CTRL_ATTR_MCAST_GRP_ID]);
-	}
-	return MNL_CB_OK;
-}
-
-/* The id of the family's multicast group @name, from the controller. */
-static int mcast_group(struct evs_nl *nl, const char *name)
-{
-	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
-	struct grp_find find = { .name = name, .id = -ENOENT };
-	struct nlmsghdr *nlh;
-	int err;
-
-	nlh = evs_nl_genl_req(nl, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, EVS_GENL_NAME);
-	err = evs_nl_talk(nl, nlh, grp_cb, &find);
-	return err ? err : find.id;
-}
-
 /* Joins "monitor" on a socket of its own. */
 static int monitor_open(struct evs_nl *mon)
 {
-	int err = evs_nl_open(mon), grp;
+	int err = evs_nl_open(mon);
+	uint32_t grp;
 
 	if (err)
 		return err;
-	grp = mcast_group(mon, EVS_MCGRP_MONITOR);
-	if (grp < 0)
-		return grp;
-	return mnl_socket_setsockopt(mon->sock, NETLINK_ADD_MEMBERSHIP, &grp,
-				     sizeof(grp)) ? -errno : 0;
+	err = evs_nl_mcast_group(mon, EVS_GENL_NAME, EVS_MCGRP_MONITOR, &grp);
+	return err ? err : evs_nl_join(mon, grp);
 }
 
 /*
@@ -623,7 +581,7 @@ static int monitor_wait(struct evs_nl *mon, uint8_t cmd, char *rx, size_t size,
 
 			if (m->nlmsg_type != mon->family || g->cmd != cmd)
 				continue;
-			return evs_nl_parse(m, tb, EVS_A_MAX);
+			return evs_nl_parse(m, tb, &evs_nl_evs_attrs);
 		}
 	}
 }
@@ -667,7 +625,7 @@ TEST_F(nl, monitor_sees_every_change)
 		const struct nlattr *c2[EVS_CFG_A_MAX + 1];
 
 		ASSERT_EQ(0, evs_nl_parse_nested(tb[EVS_A_CONFIG], c2,
-						 EVS_CFG_A_MAX));
+						 &evs_nl_cfg_attrs));
 		EXPECT_EQ(17, mnl_attr_get_u32(c2[EVS_CFG_A_BATCH]));
 	}
 

@@ -382,7 +382,7 @@ static const char *nlf_check_config(const struct nlattr *nest)
 	const struct nlattr *c[EVS_CFG_A_MAX + 1];
 	unsigned int t;
 
-	if (!nest || evs_nl_parse_nested(nest, c, EVS_CFG_A_MAX))
+	if (!nest || evs_nl_parse_nested(nest, c, &evs_nl_cfg_attrs))
 		return "CONFIG nest malformed";
 	for (t = EVS_CFG_A_MAX_PAYLOAD; t <= EVS_CFG_A_MAX; t++) {
 		const struct nlf_cfg *cf = &nlf_cfgs[t];
@@ -429,7 +429,7 @@ static const char *nlf_check_data(const struct nlmsghdr *nlh, uint8_t cmd,
 		return "reply carries another command";
 	if (g->version != EVS_GENL_VERSION)
 		return "reply carries another family version";
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX))
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs))
 		return "attributes malformed";
 
 	switch (cmd) {
@@ -1329,7 +1329,7 @@ static int nlf_collect(struct nlf_ctx *c, struct nlf_exp *e, int n)
 			if (!bad && x->cmd == EVS_CMD_LISTEN_ADD && x->port > 0) {
 				const struct nlattr *tb[EVS_A_MAX + 1];
 
-				if (!evs_nl_parse(nlh, tb, EVS_A_MAX) &&
+				if (!evs_nl_parse(nlh, tb, &evs_nl_evs_attrs) &&
 				    mnl_attr_get_u16(tb[EVS_A_PORT]) != x->port)
 					fz_fail(c->log, "LISTEN_ADD of port %d got port %u",
 						x->port,
@@ -1531,7 +1531,7 @@ static int nlf_lis_list_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *tb[EVS_A_MAX + 1];
 	struct nlf_lis_list *l = data;
 
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX) || l->n >= ARRAY_SIZE(l->a) ||
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs) || l->n >= ARRAY_SIZE(l->a) ||
 	    evs_addr_get(tb[EVS_A_ADDR_IN], tb[EVS_A_ADDR_IN6], tb[EVS_A_PORT],
 			 &l->a[l->n]))
 		return MNL_CB_ERROR;
@@ -1793,7 +1793,7 @@ static int nlf_dump_cb(const struct nlmsghdr *nlh, void *data)
 			ds->bad = bad;
 		return MNL_CB_OK;
 	}
-	evs_nl_parse(nlh, tb, EVS_A_MAX);
+	evs_nl_parse(nlh, tb, &evs_nl_evs_attrs);
 	if (ds->cmd == EVS_CMD_ROUTE_GET)
 		key = mnl_attr_get_u16(tb[EVS_A_TOPIC]);
 	if (ds->cmd == EVS_CMD_CONN_GET)
@@ -1842,7 +1842,7 @@ static void nlf_drain_monitor(struct nlf_shared *sh, struct evs_nl *mon,
 			if (nlh->nlmsg_type != mon->family ||
 			    nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN ||
 			    g->cmd < EVS_CMD_NTF_CONN_OPEN || g->cmd > EVS_CMD_MAX ||
-			    evs_nl_parse(nlh, tb, EVS_A_MAX))
+			    evs_nl_parse(nlh, tb, &evs_nl_evs_attrs))
 				fz_fail(sh->log, "monitor: malformed notification (type %u cmd %u)",
 					nlh->nlmsg_type, g->cmd);
 		}
@@ -2184,7 +2184,7 @@ static int nlf_routes_cb(const struct nlmsghdr *nlh, void *data)
 	struct nlf_routes *rt = data;
 	uint16_t topic;
 
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX) ||
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs) ||
 	    evs_nl_get_u16(tb[EVS_A_TOPIC], &topic))
 		return MNL_CB_ERROR;
 	rt->bits[topic / 64] |= 1ULL << (topic % 64);

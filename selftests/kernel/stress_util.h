@@ -830,8 +830,8 @@ static inline int stress_config_get_cb(const struct nlmsghdr *nlh, void *data)
 	uint64_t *vals = data;
 	unsigned int i;
 
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX) || !tb[EVS_A_CONFIG] ||
-	    evs_nl_parse_nested(tb[EVS_A_CONFIG], cfg, EVS_CFG_A_MAX))
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs) || !tb[EVS_A_CONFIG] ||
+	    evs_nl_parse_nested(tb[EVS_A_CONFIG], cfg, &evs_nl_cfg_attrs))
 		return MNL_CB_ERROR;
 	for (i = EVS_CFG_A_MAX_PAYLOAD; i <= EVS_CFG_A_MAX; i++) {
 		uint8_t v8;
@@ -885,7 +885,7 @@ static inline int stress_conns_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (cs->n == STRESS_MAX_CONNS)
 		return MNL_CB_OK;
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX) ||
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs) ||
 	    evs_nl_get_u64(tb[EVS_A_CONN_ID], &ci->id) ||
 	    evs_nl_get_u16(tb[EVS_A_PORT], &ci->port) ||
 	    evs_nl_get_u8(tb[EVS_A_CONN_PAUSED], &ci->paused) ||

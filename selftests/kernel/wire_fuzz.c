@@ -1082,7 +1082,7 @@ static int wf_conn_dump_cb(const struct nlmsghdr *nlh, void *data)
 	uint32_t infl = 0, acked = 0;
 	uint8_t state = 0, paused = 0;
 
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX))
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs))
 		return MNL_CB_ERROR;
 	evs_nl_get_u64(tb[EVS_A_CONN_ID], &id);
 	evs_nl_get_u64(tb[EVS_A_CONN_EVENTS], &ev);
@@ -1197,7 +1197,7 @@ static int wf_ntf_cb(const struct nlmsghdr *nlh, void *data)
 	struct wf_close cl = { 0 };
 	uint8_t kind;
 
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX) ||
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs) ||
 	    (g->cmd != EVS_CMD_NTF_CONN_CLOSE &&
 	     g->cmd != EVS_CMD_NTF_PROTO_ERROR))
 		return MNL_CB_OK;

@@ -87,7 +87,7 @@ const char *evctl_config_parse(const struct nlattr *nest,
 	unsigned int i;
 
 	memset(cfg, 0, sizeof(*cfg));
-	if (!nest || evs_nl_parse_nested(nest, tb, EVS_CFG_A_MAX))
+	if (!nest || evs_nl_parse_nested(nest, tb, &evs_nl_cfg_attrs))
 		return "bad or missing settings";
 	/* Settings an older module lacks are left out, not shown as 0. */
 	for (i = 0; i < NR_KEYS; i++) {
@@ -114,7 +114,7 @@ static int config_cb(const struct nlmsghdr *nlh, void *data)
 	struct config_reply *r = data;
 
 	r->seen = true;
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX))
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs))
 		r->bad = "bad attributes";
 	else
 		r->bad = evctl_config_parse(tb[EVS_A_CONFIG], &r->cfg);

@@ -21,7 +21,7 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 	/* After a bad message, read the rest only to keep the socket sane. */
 	if (r->bad)
 		return MNL_CB_OK;
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX)) {
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs)) {
 		r->bad = "bad attributes";
 		return MNL_CB_OK;
 	}

@@ -220,13 +220,14 @@ static int ntf_cb(const struct nlmsghdr *nlh, void *data)
 	const char *bad;
 	unsigned int i;
 
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX)) {
-		evctl_err("malformed notification: bad attributes");
-		return MNL_CB_OK;
-	}
 	for (i = 0; i < ARRAY_SIZE(kinds); i++)
 		if (kinds[i].cmd == g->cmd)
 			k = &kinds[i];
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs)) {
+		evctl_err("malformed %s notification: bad attributes",
+			  k ? k->name : "unknown");
+		return MNL_CB_OK;
+	}
 	if (k) {
 		bad = k->show(m, tb, k->name);
 		if (bad) {

@@ -34,7 +34,7 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 	const char *s;
 
 	r->seen = true;
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX))
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs))
 		r->bad = "bad attributes";
 	else if (evs_nl_get_str(tb[EVS_A_VERSION], &s))
 		r->bad = "bad or missing module version";

@@ -248,22 +248,15 @@ int evs_addr_get(const struct nlattr *addr_in, const struct nlattr *addr_in6,
 	if (!addr_in == !addr_in6)
 		return -EPROTO;
 	if (addr_in) {
-		if (mnl_attr_get_payload_len(addr_in) != sizeof(a->in))
-			return -EPROTO;
 		a->family = AF_INET;
 		memcpy(&a->in, mnl_attr_get_payload(addr_in), sizeof(a->in));
 	} else {
-		if (mnl_attr_get_payload_len(addr_in6) != sizeof(a->in6))
-			return -EPROTO;
 		a->family = AF_INET6;
 		memcpy(&a->in6, mnl_attr_get_payload(addr_in6),
 		       sizeof(a->in6));
 	}
-	if (port) {
-		if (mnl_attr_get_payload_len(port) != sizeof(a->port))
-			return -EPROTO;
-		memcpy(&a->port, mnl_attr_get_payload(port), sizeof(a->port));
-	}
+	if (port)
+		a->port = mnl_attr_get_u16(port);
 	return 0;
 }
 

@@ -86,7 +86,9 @@ int evs_addr_put(struct nlmsghdr *nlh, size_t size, const struct evs_addr *a);
 /*
  * Reads the address from @addr_in or @addr_in6 (exactly one must be
  * there) and the port from @port (may be NULL: port 0), all attributes of
- * an already indexed message.  Returns 0 or -EPROTO.
+ * a message that evs_nl_parse() indexed with evs_nl_evs_attrs, which
+ * checked their sizes.  Returns 0, or -EPROTO when there is no address or
+ * two.
  */
 int evs_addr_get(const struct nlattr *addr_in, const struct nlattr *addr_in6,
 		 const struct nlattr *port, struct evs_addr *a);

@@ -1,6 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Generic netlink helpers over libmnl; see evs_nl.h for the contract.
+ *
+ * Replies are read with mnl_cb_run2() and their attributes parsed with
+ * mnl_attr_parse_payload() and mnl_attr_parse_nested(), each checked
+ * against its set's table with mnl_attr_validate().  What is still done
+ * by hand, and why:
+ *
+ * - That the attributes fill a message or nest exactly: libmnl's walks
+ *   stop quietly at the first attribute that does not fit (a bogus
+ *   nla_len, a truncated message, trailing bytes), which would otherwise
+ *   pass for a shorter, valid reply.  parse_attr() notes where each
+ *   attribute ends; parse_attrs() compares.
+ * - Repeated attributes: libmnl has no notion of them.
+ * - A message's attributes end at nlmsg_len, not at nlmsg_len rounded up
+ *   as mnl_attr_parse() has it (libmnl 1.0.4), so evs_nl_parse() and
+ *   parse_extack() hand the exact length to mnl_attr_parse_payload().
+ * - EVS_LAT_A_BUCKETS, a u64 array, which libmnl has no type for.
+ * - check_datagram(), before mnl_cb_run2(): see there.
+ * - The extended ACK (parse_extack() and below) is parsed leniently on
+ *   purpose: a malformed piece is left out, the rest of the report kept.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -24,135 +43,324 @@ static void errmsg_clear(struct evs_nl *nl)
 }
 
 /*
- * Calls @fn for each attribute in the @len bytes at @start and stops at
- * its first error.  Offsets rather than pointers, so that a bogus nla_len
- * never makes us compute a pointer past the buffer.  Returns 0, @fn's
- * error, or -EPROTO when the attributes do not fill @len exactly.
+ * What one attribute type of a set must look like, as the kernel's policy
+ * for it promises.  MNL_TYPE_UNSPEC: a type the set does not use (or PAD),
+ * skipped like one from a newer kernel.
  */
-static int walk_attrs(const void *start, size_t len,
-		      int (*fn)(const struct nlattr *attr, void *data),
-		      void *data)
-{
-	size_t off = 0;
-	int err;
-
-	while (len - off >= sizeof(struct nlattr)) {
-		const struct nlattr *attr =
-			(const void *)((const char *)start + off);
-
-		if (attr->nla_len < sizeof(*attr) ||
-		    attr->nla_len > len - off)
-			return -EPROTO;
-		err = fn(attr, data);
-		if (err)
-			return err;
-		off += NLA_ALIGN(attr->nla_len);
-		/* The last attribute's padding may be left out. */
-		if (off > len)
-			off = len;
-	}
-	return off == len ? 0 : -EPROTO;
-}
-
-/* Same over the attributes inside @nest. */
-static int walk_nested(const struct nlattr *nest,
-		       int (*fn)(const struct nlattr *attr, void *data),
-		       void *data)
-{
-	if (!nest || nest->nla_len < NLA_HDRLEN)
-		return -EPROTO;
-	return walk_attrs(mnl_attr_get_payload(nest),
-			  mnl_attr_get_payload_len(nest), fn, data);
-}
-
-struct index {
-	const struct nlattr **tb;
-	unsigned int maxtype;
+struct evs_nl_attr {
+	enum mnl_attr_data_type type;
+	uint16_t len;	/* MNL_TYPE_BINARY: exact payload length, 0: any */
+	bool multi;	/* may repeat; tb[] keeps the first */
+	const struct evs_nl_attrs *nested;	/* what a NESTED one holds */
 };
 
-static int index_attr(const struct nlattr *attr, void *data)
-{
-	struct index *ix = data;
-	unsigned int type = attr->nla_type & NLA_TYPE_MASK;
+struct evs_nl_attrs {
+	unsigned int maxtype;
+	const struct evs_nl_attr *attr;	/* maxtype + 1 entries */
+	/* An array: every entry, typed by its index, is this. */
+	const struct evs_nl_attr *each;
+};
 
-	if (type <= ix->maxtype)
-		ix->tb[type] = attr;
-	return 0;
-}
+/* Enough for every set below; struct parse keeps a bit per type. */
+#define ATTRS_MAXTYPE	255
+_Static_assert(EVS_A_MAX <= ATTRS_MAXTYPE && CTRL_ATTR_MAX <= ATTRS_MAXTYPE,
+	       "struct parse: seen[] too small");
+
+#define U8	{ .type = MNL_TYPE_U8 }
+#define U16	{ .type = MNL_TYPE_U16 }
+#define U32	{ .type = MNL_TYPE_U32 }
+#define U64	{ .type = MNL_TYPE_U64 }
+#define STR	{ .type = MNL_TYPE_NUL_STRING }
+#define BIN(n)	{ .type = MNL_TYPE_BINARY, .len = (n) }
+#define NEST(s)	{ .type = MNL_TYPE_NESTED, .nested = (s) }
+
+static const struct evs_nl_attrs stats_attrs, gauge_attrs, lat_attrs,
+	latency_attrs, mcast_grps_attrs, ctrl_nests_attrs;
+
+static const struct evs_nl_attr cfg_attr[EVS_CFG_A_MAX + 1] = {
+	[EVS_CFG_A_MAX_PAYLOAD]		= U32,
+	[EVS_CFG_A_POOL_LIMIT]		= U32,
+	[EVS_CFG_A_PRESSURE]		= U8,
+	[EVS_CFG_A_RING_SIZE]		= U32,
+	[EVS_CFG_A_STORE_LIMIT]		= U64,
+	[EVS_CFG_A_CONN_LIMIT]		= U32,
+	[EVS_CFG_A_BATCH]		= U32,
+	[EVS_CFG_A_IDLE_TIMEOUT]	= U32,
+	[EVS_CFG_A_ACK_DELAY]		= U32,
+};
+
+const struct evs_nl_attrs evs_nl_cfg_attrs = {
+	.maxtype = EVS_CFG_A_MAX, .attr = cfg_attr,
+};
+
+static const struct evs_nl_attr evs_attr[EVS_A_MAX + 1] = {
+	[EVS_A_VERSION]			= STR,
+	[EVS_A_PROTO_VERSION]		= U8,
+	[EVS_A_STATS]			= NEST(&stats_attrs),
+	[EVS_A_GAUGES]			= NEST(&gauge_attrs),
+	[EVS_A_LATENCY]			= NEST(&latency_attrs),
+	[EVS_A_LAT_PRIO]		= NEST(&lat_attrs),
+	[EVS_A_ADDR_IN]			= BIN(4),
+	[EVS_A_ADDR_IN6]		= BIN(16),
+	[EVS_A_PORT]			= U16,
+	[EVS_A_LOCAL_PORT]		= U16,
+	[EVS_A_TOPIC]			= U16,
+	[EVS_A_PRIO]			= U8,
+	[EVS_A_LISTEN_ACCEPTED]		= U64,
+	[EVS_A_LISTEN_CONNS]		= U32,
+	[EVS_A_CONN_ID]			= U64,
+	[EVS_A_CONN_STATE]		= U8,
+	[EVS_A_CONN_EVENTS]		= U64,
+	[EVS_A_CONN_BYTES]		= U64,
+	[EVS_A_CONN_PAUSED]		= U8,
+	[EVS_A_CONN_ACKED]		= U32,
+	[EVS_A_CONN_INFLIGHT]		= U32,
+	[EVS_A_FROM]			= U64,
+	[EVS_A_COUNT]			= U32,
+	[EVS_A_EVENT_SEQ]		= U64,
+	[EVS_A_EVENT_CONN]		= U64,
+	[EVS_A_EVENT_CLIENT_SEQ]	= U32,
+	[EVS_A_EVENT_TS_INGEST]		= U64,
+	[EVS_A_EVENT_TS_DEQUEUE]	= U64,
+	[EVS_A_EVENT_TS_DONE]		= U64,
+	[EVS_A_EVENT_LEN]		= U32,
+	[EVS_A_EVENT_OFFSET]		= U32,
+	[EVS_A_EVENT_DATA]		= BIN(0),
+	[EVS_A_CONFIG]			= NEST(&evs_nl_cfg_attrs),
+	[EVS_A_CPU]			= U32,
+	[EVS_A_RING_COUNT]		= U32,
+	[EVS_A_RING_SIZE]		= U32,
+	[EVS_A_CONN_IDLE_MS]		= U64,
+	[EVS_A_CLOSE_REASON]		= U8,
+	[EVS_A_ERROR_KIND]		= U8,
+	[EVS_A_ERROR_MSG]		= STR,
+	[EVS_A_INTERVAL_MS]		= U32,
+};
+
+const struct evs_nl_attrs evs_nl_evs_attrs = {
+	.maxtype = EVS_A_MAX, .attr = evs_attr,
+};
+
+/* Every type from the first counter up is a u64; PAD is skipped. */
+static const struct evs_nl_attr stats_attr[EVS_STATS_A_MAX + 1] = {
+	[EVS_STATS_A_FIRST_COUNTER ... EVS_STATS_A_MAX] = U64,
+};
+
+static const struct evs_nl_attrs stats_attrs = {
+	.maxtype = EVS_STATS_A_MAX, .attr = stats_attr,
+};
+
+static const struct evs_nl_attr gauge_attr[EVS_GAUGE_A_MAX + 1] = {
+	[EVS_GAUGE_A_FIRST ... EVS_GAUGE_A_MAX] = U64,
+};
+
+static const struct evs_nl_attrs gauge_attrs = {
+	.maxtype = EVS_GAUGE_A_MAX, .attr = gauge_attr,
+};
+
+/*
+ * BUCKETS is a u64 array, which libmnl has no type for: any length here,
+ * evs_nl_parse_lat_prio() checks it.
+ */
+static const struct evs_nl_attr lat_attr[EVS_LAT_A_MAX + 1] = {
+	[EVS_LAT_A_PRIO]		= U8,
+	[EVS_LAT_A_BUCKETS]		= BIN(0),
+};
+
+static const struct evs_nl_attrs lat_attrs = {
+	.maxtype = EVS_LAT_A_MAX, .attr = lat_attr,
+};
+
+/* EVS_A_LATENCY holds one EVS_A_LAT_PRIO per priority. */
+static const struct evs_nl_attr latency_attr[EVS_A_LAT_PRIO + 1] = {
+	[EVS_A_LAT_PRIO] = { .type = MNL_TYPE_NESTED, .nested = &lat_attrs,
+			     .multi = true },
+};
+
+static const struct evs_nl_attrs latency_attrs = {
+	.maxtype = EVS_A_LAT_PRIO, .attr = latency_attr,
+};
+
+static const struct evs_nl_attr grp_attr[CTRL_ATTR_MCAST_GRP_MAX + 1] = {
+	[CTRL_ATTR_MCAST_GRP_NAME]	= STR,
+	[CTRL_ATTR_MCAST_GRP_ID]	= U32,
+};
+
+const struct evs_nl_attrs evs_nl_mcast_grp_attrs = {
+	.maxtype = CTRL_ATTR_MCAST_GRP_MAX, .attr = grp_attr,
+};
+
+static const struct evs_nl_attr ctrl_attr[CTRL_ATTR_MAX + 1] = {
+	[CTRL_ATTR_FAMILY_ID]		= U16,
+	[CTRL_ATTR_FAMILY_NAME]		= STR,
+	[CTRL_ATTR_VERSION]		= U32,
+	[CTRL_ATTR_HDRSIZE]		= U32,
+	[CTRL_ATTR_MAXATTR]		= U32,
+	[CTRL_ATTR_OPS]			= NEST(&ctrl_nests_attrs),
+	[CTRL_ATTR_MCAST_GROUPS]	= NEST(&mcast_grps_attrs),
+	[CTRL_ATTR_POLICY]		= NEST(NULL),
+	[CTRL_ATTR_OP_POLICY]		= NEST(NULL),
+	[CTRL_ATTR_OP]			= U32,
+};
+
+const struct evs_nl_attrs evs_nl_ctrl_attrs = {
+	.maxtype = CTRL_ATTR_MAX, .attr = ctrl_attr,
+};
+
+/* Arrays of nests, typed by index: the operations, the groups. */
+static const struct evs_nl_attr ctrl_nest = NEST(NULL);
+
+static const struct evs_nl_attrs ctrl_nests_attrs = { .each = &ctrl_nest };
+
+static const struct evs_nl_attr mcast_grp = NEST(&evs_nl_mcast_grp_attrs);
+
+static const struct evs_nl_attrs mcast_grps_attrs = { .each = &mcast_grp };
+
+struct parse {
+	const struct evs_nl_attrs *set;
+	const struct nlattr **tb;	/* NULL: only validate */
+	const char *start;
+	size_t end;			/* just past the last attribute */
+	uint64_t seen[(ATTRS_MAXTYPE + 1) / 64];
+};
 
 static int parse_attrs(const void *start, size_t len,
-		       const struct nlattr **tb, unsigned int maxtype)
-{
-	struct index ix = { .tb = tb, .maxtype = maxtype };
+		       const struct evs_nl_attrs *set, const struct nlattr **tb);
 
-	memset(tb, 0, (maxtype + 1) * sizeof(*tb));
-	return walk_attrs(start, len, index_attr, &ix);
+static const struct evs_nl_attr *attr_policy(const struct evs_nl_attrs *set,
+					     uint16_t type)
+{
+	if (set->each)
+		return set->each;
+	if (type > set->maxtype || set->attr[type].type == MNL_TYPE_UNSPEC)
+		return NULL;
+	return &set->attr[type];
 }
 
-int evs_nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
-		 unsigned int maxtype)
+static int validate(const struct nlattr *attr, const struct evs_nl_attr *a)
 {
-	size_t hdrlen = NLMSG_HDRLEN + GENL_HDRLEN;
-
-	if (nlh->nlmsg_len < hdrlen)
-		return -EPROTO;
-	return parse_attrs((const char *)nlh + hdrlen,
-			   nlh->nlmsg_len - hdrlen, tb, maxtype);
+	if (a->len)
+		return mnl_attr_validate2(attr, a->type, a->len);
+	return mnl_attr_validate(attr, a->type);
 }
 
-int evs_nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
-			unsigned int maxtype)
+static int parse_attr(const struct nlattr *attr, void *data)
 {
-	if (nest->nla_len < NLA_HDRLEN)
-		return -EPROTO;
-	return parse_attrs(mnl_attr_get_payload(nest),
-			   mnl_attr_get_payload_len(nest), tb, maxtype);
+	struct parse *p = data;
+	uint16_t type = mnl_attr_get_type(attr);
+	const struct evs_nl_attr *a = attr_policy(p->set, type);
+	uint64_t bit = 1ULL << (type % 64);
+
+	p->end = (const char *)attr - p->start + MNL_ALIGN(attr->nla_len);
+	/* Newer kernels add attributes: not an error. */
+	if (!a)
+		return MNL_CB_OK;
+	if (!a->multi && !p->set->each) {
+		if (p->seen[type / 64] & bit)
+			goto bad;
+		p->seen[type / 64] |= bit;
+	}
+	if (validate(attr, a) < 0)
+		goto bad;
+	if (a->nested && parse_attrs(mnl_attr_get_payload(attr),
+				     mnl_attr_get_payload_len(attr),
+				     a->nested, NULL))
+		goto bad;
+	if (p->tb && !p->set->each && !p->tb[type])
+		p->tb[type] = attr;
+	return MNL_CB_OK;
+bad:
+	errno = EPROTO;
+	return MNL_CB_ERROR;
 }
 
 /*
- * Attribute payloads are only 4-byte aligned (a u64 lands on 8 only thanks
- * to the kernel's PAD attribute), so copy rather than dereference.
+ * mnl_attr_parse_payload() rather than mnl_attr_parse(): the latter walks up
+ * to the message length rounded up to 4, past a message that ends
+ * unaligned.  Either stops quietly at an attribute that does not fit, so
+ * the walk must have ended where the bytes do.
  */
-static int get_fixed(const struct nlattr *attr, void *val, size_t size)
+static int parse_attrs(const void *start, size_t len,
+		       const struct evs_nl_attrs *set, const struct nlattr **tb)
 {
-	if (!attr || mnl_attr_get_payload_len(attr) != size)
+	struct parse p = { .set = set, .tb = tb, .start = start };
+	size_t tb_size = (set->maxtype + 1) * sizeof(*tb);
+
+	if (tb)
+		memset(tb, 0, tb_size);
+	if (mnl_attr_parse_payload(start, len, parse_attr, &p) < MNL_CB_OK ||
+	    p.end < len) {
+		if (tb)
+			memset(tb, 0, tb_size);
 		return -EPROTO;
-	memcpy(val, mnl_attr_get_payload(attr), size);
+	}
 	return 0;
 }
 
+int evs_nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
+		 const struct evs_nl_attrs *set)
+{
+	size_t hdrlen = NLMSG_HDRLEN + GENL_HDRLEN;
+
+	if (nlh->nlmsg_len < hdrlen) {
+		memset(tb, 0, (set->maxtype + 1) * sizeof(*tb));
+		return -EPROTO;
+	}
+	return parse_attrs(mnl_nlmsg_get_payload_offset(nlh, GENL_HDRLEN),
+			   nlh->nlmsg_len - hdrlen, set, tb);
+}
+
+int evs_nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
+			const struct evs_nl_attrs *set)
+{
+	/* Below the header, the payload length would wrap around. */
+	if (!nest || nest->nla_len < NLA_HDRLEN) {
+		memset(tb, 0, (set->maxtype + 1) * sizeof(*tb));
+		return -EPROTO;
+	}
+	return parse_attrs(mnl_attr_get_payload(nest),
+			   mnl_attr_get_payload_len(nest), set, tb);
+}
+
+/* Attributes come from a parse that checked their size against the set. */
 int evs_nl_get_u8(const struct nlattr *attr, uint8_t *val)
 {
-	return get_fixed(attr, val, sizeof(*val));
+	if (!attr)
+		return -EPROTO;
+	*val = mnl_attr_get_u8(attr);
+	return 0;
 }
 
 int evs_nl_get_u16(const struct nlattr *attr, uint16_t *val)
 {
-	return get_fixed(attr, val, sizeof(*val));
+	if (!attr)
+		return -EPROTO;
+	*val = mnl_attr_get_u16(attr);
+	return 0;
 }
 
 int evs_nl_get_u32(const struct nlattr *attr, uint32_t *val)
 {
-	return get_fixed(attr, val, sizeof(*val));
+	if (!attr)
+		return -EPROTO;
+	*val = mnl_attr_get_u32(attr);
+	return 0;
 }
 
+/* mnl_attr_get_u64() copies: a u64 payload is only 4-byte aligned. */
 int evs_nl_get_u64(const struct nlattr *attr, uint64_t *val)
 {
-	return get_fixed(attr, val, sizeof(*val));
+	if (!attr)
+		return -EPROTO;
+	*val = mnl_attr_get_u64(attr);
+	return 0;
 }
 
 int evs_nl_get_str(const struct nlattr *attr, const char **val)
 {
-	const char *s;
-	size_t len;
-
 	if (!attr)
 		return -EPROTO;
-	s = mnl_attr_get_payload(attr);
-	len = mnl_attr_get_payload_len(attr);
-	if (!len || s[len - 1] != '\0')
-		return -EPROTO;
-	*val = s;
+	*val = mnl_attr_get_str(attr);
 	return 0;
 }
 
@@ -163,21 +371,14 @@ int evs_nl_parse_stats(const struct nlattr *nest, struct evs_stats *st)
 	int err;
 
 	memset(st, 0, sizeof(*st));
-	if (!nest)
-		return -EPROTO;
-	err = evs_nl_parse_nested(nest, tb, EVS_STATS_A_MAX);
+	err = evs_nl_parse_nested(nest, tb, &stats_attrs);
 	if (err)
 		return err;
 	for (type = EVS_STATS_A_FIRST_COUNTER; type <= EVS_STATS_A_MAX;
 	     type++) {
 		unsigned int i = type - EVS_STATS_A_FIRST_COUNTER;
 
-		if (!tb[type])
-			continue;
-		err = evs_nl_get_u64(tb[type], &st->counters[i]);
-		if (err)
-			return err;
-		st->present[i] = true;
+		st->present[i] = !evs_nl_get_u64(tb[type], &st->counters[i]);
 	}
 	return 0;
 }
@@ -189,20 +390,13 @@ int evs_nl_parse_gauges(const struct nlattr *nest, struct evs_gauges *g)
 	int err;
 
 	memset(g, 0, sizeof(*g));
-	if (!nest)
-		return -EPROTO;
-	err = evs_nl_parse_nested(nest, tb, EVS_GAUGE_A_MAX);
+	err = evs_nl_parse_nested(nest, tb, &gauge_attrs);
 	if (err)
 		return err;
 	for (type = EVS_GAUGE_A_FIRST; type <= EVS_GAUGE_A_MAX; type++) {
 		unsigned int i = type - EVS_GAUGE_A_FIRST;
 
-		if (!tb[type])
-			continue;
-		err = evs_nl_get_u64(tb[type], &g->values[i]);
-		if (err)
-			return err;
-		g->present[i] = true;
+		g->present[i] = !evs_nl_get_u64(tb[type], &g->values[i]);
 	}
 	return 0;
 }
@@ -215,9 +409,7 @@ int evs_nl_parse_lat_prio(const struct nlattr *nest, uint8_t *prio,
 	size_t len, n, i;
 	int err;
 
-	if (!nest)
-		return -EPROTO;
-	err = evs_nl_parse_nested(nest, tb, EVS_LAT_A_MAX);
+	err = evs_nl_parse_nested(nest, tb, &lat_attrs);
 	if (err)
 		return err;
 	if (evs_nl_get_u8(tb[EVS_LAT_A_PRIO], prio) || !tb[EVS_LAT_A_BUCKETS])
@@ -241,33 +433,40 @@ int evs_nl_parse_lat_prio(const struct nlattr *nest, uint8_t *prio,
 }
 
 /*
- * EVS_A_LAT_PRIO repeats inside EVS_A_LATENCY, so evs_nl_parse_nested()
- * (last one wins) does not fit: take each as the walk meets it.
+ * EVS_A_LAT_PRIO repeats inside EVS_A_LATENCY, so a tb[] (first one only)
+ * does not fit: take each as the walk meets it.
  */
 static int lat_prio_attr(const struct nlattr *attr, void *data)
 {
 	struct evs_latency *lat = data;
 	uint64_t buckets[EVS_LAT_BUCKETS];
 	uint8_t prio;
-	int err;
 
-	if ((attr->nla_type & NLA_TYPE_MASK) != EVS_A_LAT_PRIO)
-		return 0;
-	err = evs_nl_parse_lat_prio(attr, &prio, buckets);
-	if (err)
-		return err;
+	if (mnl_attr_get_type(attr) != EVS_A_LAT_PRIO)
+		return MNL_CB_OK;
+	if (evs_nl_parse_lat_prio(attr, &prio, buckets))
+		return MNL_CB_ERROR;
 	/* A newer module may have more priorities: not ours to show. */
 	if (prio >= EVS_PRIO_NR)
-		return 0;
+		return MNL_CB_OK;
 	memcpy(lat->buckets[prio], buckets, sizeof(buckets));
 	lat->present[prio] = true;
-	return 0;
+	return MNL_CB_OK;
 }
 
 int evs_nl_parse_latency(const struct nlattr *nest, struct evs_latency *lat)
 {
+	const struct nlattr *tb[EVS_A_LAT_PRIO + 1];
+
 	memset(lat, 0, sizeof(*lat));
-	return walk_nested(nest, lat_prio_attr, lat);
+	/* Checks the whole nest, so the walk below meets no surprise. */
+	if (evs_nl_parse_nested(nest, tb, &latency_attrs))
+		return -EPROTO;
+	if (mnl_attr_parse_nested(nest, lat_prio_attr, lat) < MNL_CB_OK) {
+		memset(lat, 0, sizeof(*lat));
+		return -EPROTO;
+	}
+	return 0;
 }
 
 uint64_t evs_lat_bucket_upper_ns(unsigned int i)
@@ -444,8 +643,13 @@ static void parse_extack(struct evs_nl *nl, const struct nlmsghdr *nlh,
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) ||
 	    off > mnl_nlmsg_get_payload_len(nlh))
 		return;
-	/* Malformed TLVs end the walk; those before them still count. */
-	mnl_attr_parse(nlh, (unsigned int)off, extack_attr, &x);
+	/*
+	 * Malformed TLVs end the walk; those before them still count.  Not
+	 * mnl_attr_parse(): it would walk up to nlmsg_len rounded up.
+	 */
+	mnl_attr_parse_payload((const char *)mnl_nlmsg_get_payload(nlh) + off,
+			       mnl_nlmsg_get_payload_len(nlh) - off,
+			       extack_attr, &x);
 
 	if (x.tb[NLMSGERR_ATTR_MSG])
 		copy_msg(nl, x.tb[NLMSGERR_ATTR_MSG]);
@@ -561,17 +765,107 @@ const char *evs_nl_strerror(const struct evs_nl *nl, int err, char *buf,
 }
 
 /*
+ * mnl_cb_run2() gives up on a datagram at the first message flagged
+ * NLM_F_DUMP_INTR, whoever's it is: the rest of an interrupted dump would
+ * go unread, and a leftover of an abandoned request would cut the current
+ * one short.  It also stops quietly at a message cut short.  So the
+ * datagram is looked over first: the flag comes off every message (noted
+ * in *@intr when one of request @seq had it) and the messages must fill
+ * the datagram exactly.
+ */
+static int check_datagram(void *buf, size_t n, uint32_t seq, bool *intr)
+{
+	struct nlmsghdr *nlh = buf;
+	int len = n;
+
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (!(nlh->nlmsg_flags & NLM_F_DUMP_INTR))
+			continue;
+		if (intr && nlh->nlmsg_seq == seq)
+			*intr = true;
+		nlh->nlmsg_flags &= ~NLM_F_DUMP_INTR;
+	}
+	return len > 0 ? -EPROTO : 0;
+}
+
+struct talk {
+	struct evs_nl *nl;
+	const struct nlmsghdr *req;
+	mnl_cb_t data_cb;
+	void *data;
+	bool calling;	/* data_cb wants more */
+	bool intr;	/* the kernel flagged the dump as interrupted */
+	int cb_err;	/* data_cb's error */
+	int end_err;	/* the kernel's, from NLMSG_ERROR or NLMSG_DONE */
+};
+
+/* Not leftovers of an earlier, abandoned request. */
+static bool talk_ours(const struct talk *t, const struct nlmsghdr *nlh)
+{
+	return nlh->nlmsg_seq == t->req->nlmsg_seq &&
+	       (!nlh->nlmsg_pid || nlh->nlmsg_pid == t->nl->portid);
+}
+
+/*
+ * Whatever data_cb says, the reply is read on to its end so that the
+ * socket stays usable; only the calls stop.
+ */
+static int talk_data(const struct nlmsghdr *nlh, void *data)
+{
+	struct talk *t = data;
+	int ret;
+
+	if (!talk_ours(t, nlh) || !t->calling)
+		return MNL_CB_OK;
+	errno = 0;
+	ret = t->data_cb(nlh, t->data);
+	if (ret == MNL_CB_STOP) {
+		t->calling = false;
+	} else if (ret < MNL_CB_OK) {
+		t->cb_err = errno ? -errno : -EPROTO;
+		t->calling = false;
+	}
+	return MNL_CB_OK;
+}
+
+/* NLMSG_ERROR (an ACK too) or NLMSG_DONE: the end of the reply. */
+static int talk_end(const struct nlmsghdr *nlh, void *data)
+{
+	struct talk *t = data;
+
+	if (!talk_ours(t, nlh))
+		return MNL_CB_OK;
+	t->end_err = evs_nl_parse_end(t->nl, nlh, t->req);
+	return MNL_CB_STOP;
+}
+
+static int talk_overrun(const struct nlmsghdr *nlh, void *data)
+{
+	if (!talk_ours(data, nlh))
+		return MNL_CB_OK;
+	errno = ENOBUFS;
+	return MNL_CB_ERROR;
+}
+
+/* NULL entries (NOOP, reserved types) are skipped. */
+static mnl_cb_t talk_ctl[NLMSG_MIN_TYPE] = {
+	[NLMSG_ERROR] = talk_end,
+	[NLMSG_DONE] = talk_end,
+	[NLMSG_OVERRUN] = talk_overrun,
+};
+
+/*
  * The error a request ends with: the kernel's own, unless a callback failed
  * first, or the dump was interrupted (the kernel's state changed while it
  * ran, so the caller got an inconsistent picture and should retry).
  */
-static int talk_result(int cb_err, bool intr, int kernel_err)
+static int talk_result(const struct talk *t)
 {
-	if (cb_err)
-		return cb_err;
-	if (kernel_err)
-		return kernel_err;
-	return intr ? -EINTR : 0;
+	if (t->cb_err)
+		return t->cb_err;
+	if (t->end_err)
+		return t->end_err;
+	return t->intr ? -EINTR : 0;
 }
 
 int evs_nl_talk(struct evs_nl *nl, struct nlmsghdr *req,
@@ -579,11 +873,12 @@ int evs_nl_talk(struct evs_nl *nl, struct nlmsghdr *req,
 {
 	/* Netlink messages are 4-byte aligned; u64 payloads get memcpy'd. */
 	char buf[EVS_NL_RX_SIZE] EVS_NL_ALIGNED;
-	uint32_t seq = req->nlmsg_seq;
-	bool calling = data_cb;
-	bool intr = false;
-	int err = 0;
+	struct talk t = {
+		.nl = nl, .req = req, .data_cb = data_cb, .data = data,
+		.calling = data_cb,
+	};
 	ssize_t n;
+	int ret;
 
 	errmsg_clear(nl);
 	if (!nl->sock)
@@ -599,9 +894,6 @@ int evs_nl_talk(struct evs_nl *nl, struct nlmsghdr *req,
 		return -EMSGSIZE;
 
 	for (;;) {
-		const struct nlmsghdr *nlh = (const void *)buf;
-		int len;
-
 		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
 		if (n < 0) {
 			if (errno == EINTR)
@@ -613,46 +905,19 @@ int evs_nl_talk(struct evs_nl *nl, struct nlmsghdr *req,
 			 */
 			return -errno;
 		}
-		len = n;
-
-		for (; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			int ret;
-
-			/* Leftovers of an earlier, abandoned request. */
-			if (nlh->nlmsg_seq != seq ||
-			    (nlh->nlmsg_pid && nlh->nlmsg_pid != nl->portid))
-				continue;
-			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-				intr = true;
-
-			switch (nlh->nlmsg_type) {
-			case NLMSG_NOOP:
-				continue;
-			case NLMSG_OVERRUN:
-				return -ENOBUFS;
-			case NLMSG_ERROR:
-				ret = parse_error(nl, nlh, req);
-				return talk_result(err, intr, ret);
-			case NLMSG_DONE:
-				ret = parse_done(nl, nlh, req);
-				return talk_result(err, intr, ret);
-			}
-			if (nlh->nlmsg_type < NLMSG_MIN_TYPE || !calling)
-				continue;
-
-			errno = 0;
-			ret = data_cb(nlh, data);
-			if (ret == MNL_CB_STOP) {
-				calling = false;
-			} else if (ret < MNL_CB_OK) {
-				err = errno ? -errno : -EPROTO;
-				calling = false;
-			}
-		}
 		/* A partial message in a datagram: the kernel never does it. */
-		if (len > 0)
-			return err ? err : -EPROTO;
+		if (check_datagram(buf, n, req->nlmsg_seq, &t.intr))
+			return t.cb_err ? t.cb_err : -EPROTO;
+		/*
+		 * Sequence and port are checked by talk_ours(), which skips
+		 * leftovers where libmnl would fail on them.
+		 */
+		ret = mnl_cb_run2(buf, n, 0, 0, talk_data, &t, talk_ctl,
+				  NLMSG_MIN_TYPE);
+		if (ret == MNL_CB_ERROR)
+			return -errno;
+		if (ret == MNL_CB_STOP)
+			return talk_result(&t);
 	}
 }
 
@@ -699,15 +964,15 @@ static int group_attr(const struct nlattr *attr, void *data)
 	const char *name;
 	uint32_t id;
 
-	if (evs_nl_parse_nested(attr, tb, CTRL_ATTR_MCAST_GRP_MAX) ||
+	if (evs_nl_parse_nested(attr, tb, &evs_nl_mcast_grp_attrs) ||
 	    evs_nl_get_str(tb[CTRL_ATTR_MCAST_GRP_NAME], &name) ||
 	    evs_nl_get_u32(tb[CTRL_ATTR_MCAST_GRP_ID], &id))
-		return -EPROTO;
+		return MNL_CB_ERROR;
 	if (!strcmp(name, r->group)) {
 		r->group_id = id;
 		r->group_found = true;
 	}
-	return 0;
+	return MNL_CB_OK;
 }
 
 static int family_cb(const struct nlmsghdr *nlh, void *data)
@@ -715,7 +980,7 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
 	struct family_reply *r = data;
 
-	if (evs_nl_parse(nlh, tb, CTRL_ATTR_MAX) ||
+	if (evs_nl_parse(nlh, tb, &evs_nl_ctrl_attrs) ||
 	    evs_nl_get_u16(tb[CTRL_ATTR_FAMILY_ID], &r->id))
 		goto bad;
 	/* Every kernel sends it; be lenient all the same. */
@@ -723,7 +988,8 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 		r->version = 0;
 	/* A family without groups has no CTRL_ATTR_MCAST_GROUPS at all. */
 	if (r->group && tb[CTRL_ATTR_MCAST_GROUPS] &&
-	    walk_nested(tb[CTRL_ATTR_MCAST_GROUPS], group_attr, r))
+	    mnl_attr_parse_nested(tb[CTRL_ATTR_MCAST_GROUPS], group_attr,
+				  r) < MNL_CB_OK)
 		goto bad;
 	r->found = true;
 	return MNL_CB_OK;
@@ -791,32 +1057,48 @@ int evs_nl_join(struct evs_nl *nl, uint32_t group)
 	return 0;
 }
 
+struct ntf {
+	uint16_t family;
+	mnl_cb_t cb;
+	void *data;
+	int err;
+};
+
+/* Other families' messages: what was once asked on this socket. */
+static int ntf_data(const struct nlmsghdr *nlh, void *data)
+{
+	struct ntf *t = data;
+	int ret;
+
+	if (nlh->nlmsg_type != t->family || !t->family)
+		return MNL_CB_OK;
+	errno = 0;
+	ret = t->cb(nlh, t->data);
+	if (ret < MNL_CB_STOP)
+		t->err = errno ? -errno : -EPROTO;
+	return ret;
+}
+
+/* All NULL: acks and errors of requests are skipped. */
+static mnl_cb_t ntf_ctl[NLMSG_MIN_TYPE];
+
 int evs_nl_recv_ntf(struct evs_nl *nl, mnl_cb_t cb, void *data)
 {
 	char buf[EVS_NL_RX_SIZE] EVS_NL_ALIGNED;
-	const struct nlmsghdr *nlh = (const void *)buf;
+	struct ntf t = { .family = nl->family, .cb = cb, .data = data };
 	ssize_t n;
-	int len;
 
 	if (!nl->sock)
 		return -EBADF;
 	n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
 	if (n < 0)
 		return -errno;
-	for (len = n; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-		int ret;
-
-		/* Acks and errors of requests, other families' messages. */
-		if (nlh->nlmsg_type != nl->family || !nl->family)
-			continue;
-		errno = 0;
-		ret = cb(nlh, data);
-		if (ret == MNL_CB_STOP)
-			return 0;
-		if (ret < MNL_CB_OK)
-			return errno ? -errno : -EPROTO;
-	}
-	return len > 0 ? -EPROTO : 0;
+	if (check_datagram(buf, n, 0, NULL))
+		return -EPROTO;
+	if (mnl_cb_run2(buf, n, 0, 0, ntf_data, &t, ntf_ctl,
+			NLMSG_MIN_TYPE) < MNL_CB_STOP)
+		return t.err;
+	return 0;
 }
 
 int evs_nl_open_family(struct evs_nl *nl, const char *family)

@@ -2,8 +2,9 @@
 /*
  * Small generic netlink helpers over libmnl, shared by evctl, the C
  * kselftests and the other tools.  They know how to talk to any genetlink
- * family; the only evstream-specific pieces are evs_nl_open() (which
- * resolves "evstream") and evs_nl_parse_stats().
+ * family; the evstream-specific pieces are evs_nl_open() (which resolves
+ * "evstream"), the attribute sets of its replies and the parsers of its
+ * statistics.
  *
  * Typical use:
  *
@@ -207,24 +208,44 @@ int evs_nl_parse_end(struct evs_nl *nl, const struct nlmsghdr *nlh,
 		     const struct nlmsghdr *req);
 
 /*
- * Indexes the attributes of a genetlink message: tb[type] for each type up
- * to @maxtype (tb has @maxtype + 1 entries; a repeated type keeps the last
- * one, types above @maxtype are ignored so that newer kernels can add
- * attributes).  Returns 0 or -EPROTO on a malformed message.  Attribute
- * payloads are not validated; use mnl_attr_validate() or the getters below.
+ * An attribute set: for each attribute type, what the kernel's policy
+ * promises of it (u8, u16, u32, u64, NUL-terminated string, binary of a
+ * given length, or a nest of another set), checked with libmnl's
+ * mnl_attr_validate().
  */
-int evs_nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
-		 unsigned int maxtype);
+struct evs_nl_attrs;
 
-/* Same for the attributes inside the nest @nest. */
-int evs_nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
-			unsigned int maxtype);
+extern const struct evs_nl_attrs evs_nl_evs_attrs;	/* EVS_A_* */
+extern const struct evs_nl_attrs evs_nl_cfg_attrs;	/* EVS_CFG_A_* */
+extern const struct evs_nl_attrs evs_nl_ctrl_attrs;	/* CTRL_ATTR_* */
+/* CTRL_ATTR_MCAST_GRP_*: one entry of CTRL_ATTR_MCAST_GROUPS. */
+extern const struct evs_nl_attrs evs_nl_mcast_grp_attrs;
 
 /*
- * Checked getters: return 0 and store the value, or -EPROTO when @attr is
- * NULL or has the wrong length (a string must be NUL-terminated).  The
- * string points into the receive buffer: copy it before the callback
- * returns.
+ * Indexes the attributes of a genetlink message of attribute set @set:
+ * tb[type] for each type, tb having the set's maximum type + 1 entries
+ * (EVS_A_MAX + 1 for evs_nl_evs_attrs, EVS_CFG_A_MAX + 1 for
+ * evs_nl_cfg_attrs, and so on).
+ * Every attribute the set knows is validated, nests down to the bottom:
+ * one of the wrong size or type, a string without its NUL, a repeated
+ * one (but for those that repeat by design, such as the priorities of
+ * EVS_A_LATENCY), or attributes that do not fill the message exactly make
+ * it -EPROTO, with tb all NULL.  Types the set does not know (PAD, those
+ * of a newer kernel) are skipped.  Returns 0 or -EPROTO.
+ */
+int evs_nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
+		 const struct evs_nl_attrs *set);
+
+/* Same for the attributes inside the nest @nest (NULL: -EPROTO). */
+int evs_nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
+			const struct evs_nl_attrs *set);
+
+/*
+ * Getters for the attributes of a tb[] that evs_nl_parse*() filled, and
+ * so validated: return 0 and store the value, or -EPROTO when @attr is
+ * NULL (the kernel did not send it).  The attribute must be of the type
+ * the getter reads, as its set says.  The string points into the receive
+ * buffer: copy it before the callback returns.
  */
 int evs_nl_get_u8(const struct nlattr *attr, uint8_t *val);
 int evs_nl_get_u16(const struct nlattr *attr, uint16_t *val);

@@ -88,7 +88,7 @@ static int read_cb(const struct nlmsghdr *nlh, void *data)
 	const void *chunk = NULL;
 	uint32_t off, clen = 0;
 
-	if (evs_nl_parse(nlh, tb, EVS_A_MAX) || parse_meta(tb, &ev) ||
+	if (evs_nl_parse(nlh, tb, &evs_nl_evs_attrs) || parse_meta(tb, &ev) ||
 	    evs_nl_get_u32(tb[EVS_A_EVENT_OFFSET], &off))
 		return proto_err();
 	if (tb[EVS_A_EVENT_DATA]) {

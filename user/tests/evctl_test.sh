@@ -1024,7 +1024,7 @@ run "save -j" 2 "evctl: 'save' has no JSON output" "$FAKE" -j save
 run "save: no arguments" 2 "evctl: unexpected argument 'x'" "$FAKE" save x
 run "save help" 0 "" "$FAKE" save help
 stdout_has "save help: its notes" '^Every line can be applied again'
-EVS_FAKE=bad run "save: bad reply" 1 "evctl: malformed reply from the kernel: bad setting" "$FAKE" save
+EVS_FAKE=bad run "save: bad reply" 1 "evctl: malformed reply from the kernel: bad attributes" "$FAKE" save
 stdout_is "save: nothing printed on a bad reply" ""
 trace_is "save: usage errors and failures" "CONFIG_GET"
 
@@ -1147,22 +1147,39 @@ EVS_FAKE=intr-always
 run "read interrupted for good" 1 "evctl: the topic changed too often while it was read; try again" "$FAKE" read topic 7
 
 EVS_FAKE=bad
-run "bad version reply" 1 "evctl: malformed reply from the kernel: bad or missing protocol version" "$FAKE" version
-run "bad stats reply" 1 "evctl: malformed reply from the kernel: bad or missing counters" "$FAKE" stats
-run "bad listen reply" 1 "evctl: malformed reply from the kernel: bad or missing listener counters" "$FAKE" listen
+run "bad version reply" 1 "evctl: malformed reply from the kernel: bad attributes" "$FAKE" version
+run "bad stats reply" 1 "evctl: malformed reply from the kernel: bad attributes" "$FAKE" stats
+run "bad listen reply" 1 "evctl: malformed reply from the kernel: bad attributes" "$FAKE" listen
 stdout_is "bad listen reply prints nothing" ""
-run "bad route reply" 1 "evctl: malformed reply from the kernel: bad or missing topic or priority" "$FAKE" -j route
+run "bad route reply" 1 "evctl: malformed reply from the kernel: bad attributes" "$FAKE" -j route
 stdout_is "bad route reply prints nothing" ""
-run "bad config reply" 1 "evctl: malformed reply from the kernel: bad setting" "$FAKE" config
+run "bad config reply" 1 "evctl: malformed reply from the kernel: bad attributes" "$FAKE" config
 run "bad read reply" 1 "evctl: malformed reply from the kernel: events out of order or incomplete" "$FAKE" read topic 7
-run "bad ring reply" 1 "evctl: malformed reply from the kernel: bad or missing ring attribute" "$FAKE" ring
+run "bad ring reply" 1 "evctl: malformed reply from the kernel: bad attributes" "$FAKE" ring
 stdout_is "bad ring reply prints nothing" ""
 run "bad latency reply" 1 "evctl: malformed reply from the kernel: bad or missing latency histogram" "$FAKE" -j latency
 stdout_is "bad latency reply prints nothing" ""
-run "bad stats -w reply" 1 "evctl: malformed reply from the kernel: bad or missing counters" "$FAKE" stats -w 1
+run "bad stats -w reply" 1 "evctl: malformed reply from the kernel: bad attributes" "$FAKE" stats -w 1
 # A malformed notification is reported and skipped; the rest go on.
-run "bad notification" 0 "evctl: malformed route-add notification: bad or missing topic or priority" "$FAKE" monitor
+run "bad notification" 0 "evctl: malformed route-add notification: bad attributes" "$FAKE" monitor
 [ "$(wc -l <"$tmp/out")" -eq 10 ] || { echo "not ok - bad notification: the others still come"; fails=$((fails + 1)); }
+
+# Leftovers of an abandoned request, an interrupted dump among them, are
+# skipped: the reply is read as if they were not there.
+EVS_FAKE=ok
+run "routes, to compare with" 0 "" "$FAKE" -j route
+cp "$tmp/out" "$tmp/route.ok"
+EVS_FAKE=stale
+run "leftovers of another request skipped" 0 "" "$FAKE" -j route
+stdout_is "leftovers skipped: the same routes" "$(cat "$tmp/route.ok")"
+run "leftovers skipped in a read" 0 "" "$FAKE" -j read topic 7
+json "leftovers skipped: every event, no retry" '[.[].seq] == [3, 4, 5, 6]'
+# A message cut short at the end of a datagram: the reply is refused.
+EVS_FAKE=torn
+run "message cut short in a reply" 1 "evctl: Protocol error" "$FAKE" version
+stdout_is "message cut short in a reply: nothing printed" ""
+run "message cut short in a dump" 1 "evctl: Protocol error" "$FAKE" route
+stdout_is "message cut short in a dump: nothing printed" ""
 
 echo "$0: $fails failed"
 [ "$fails" -eq 0 ]

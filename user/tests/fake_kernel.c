@@ -22,7 +22,9 @@
  * "intr-always" (every READ dump is interrupted before any event) and
  * "cut" (event 5 stops after its first fragment, no interruption flagged);
  * "empty" (no listeners and no routes: a module just loaded, for a batch
- * that adds them).
+ * that adds them); "stale" (leftovers of an abandoned request, a dump
+ * flagged interrupted among them, ahead of every reply); "torn" (six
+ * bytes of a message cut short after every evstream reply).
  *
  * "partial" is also an older module: no multicast groups, no rings (an
  * empty RING_GET dump, as before the first listener), no idle time on
@@ -277,7 +279,7 @@ static void do_ctrl(const struct nlmsghdr *req, uint32_t portid)
 	struct nlmsghdr *nlh;
 	const char *name;
 
-	if (evs_nl_parse(req, tb, CTRL_ATTR_MAX) ||
+	if (evs_nl_parse(req, tb, &evs_nl_ctrl_attrs) ||
 	    evs_nl_get_str(tb[CTRL_ATTR_FAMILY_NAME], &name))
 		abort();
 	if (strcmp(name, EVS_GENL_NAME) || mode_is("absent")) {
@@ -1039,6 +1041,32 @@ static void do_evs(const struct nlmsghdr *req, uint32_t portid)
 	queue_err(req, portid, 0, NULL, 0);
 }
 
+/*
+ * What an abandoned earlier request left on the socket, in one datagram:
+ * part of its dump flagged interrupted, an overrun, an error and its end.
+ */
+static void queue_stale(const struct nlmsghdr *req, uint32_t portid)
+{
+	struct nlmsghdr old = *req;
+	struct nlmsghdr *nlh;
+	struct nlmsgerr *e;
+
+	old.nlmsg_seq--;
+	packing = true;
+	dgram_open = false;
+	nlh = new_genl(&old, portid, FAKE_FAMILY, EVS_CMD_ROUTE_GET);
+	nlh->nlmsg_flags |= NLM_F_DUMP_INTR;
+	mnl_attr_put_u16(nlh, EVS_A_TOPIC, 1);
+	queue_msg(nlh);
+	queue_msg(new_msg(&old, portid, NLMSG_OVERRUN, 0));
+	nlh = new_msg(&old, portid, NLMSG_ERROR, NLM_F_CAPPED);
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+	e->error = -EIO;
+	e->msg = old;
+	queue_msg(nlh);
+	queue_done(&old, portid, NLM_F_DUMP_INTR);
+}
+
 ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *nl,
 				 const void *req, size_t siz)
 {
@@ -1049,12 +1077,23 @@ ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *nl,
 	    !(nlh->nlmsg_flags & NLM_F_REQUEST) ||
 	    !(nlh->nlmsg_flags & NLM_F_ACK))
 		abort();
+	if (mode_is("stale"))
+		queue_stale(nlh, portid);
 	if (nlh->nlmsg_type == GENL_ID_CTRL)
 		do_ctrl(nlh, portid);
 	else if (nlh->nlmsg_type == FAKE_FAMILY)
 		do_evs(nlh, portid);
 	else
 		queue_err(nlh, portid, -ENOENT, NULL, 0);
+	/* Half a message header after the last message of the reply. */
+	if (mode_is("torn") && nlh->nlmsg_type == FAKE_FAMILY) {
+		unsigned int last = (q_tail - 1) % MAX_DGRAMS;
+
+		if (q[last].len + 6 > DGRAM_SIZE)
+			abort();
+		memset(q[last].buf + q[last].len, 0x11, 6);
+		q[last].len += 6;
+	}
 	return siz;
 }
 
