@@ -20,6 +20,8 @@ const char *evctl_listener_parse(const struct nlattr **tb, void *item)
 	if (evs_nl_get_u64(tb[EVS_A_LISTEN_ACCEPTED], &l->accepted) ||
 	    evs_nl_get_u32(tb[EVS_A_LISTEN_CONNS], &l->conns))
 		return "bad or missing listener counters";
+	/* A flag: there or not; an older module has no such listener. */
+	l->freebind = tb[EVS_A_LISTEN_FREEBIND];
 	return NULL;
 }
 
@@ -34,6 +36,7 @@ void evctl_listener_json(struct json *j, const void *item)
 	json_kv_u64(j, "port", l->addr.port);
 	json_kv_u64(j, "accepted", l->accepted);
 	json_kv_u64(j, "conns", l->conns);
+	json_kv_bool(j, "freebind", l->freebind);
 }
 
 static void listener_row(struct table *t, const void *item)
@@ -44,10 +47,11 @@ static void listener_row(struct table *t, const void *item)
 	table_cell(t, "%s", evs_addr_format(&l->addr, addr, sizeof(addr)));
 	table_cell(t, "%" PRIu64, l->accepted);
 	table_cell(t, "%" PRIu32, l->conns);
+	table_cell(t, "%s", l->freebind ? "yes" : "no");
 }
 
 static const char *const listen_heads[] = {
-	"ADDRESS", "ACCEPTED", "CONNS", NULL
+	"ADDRESS", "ACCEPTED", "CONNS", "FREEBIND", NULL
 };
 
 static const struct evctl_list listen_list = {
@@ -56,23 +60,31 @@ static const struct evctl_list listen_list = {
 	.parse	= evctl_listener_parse,
 	.json	= evctl_listener_json,
 	.heads	= listen_heads,
-	.align	= "lrr",
+	.align	= "lrrl",
 	.row	= listener_row,
 };
 
-/* The one argument of add and del: ADDR:PORT. */
-static int listen_parse(int argc, char **argv, struct evs_addr *a)
+/*
+ * The arguments of add, replace and del: ADDR:PORT, then for the first
+ * two (@freebind not NULL) the option "freebind".
+ */
+static int listen_parse(int argc, char **argv, struct evs_addr *a,
+			bool *freebind)
 {
-	int err;
+	int err, used = 1;
 
 	if (!argc)
 		return evctl_usage_err("missing ADDR:PORT");
-	if (argc > 1)
-		return evctl_usage_err("unexpected argument '%s'", argv[1]);
 	err = evs_addr_lookup(argv[0], 0, a);
 	if (err)
 		return evctl_usage_err("invalid address '%s': %s", argv[0],
 				       evs_addr_strerror(err));
+	if (freebind) {
+		*freebind = argc > 1 && !strcmp(argv[1], "freebind");
+		used += *freebind;
+	}
+	if (argc > used)
+		return evctl_usage_err("unexpected argument '%s'", argv[used]);
 	/*
 	 * The family has no attribute for it: the module would bind a
 	 * link-local address without its interface, which fails.
@@ -92,10 +104,12 @@ static int listen_change(struct evctl *ctx, int argc, char **argv,
 	struct nlmsghdr *nlh;
 	struct evs_addr a;
 	struct evs_nl *nl;
+	bool freebind;
 	size_t nr;
 	int ret;
 
-	ret = listen_parse(argc, argv, &a);
+	ret = listen_parse(argc, argv, &a,
+			   cmd == EVS_CMD_LISTEN_ADD ? &freebind : NULL);
 	if (ret)
 		return ret;
 	ret = evctl_nl(ctx, &nl);
@@ -104,6 +118,13 @@ static int listen_change(struct evctl *ctx, int argc, char **argv,
 	nlh = evs_nl_req(nl, buf, cmd, 0);
 	if (evs_addr_put(nlh, sizeof(buf), &a))
 		return evctl_err("request too big");
+	/* Named, so that a module from before it is said to lack it. */
+	if (cmd == EVS_CMD_LISTEN_ADD && freebind) {
+		evs_nl_name(nl, nlh, "freebind");
+		if (!mnl_attr_put_check(nlh, sizeof(buf),
+					EVS_A_LISTEN_FREEBIND, 0, ""))
+			return evctl_err("request too big");
+	}
 	if (cmd == EVS_CMD_LISTEN_DEL)
 		return evctl_talk(ctx, nlh, NULL, NULL);
 
@@ -159,17 +180,19 @@ static int listen_get(struct evctl *ctx, struct evctl_listener **v,
  * What lets a batch file be applied again (systemctl reload): a listener
  * already on ADDR:PORT is kept as it is, with its connections, where add
  * would fail with EADDRINUSE.  Looked up first rather than after that
- * error, which a socket outside evstream causes too.  Listeners have no
- * options yet; once they have, this is where an existing one's change.
+ * error, which a socket outside evstream causes too.  Its one option,
+ * freebind, matters only to bind(): a listener that is up keeps it as
+ * it is, with or without.
  */
 static int listen_replace(struct evctl *ctx, int argc, char **argv)
 {
 	struct evctl_listener *v;
 	struct evs_addr a;
+	bool freebind;
 	size_t i, nr;
 	int ret;
 
-	ret = listen_parse(argc, argv, &a);
+	ret = listen_parse(argc, argv, &a, &freebind);
 	if (ret)
 		return ret;
 	/* "Any free port" names no listener to keep. */
@@ -197,8 +220,9 @@ int evctl_listen_save(struct evctl *ctx, FILE *out)
 
 	ret = listen_get(ctx, &v, &nr);
 	for (i = 0; !ret && i < nr; i++)
-		fprintf(out, "listen replace %s\n",
-			evs_addr_format(&v[i].addr, addr, sizeof(addr)));
+		fprintf(out, "listen replace %s%s\n",
+			evs_addr_format(&v[i].addr, addr, sizeof(addr)),
+			v[i].freebind ? " freebind" : "");
 	free(v);
 	return ret;
 }
@@ -211,10 +235,10 @@ static int listen_show(struct evctl *ctx, int argc, char **argv)
 static const struct evctl_verb listen_verbs[] = {
 	{ "show", NULL, "listening sockets and their connection counts",
 	  listen_show },
-	{ "add", "ADDR:PORT",
+	{ "add", "ADDR:PORT [freebind]",
 	  "listen on A.B.C.D:PORT or [IPV6]:PORT (port 0: any free one)",
 	  listen_add },
-	{ "replace", "ADDR:PORT",
+	{ "replace", "ADDR:PORT [freebind]",
 	  "add, or keep the listener already on ADDR:PORT as it is",
 	  listen_replace },
 	{ "del", "ADDR:PORT", "close a listener and its connections",
@@ -230,6 +254,11 @@ const struct evctl_object evctl_obj_listen = {
 	"'replace' is 'add' that a batch file can run again: a listener on\n"
 	"  ADDR:PORT already is kept, connections and all, and printed; the\n"
 	"  form 'evctl save' writes.\n"
+	"'freebind' binds an address the namespace does not have (yet), as\n"
+	"  IP_FREEBIND does: clients reach the listener once the address is\n"
+	"  added (at boot, before the network is up).  Without it such an\n"
+	"  address fails: Cannot assign requested address.\n"
 	"JSON: show gives an array, add one object, with the keys\n"
-	"  family (\"inet\" or \"inet6\"), address, port, accepted, conns\n",
+	"  family (\"inet\" or \"inet6\"), address, port, accepted, conns,\n"
+	"  freebind (boolean)\n",
 };
