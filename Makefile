@@ -40,7 +40,8 @@ UNIT_TESTS	:= $(patsubst selftests/unit/%.c,$(BUILD)/unit/%, \
 			$(wildcard selftests/unit/*_test.c))
 # Run in this order in the VM; module_test unloads and reloads the module.
 KSELFTESTS	:= $(BUILD)/kselftest/control_test $(BUILD)/kselftest/netlink_test \
-		   $(BUILD)/kselftest/datapath_test $(BUILD)/kselftest/memcg_test \
+		   $(BUILD)/kselftest/datapath_test $(BUILD)/kselftest/conn_test \
+		   $(BUILD)/kselftest/memcg_test \
 		   selftests/kernel/evctl_test.sh selftests/kernel/evctl_ops_test.sh \
 		   selftests/kernel/evctl_save_test.sh \
 		   selftests/kernel/evload_test.sh \

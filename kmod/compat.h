@@ -33,6 +33,19 @@ static inline struct nlattr **evs_dump_attrs(struct netlink_callback *cb)
 }
 
 /*
+ * An extended ACK message with numbers in it (@fmt, @args), where the
+ * kernel has a buffer for one: "netlink: add support for formatted extack
+ * messages" (6.2).  6.1 takes only a constant string: @plain.
+ */
+#ifdef NL_SET_ERR_MSG_FMT
+#define EVS_SET_ERR_MSG_FMT(extack, plain, fmt, args...)	\
+	NL_SET_ERR_MSG_FMT(extack, fmt, ##args)
+#else
+#define EVS_SET_ERR_MSG_FMT(extack, plain, fmt, args...)	\
+	NL_SET_ERR_MSG(extack, plain)
+#endif
+
+/*
  * Makes @sk, a kernel socket about to be released, hold a reference on
  * its namespace like a user's socket, so that an orphan it leaves (a FIN
  * in flight) keeps the namespace alive until its timers are done.  False

@@ -863,6 +863,20 @@ static void evs_conn_tx_work(struct work_struct *work)
 }
 
 /*
+ * The reader stopped between a frame's first header byte and its end,
+ * with nothing of it in an event (the payload waits in the socket, or
+ * the header is partial).  The peer's EOF counts its own cut (see
+ * evs_conn_eof()), and a bad header is an error, not a cut.  Only once
+ * no reader can run.
+ */
+static bool evs_conn_mid_frame(const struct evs_conn *conn)
+{
+	return !test_bit(EVS_CONN_EOF, &conn->flags) &&
+	       conn->parser.state != EVS_PS_ERROR &&
+	       !evs_parser_idle(&conn->parser);
+}
+
+/*
  * Tears the connection down; runs only in close_work, so it happens once
  * and never under a caller's locks.  After the callbacks are restored no
  * callback can see the connection, after the cancels no work item runs
@@ -918,6 +932,9 @@ static void evs_conn_close_work(struct work_struct *work)
 		conn->cur = NULL;
 		conn->ready = NULL;
 		evs_maybe_resume(en, false);
+	} else if (evs_conn_mid_frame(conn)) {
+		/* Closed by us with part of a frame read: cut short too. */
+		evs_stats_inc(en, EVS_STATS_A_TRUNCATED);
 	}
 
 	spin_lock(&en->conns_lock);
@@ -932,6 +949,12 @@ static void evs_conn_close_work(struct work_struct *work)
 	/* Counted and announced before the client can see the close. */
 	evs_stats_inc(en, EVS_STATS_A_CONN_CLOSED);
 	evs_notify_conn(conn, EVS_CMD_NTF_CONN_CLOSE);
+	/*
+	 * An administrator's close is a reset, as ss -K's: the client learns
+	 * at once, and ACKs still unsent tell it nothing false by going.
+	 */
+	if (conn->close_reason == EVS_CLOSE_ADMIN)
+		sock_no_linger(sk);
 	evs_sock_release(conn->sock);
 	conn->sock = NULL;
 	evs_conn_put(conn);
@@ -957,6 +980,52 @@ void evs_conn_close_sync(struct evs_conn *conn, u8 reason)
 {
 	evs_conn_close(conn, reason);
 	flush_work(&conn->close_work);
+}
+
+/*
+ * CONN_DEL: closes connection @id of @en, as any other close does, and
+ * returns once it is closed.  Under en->lock, which keeps its listener
+ * (and the accept work that may still be announcing it) from going.  A
+ * connection closing already, for whatever reason, is waited for and
+ * keeps its reason; one gone already is not found.
+ */
+int evs_conn_del(struct evs_net *en, u64 id, struct netlink_ext_ack *extack)
+{
+	struct evs_listener *l = NULL;
+	struct evs_conn *conn;
+	bool found = false;
+
+	lockdep_assert_held(&en->lock);
+	spin_lock(&en->conns_lock);
+	list_for_each_entry(conn, &en->conns, node) {
+		/* Ids grow along the list. */
+		if (conn->id >= id) {
+			found = conn->id == id;
+			break;
+		}
+	}
+	if (found) {
+		/* Listed: its own reference is still there. */
+		refcount_inc(&conn->ref);
+		l = conn->listener;
+	}
+	spin_unlock(&en->conns_lock);
+	if (!found) {
+		EVS_SET_ERR_MSG_FMT(extack,
+				    "no such connection in this network namespace",
+				    "no connection %llu in this network namespace",
+				    id);
+		return -ENOENT;
+	}
+	/*
+	 * Listed but not yet announced: its OPEN must come before its
+	 * CLOSE.  The accept work announces it and goes on at once.
+	 */
+	if (!test_bit(EVS_CONN_STARTED, &conn->flags))
+		flush_work(&l->accept_work);
+	evs_conn_close_sync(conn, EVS_CLOSE_ADMIN);
+	evs_conn_put(conn);
+	return 0;
 }
 
 /*

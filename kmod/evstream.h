@@ -308,6 +308,7 @@ struct evs_conn {
 int evs_conn_create(struct evs_listener *l, struct socket *sock);
 void evs_conn_close(struct evs_conn *conn, u8 reason);
 void evs_conn_close_sync(struct evs_conn *conn, u8 reason);
+int evs_conn_del(struct evs_net *en, u64 id, struct netlink_ext_ack *extack);
 void evs_conn_idle_scan(struct evs_net *en);
 void evs_conn_put(struct evs_conn *conn);
 void evs_conn_put_many(struct evs_conn *conn, unsigned int n);
@@ -353,12 +354,14 @@ struct evs_listener {
 	void (*saved_data_ready)(struct sock *sk);
 	struct work_struct accept_work;
 	bool dead;			/* under sk_callback_lock */
+	bool freebind;			/* bound with IP_FREEBIND */
 	u64 accepted;
 	u32 nconns;			/* under evs_net.conns_lock */
 };
 
 int evs_listen_add(struct evs_net *en, const struct sockaddr_storage *ss,
-		   struct evs_listener **out, struct netlink_ext_ack *extack);
+		   bool freebind, struct evs_listener **out,
+		   struct netlink_ext_ack *extack);
 int evs_listen_del(struct evs_net *en, const struct sockaddr_storage *ss,
 		   struct netlink_ext_ack *extack);
 void evs_listen_close_all(struct evs_net *en, u8 reason);

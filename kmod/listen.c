@@ -14,6 +14,7 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/slab.h>
+#include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -119,10 +120,19 @@ static int evs_listen_open(struct evs_net *en, struct evs_listener *l,
 	/* An IPv6 listener takes IPv6 only: IPv4 has listeners of its own. */
 	if (l->addr.ss_family == AF_INET6)
 		ip6_sock_set_v6only(sk);
+	/*
+	 * An address that is not up yet (boot before the network, a VIP
+	 * that moves here later): IPv6's bind() checks the same flag.
+	 */
+	if (l->freebind)
+		ip_sock_set_freebind(sk);
 	err = kernel_bind(sock, (struct sockaddr *)&l->addr, addrlen);
 	if (err) {
 		if (err == -EADDRINUSE)
 			NL_SET_ERR_MSG(extack, "address already in use");
+		else if (err == -EADDRNOTAVAIL)
+			NL_SET_ERR_MSG(extack,
+				       "no such address in this network namespace (freebind listens on it anyway)");
 		else
 			NL_SET_ERR_MSG(extack, "cannot bind to that address");
 		goto err;
@@ -162,7 +172,8 @@ err:
 }
 
 int evs_listen_add(struct evs_net *en, const struct sockaddr_storage *ss,
-		   struct evs_listener **out, struct netlink_ext_ack *extack)
+		   bool freebind, struct evs_listener **out,
+		   struct netlink_ext_ack *extack)
 {
 	struct mem_cgroup *old_memcg;
 	struct evs_listener *l;
@@ -179,6 +190,7 @@ int evs_listen_add(struct evs_net *en, const struct sockaddr_storage *ss,
 		return -ENOMEM;
 	l->en = en;
 	l->addr = *ss;
+	l->freebind = freebind;
 	INIT_WORK(&l->accept_work, evs_accept_work);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "no memory for the rings");

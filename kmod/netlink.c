@@ -37,6 +37,17 @@ static const struct nla_policy evs_addr_policy[EVS_A_MAX + 1] = {
 	[EVS_A_PORT]		= { .type = NLA_U16 },
 };
 
+static const struct nla_policy evs_listen_add_policy[EVS_A_MAX + 1] = {
+	[EVS_A_ADDR_IN]		= NLA_POLICY_EXACT_LEN(4),
+	[EVS_A_ADDR_IN6]	= NLA_POLICY_EXACT_LEN(16),
+	[EVS_A_PORT]		= { .type = NLA_U16 },
+	[EVS_A_LISTEN_FREEBIND]	= { .type = NLA_FLAG },
+};
+
+static const struct nla_policy evs_conn_del_policy[EVS_A_MAX + 1] = {
+	[EVS_A_CONN_ID]		= { .type = NLA_U64 },
+};
+
 static const struct nla_policy evs_route_policy[EVS_A_MAX + 1] = {
 	[EVS_A_TOPIC]		= { .type = NLA_U16 },
 	[EVS_A_PRIO]		= NLA_POLICY_MAX(NLA_U8, EVS_PRIO_NR - 1),
@@ -278,7 +289,8 @@ static int evs_put_listener(struct sk_buff *msg, struct evs_net *en,
 	return evs_put_addr(msg, &l->addr) ?:
 	       nla_put_u64_64bit(msg, EVS_A_LISTEN_ACCEPTED, accepted,
 				 EVS_A_PAD) ?:
-	       nla_put_u32(msg, EVS_A_LISTEN_CONNS, nconns);
+	       nla_put_u32(msg, EVS_A_LISTEN_CONNS, nconns) ?:
+	       (l->freebind ? nla_put_flag(msg, EVS_A_LISTEN_FREEBIND) : 0);
 }
 
 static int evs_nl_listen_add(struct sk_buff *skb, struct genl_info *info)
@@ -297,7 +309,9 @@ static int evs_nl_listen_add(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	mutex_lock(&en->lock);
-	err = evs_listen_add(en, &ss, &l, info->extack);
+	err = evs_listen_add(en, &ss,
+			     nla_get_flag(info->attrs[EVS_A_LISTEN_FREEBIND]),
+			     &l, info->extack);
 	if (!err && evs_put_listener(msg, en, l))
 		err = -EMSGSIZE;	/* cannot happen: the reply is tiny */
 	mutex_unlock(&en->lock);
@@ -428,6 +442,23 @@ static int evs_nl_route_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 /* ---- connections ---- */
 
+/*
+ * The address the client connected to, which tells which listener took
+ * it.  The socket is there while the connection is listed, and when
+ * its close is announced.
+ */
+static int evs_put_local_addr(struct sk_buff *msg, const struct evs_conn *conn)
+{
+	const struct sock *sk = conn->sock->sk;
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6)
+		return nla_put_in6_addr(msg, EVS_A_LOCAL_ADDR_IN6,
+					&sk->sk_v6_rcv_saddr);
+#endif
+	return nla_put_in_addr(msg, EVS_A_LOCAL_ADDR_IN, sk->sk_rcv_saddr);
+}
+
 static int evs_put_conn(struct sk_buff *msg, const struct evs_conn *conn)
 {
 	u32 inflight = READ_ONCE(conn->pend_tail) - READ_ONCE(conn->pend_head);
@@ -444,7 +475,8 @@ static int evs_put_conn(struct sk_buff *msg, const struct evs_conn *conn)
 	       nla_put_u32(msg, EVS_A_CONN_ACKED, READ_ONCE(conn->acked_seq)) ?:
 	       nla_put_u32(msg, EVS_A_CONN_INFLIGHT, inflight) ?:
 	       nla_put_u64_64bit(msg, EVS_A_CONN_IDLE_MS, evs_conn_idle_ms(conn),
-				 EVS_A_PAD);
+				 EVS_A_PAD) ?:
+	       evs_put_local_addr(msg, conn);
 }
 
 static int evs_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
@@ -471,6 +503,24 @@ static int evs_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	}
 	spin_unlock(&en->conns_lock);
 	return skb->len;
+}
+
+static int evs_nl_conn_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct evs_net *en = evs_net(genl_info_net(info));
+	struct nlattr *id = info->attrs[EVS_A_CONN_ID];
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, EVS_A_CONN_ID)) {
+		NL_SET_ERR_MSG(info->extack, "need a connection id");
+		return -EINVAL;
+	}
+	mutex_lock(&en->lock);
+	err = evs_conn_del(en, nla_get_u64(id), info->extack);
+	mutex_unlock(&en->lock);
+	if (err)
+		NL_SET_BAD_ATTR(info->extack, id);
+	return err;
 }
 
 /* ---- reading the store ---- */
@@ -890,7 +940,7 @@ static const struct genl_ops evs_ops[] = {
 	EVS_OP(EVS_CMD_GET_STATS, evs_nl_get_stats, evs_none_policy, 0),
 	EVS_OP(EVS_CMD_STATS_RESET, evs_nl_stats_reset, evs_none_policy,
 	       GENL_UNS_ADMIN_PERM),
-	EVS_OP(EVS_CMD_LISTEN_ADD, evs_nl_listen_add, evs_addr_policy,
+	EVS_OP(EVS_CMD_LISTEN_ADD, evs_nl_listen_add, evs_listen_add_policy,
 	       GENL_UNS_ADMIN_PERM),
 	EVS_OP(EVS_CMD_LISTEN_DEL, evs_nl_listen_del, evs_addr_policy,
 	       GENL_UNS_ADMIN_PERM),
@@ -913,6 +963,8 @@ static const struct genl_ops evs_ops[] = {
 		    evs_none_policy, 0),
 	EVS_DUMP_OP(EVS_CMD_LATENCY_GET, NULL, evs_nl_latency_dump,
 		    evs_none_policy, 0),
+	EVS_OP(EVS_CMD_CONN_DEL, evs_nl_conn_del, evs_conn_del_policy,
+	       GENL_UNS_ADMIN_PERM),
 };
 
 static struct genl_family evs_family __ro_after_init = {

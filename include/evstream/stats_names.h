@@ -113,6 +113,7 @@ static inline const char *evs_close_reason_name(int reason)
 	case EVS_CLOSE_LISTENER:	return "listener";
 	case EVS_CLOSE_SHUTDOWN:	return "shutdown";
 	case EVS_CLOSE_SEND:		return "send";
+	case EVS_CLOSE_ADMIN:		return "admin";
 	default:			return NULL;
 	}
 }

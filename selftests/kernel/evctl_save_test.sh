@@ -8,7 +8,7 @@
 ip link set lo up
 . "$(dirname "$0")/tap.sh"
 
-tap_plan 26
+tap_plan 31
 
 # Two saves of one state differ in nothing, the date included.
 export SOURCE_DATE_EPOCH=1700000000
@@ -19,6 +19,14 @@ tap_cmd "config set, every setting" 0 evctl config set ring-size 256 \
 	conn-limit 100 batch 16 idle-timeout 1h ack-delay 500us
 tap_cmd "listen add IPv4" 0 evctl listen add 127.0.0.1:7300
 tap_cmd "listen add IPv6" 0 evctl listen add '[::1]:7301'
+# An address not up yet: refused, with the way out named; then taken
+# with freebind, which the save must keep.
+tap_cmd "listen add of an address not here: exit 1" 1 evctl listen add 192.0.2.50:7302
+echo "$tap_err" | grep -q "Cannot assign requested address: .*freebind"
+tap_ok "listen add of an address not here: names freebind" $?
+tap_cmd "listen add freebind" 0 evctl listen add 192.0.2.50:7302 freebind
+tap_cmd "listen show: the freebind listener" 0 sh -c \
+	"evctl -j listen show | jq -e 'map(select(.freebind)) | length == 1 and .[0].address == \"192.0.2.50\" and .[0].port == 7302'"
 tap_cmd "route add" 0 sh -c 'evctl route add topic 5 prio realtime &&
 	evctl route add topic 6 prio tx && evctl route add topic 65535 prio batch'
 
@@ -34,6 +42,7 @@ grep -qx 'config set ring-size 256' /tmp/save1.conf &&
 tap_ok "save: the values set" $?
 [ "$(grep -v '^config set ' /tmp/save1.conf | grep -v '^#' | grep -v '^$')" = "listen replace 127.0.0.1:7300
 listen replace [::1]:7301
+listen replace 192.0.2.50:7302 freebind
 route add topic 5 prio realtime
 route add topic 6 prio transactional
 route add topic 65535 prio batch" ]
@@ -64,12 +73,17 @@ tap_cmd "IPv4 listener acks" 0 sh -c \
 	"evload --addr 127.0.0.1:7300 --events 200 --ack -j | jq -e '.ack_frames > 0'"
 tap_cmd "IPv6 listener acks" 0 sh -c \
 	"evload --addr '[::1]:7301' --events 200 --ack -j | jq -e '.ack_frames > 0'"
+# The freebind listener, restored before its address exists, takes
+# clients once it does.
+ip addr add 192.0.2.50/32 dev lo
+tap_cmd "freebind listener, address added: acks" 0 sh -c \
+	"evload --addr 192.0.2.50:7302 --events 200 --ack -j | jq -e '.ack_frames > 0'"
 
 # A reload: the same file over itself keeps the listeners, with their
 # connections and counts, and changes nothing.
 tap_cmd "evctl -b the saved file again" 0 evctl -b /tmp/save1.conf
 tap_cmd "listeners kept: their accept counts" 0 sh -c \
-	"evctl -j listen show | jq -e 'length == 2 and all(.[]; .accepted == 1)'"
+	"evctl -j listen show | jq -e 'length == 3 and all(.[]; .accepted == 1)'"
 evctl save >/tmp/save3.conf
 cmp -s /tmp/save1.conf /tmp/save3.conf
 tap_ok "save after applying again: identical" $?

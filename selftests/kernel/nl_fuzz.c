@@ -58,6 +58,7 @@ enum nlf_kind {
 	NLF_BIN16,	/* exactly 16 bytes */
 	NLF_NEST,	/* EVS_A_CONFIG */
 	NLF_STR,	/* replies only: a string */
+	NLF_FLAG,	/* no payload */
 };
 
 struct nlf_cmd {
@@ -74,7 +75,8 @@ static const struct nlf_cmd nlf_cmds[EVS_CMD_MAX + 1] = {
 		"LISTEN_ADD", .doit = true, .admin = true,
 		.kind = { [EVS_A_ADDR_IN] = NLF_BIN4,
 			  [EVS_A_ADDR_IN6] = NLF_BIN16,
-			  [EVS_A_PORT] = NLF_U16 },
+			  [EVS_A_PORT] = NLF_U16,
+			  [EVS_A_LISTEN_FREEBIND] = NLF_FLAG },
 	},
 	[EVS_CMD_LISTEN_DEL] = {
 		"LISTEN_DEL", .doit = true, .admin = true,
@@ -105,6 +107,10 @@ static const struct nlf_cmd nlf_cmds[EVS_CMD_MAX + 1] = {
 	},
 	[EVS_CMD_RING_GET] = { "RING_GET", .dumpit = true },
 	[EVS_CMD_LATENCY_GET] = { "LATENCY_GET", .dumpit = true },
+	[EVS_CMD_CONN_DEL] = {
+		"CONN_DEL", .doit = true, .admin = true,
+		.kind = { [EVS_A_CONN_ID] = NLF_U64 },
+	},
 };
 
 static bool nlf_cmd_known(unsigned int cmd)
@@ -143,9 +149,13 @@ static enum nlf_kind nlf_attr_kind(unsigned int type)
 	case EVS_A_INTERVAL_MS:
 		return NLF_U32;
 	case EVS_A_ADDR_IN:
+	case EVS_A_LOCAL_ADDR_IN:
 		return NLF_BIN4;
 	case EVS_A_ADDR_IN6:
+	case EVS_A_LOCAL_ADDR_IN6:
 		return NLF_BIN16;
+	case EVS_A_LISTEN_FREEBIND:
+		return NLF_FLAG;
 	case EVS_A_STATS:
 	case EVS_A_GAUGES:
 	case EVS_A_LATENCY:
@@ -694,6 +704,14 @@ static uint32_t nlf_may(uint8_t cmd, const struct nlf_attrs *at,
 		}
 		*why = "route delete";
 		return NLF_OK | nlf_bit(ENOENT);
+	case EVS_CMD_CONN_DEL:
+		if (!at->seen[EVS_A_CONN_ID]) {
+			*why = "connection id missing";
+			return nlf_bit(EINVAL);
+		}
+		/* The clients' connections come and go: any id may be there. */
+		*why = "connection delete";
+		return NLF_OK | nlf_bit(ENOENT);
 	case EVS_CMD_READ:
 		if (!at->seen[EVS_A_TOPIC]) {
 			*why = "topic missing";
@@ -1046,7 +1064,7 @@ static size_t nlf_gen_attr(struct nlf_ctx *c, char *buf, size_t off,
 	if (type == EVS_A_CONFIG && fz_chance(r, 85))
 		return nlf_gen_config(c, buf, off, room, sane);
 	len = nlf_kind_len(nlf_attr_kind(type));
-	if (!len || fz_chance(r, wrong))
+	if ((!len && nlf_attr_kind(type) != NLF_FLAG) || fz_chance(r, wrong))
 		len = fz_size(r, 300);
 	nlf_value(r, type, val, len);
 	if (fz_chance(r, wrong / 4))

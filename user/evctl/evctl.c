@@ -413,6 +413,14 @@ int evctl_nl_err(struct evctl *ctx, int err)
 	if (!err)
 		return EVCTL_OK;
 	/*
+	 * An attribute past the module's last one, the kernel's words for
+	 * it: one newer than the module (listen add ... freebind).
+	 */
+	if (err == -EINVAL && nl->err_name[0] &&
+	    !strcmp(nl->errmsg, "Unknown attribute type"))
+		return evctl_err("%s: not supported by this module (update evstream.ko)",
+				 nl->err_name);
+	/*
 	 * Policy, not a bug: say what would make it work.  An EPERM the
 	 * module explains (a userns ceiling) is not about the capability.
 	 */

@@ -263,12 +263,15 @@ struct evctl_conn {
 	uint32_t inflight;
 	uint64_t idle_ms;
 	bool has_idle;		/* an older module does not send it */
+	struct evs_addr local;	/* its port is local_port */
+	bool has_local;		/* an older module does not send it */
 };
 
 struct evctl_listener {
 	struct evs_addr addr;
 	uint64_t accepted;
 	uint32_t conns;
+	bool freebind;
 };
 
 /* evctl_list parse() functions, for struct evctl_conn and _listener. */

@@ -19,6 +19,8 @@ const char *evctl_listener_parse(const struct nlattr **tb, void *item)
 	if (evs_nl_get_u64(tb[EVS_A_LISTEN_ACCEPTED], &l->accepted) ||
 	    evs_nl_get_u32(tb[EVS_A_LISTEN_CONNS], &l->conns))
 		return "bad or missing listener counters";
+	/* A flag: there or not; an older module has no such listener. */
+	l->freebind = tb[EVS_A_LISTEN_FREEBIND];
 	return NULL;
 }
 
@@ -29,11 +31,12 @@ int evctl_listener_print(const void *item)
 	print_addr(PRINT_ANY, "local", "%s", &l->addr);
 	print_u64(PRINT_ANY, "accepted", "%s", l->accepted);
 	print_u64(PRINT_ANY, "conns", "%s", l->conns);
+	print_bool(PRINT_ANY, "freebind", "%s", l->freebind);
 	return EVCTL_OK;
 }
 
 static const char *const listen_heads[] = {
-	"ADDRESS", "ACCEPTED", "CONNS", NULL
+	"ADDRESS", "ACCEPTED", "CONNS", "FREEBIND", NULL
 };
 
 static const struct evctl_list listen_list = {
@@ -42,22 +45,30 @@ static const struct evctl_list listen_list = {
 	.parse	= evctl_listener_parse,
 	.print	= evctl_listener_print,
 	.heads	= listen_heads,
-	.align	= "lrr",
+	.align	= "lrrl",
 };
 
-/* The one argument of add and del: ADDR:PORT. */
-static int listen_parse(int argc, char **argv, struct evs_addr *a)
+/*
+ * The arguments of add, replace and del: ADDR:PORT, then for the first
+ * two (@freebind not NULL) the option "freebind".
+ */
+static int listen_parse(int argc, char **argv, struct evs_addr *a,
+			bool *freebind)
 {
-	int err;
+	int err, used = 1;
 
 	if (!argc)
 		return evctl_usage_err("missing ADDR:PORT");
-	if (argc > 1)
-		return evctl_usage_err("unexpected argument '%s'", argv[1]);
 	err = evs_addr_lookup(argv[0], 0, a);
 	if (err)
 		return evctl_usage_err("invalid address '%s': %s", argv[0],
 				       evs_addr_strerror(err));
+	if (freebind) {
+		*freebind = argc > 1 && !strcmp(argv[1], "freebind");
+		used += *freebind;
+	}
+	if (argc > used)
+		return evctl_usage_err("unexpected argument '%s'", argv[used]);
 	/*
 	 * The family has no attribute for it: the module would bind a
 	 * link-local address without its interface, which fails.
@@ -77,10 +88,12 @@ static int listen_change(struct evctl *ctx, int argc, char **argv,
 	struct nlmsghdr *nlh;
 	struct evs_addr a;
 	struct evs_nl *nl;
+	bool freebind;
 	size_t nr;
 	int ret;
 
-	ret = listen_parse(argc, argv, &a);
+	ret = listen_parse(argc, argv, &a,
+			   cmd == EVS_CMD_LISTEN_ADD ? &freebind : NULL);
 	if (ret)
 		return ret;
 	ret = evctl_nl(ctx, &nl);
@@ -89,6 +102,13 @@ static int listen_change(struct evctl *ctx, int argc, char **argv,
 	nlh = evs_nl_req(nl, buf, cmd, 0);
 	if (evs_addr_put(nlh, sizeof(buf), &a))
 		return evctl_err("request too big");
+	/* Named, so that a module from before it is said to lack it. */
+	if (cmd == EVS_CMD_LISTEN_ADD && freebind) {
+		evs_nl_name(nl, nlh, "freebind");
+		if (!mnl_attr_put_check(nlh, sizeof(buf),
+					EVS_A_LISTEN_FREEBIND, 0, ""))
+			return evctl_err("request too big");
+	}
 	if (cmd == EVS_CMD_LISTEN_DEL)
 		return evctl_talk(ctx, nlh, NULL, NULL);
 
@@ -144,17 +164,19 @@ static int listen_get(struct evctl *ctx, struct evctl_listener **v,
  * What lets a batch file be applied again (systemctl reload): a listener
  * already on ADDR:PORT is kept as it is, with its connections, where add
  * would fail with EADDRINUSE.  Looked up first rather than after that
- * error, which a socket outside evstream causes too.  Listeners have no
- * options yet; once they have, this is where an existing one's change.
+ * error, which a socket outside evstream causes too.  Its one option,
+ * freebind, matters only to bind(): a listener that is up keeps it as
+ * it is, with or without.
  */
 static int listen_replace(struct evctl *ctx, int argc, char **argv)
 {
 	struct evctl_listener *v;
 	struct evs_addr a;
+	bool freebind;
 	size_t i, nr;
 	int ret;
 
-	ret = listen_parse(argc, argv, &a);
+	ret = listen_parse(argc, argv, &a, &freebind);
 	if (ret)
 		return ret;
 	/* "Any free port" names no listener to keep. */
@@ -182,8 +204,9 @@ int evctl_listen_save(struct evctl *ctx, FILE *out)
 
 	ret = listen_get(ctx, &v, &nr);
 	for (i = 0; !ret && i < nr; i++)
-		fprintf(out, "listen replace %s\n",
-			evs_addr_format(&v[i].addr, addr, sizeof(addr)));
+		fprintf(out, "listen replace %s%s\n",
+			evs_addr_format(&v[i].addr, addr, sizeof(addr)),
+			v[i].freebind ? " freebind" : "");
 	free(v);
 	return ret;
 }
@@ -196,10 +219,10 @@ static int listen_show(struct evctl *ctx, int argc, char **argv)
 static const struct evctl_verb listen_verbs[] = {
 	{ "show", NULL, "listening sockets and their connection counts",
 	  listen_show },
-	{ "add", "ADDR:PORT",
+	{ "add", "ADDR:PORT [freebind]",
 	  "listen on A.B.C.D:PORT or [IPV6]:PORT (port 0: any free one)",
 	  listen_add },
-	{ "replace", "ADDR:PORT",
+	{ "replace", "ADDR:PORT [freebind]",
 	  "add, or keep the listener already on ADDR:PORT as it is",
 	  listen_replace },
 	{ "del", "ADDR:PORT", "close a listener and its connections",
@@ -215,7 +238,11 @@ const struct evctl_object evctl_obj_listen = {
 	"'replace' is 'add' that a batch file can run again: a listener on\n"
 	"  ADDR:PORT already is kept, connections and all, and printed; the\n"
 	"  form 'evctl save' writes.\n"
+	"'freebind' binds an address the namespace does not have (yet), as\n"
+	"  IP_FREEBIND does: clients reach the listener once the address is\n"
+	"  added (at boot, before the network is up).  Without it such an\n"
+	"  address fails: Cannot assign requested address.\n"
 	"JSON: show gives an array, add one object, with the keys\n"
 	"  family (\"inet\" or \"inet6\"), local_addr, local_port, accepted,\n"
-	"  conns; see docs/json.md\n",
+	"  conns, freebind (boolean); see docs/json.md\n",
 };

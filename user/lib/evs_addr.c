@@ -183,9 +183,125 @@ const char *evs_addr_strerror(int err)
 		return "unknown interface";
 	case EVS_ADDR_E_UNKNOWN_HOST:
 		return "unknown host";
+	case EVS_ADDR_E_PREFIX_LEN:
+		return "bad prefix length";
+	case EVS_ADDR_E_TRAILING:
+		return "unexpected text after the address";
 	default:
 		return "host name lookup failed";
 	}
+}
+
+/* "/LEN" at @s, 0..@max; @s is advanced past it. */
+static int parse_prefix_len(const char **s, unsigned int max,
+			    unsigned int *len)
+{
+	const char *p = *s + 1;
+	unsigned int v = 0;
+
+	if (*p < '0' || *p > '9')
+		return EVS_ADDR_E_PREFIX_LEN;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (unsigned int)(*p - '0');
+		if (v > max)
+			return EVS_ADDR_E_PREFIX_LEN;
+	}
+	*len = v;
+	*s = p;
+	return 0;
+}
+
+/* The address text of @n bytes at @s, of @family, into @p. */
+static int prefix_host(const char *s, size_t n, int family,
+		       struct evs_prefix *p)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (!n)
+		return EVS_ADDR_E_NO_HOST;
+	if (n >= sizeof(host))
+		return EVS_ADDR_E_HOST;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	p->family = family;
+	p->len = family == AF_INET ? 32 : 128;
+	if (inet_pton(family, host, family == AF_INET ? (void *)&p->in :
+						       (void *)&p->in6) != 1)
+		return EVS_ADDR_E_HOST;
+	return 0;
+}
+
+int evs_prefix_parse(const char *s, struct evs_prefix *p)
+{
+	const char *end;
+	int err = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->family = AF_UNSPEC;
+	p->port = -1;
+	if (*s == '[') {
+		end = strchr(s + 1, ']');
+		if (!end || strchr(s + 1, '['))
+			return EVS_ADDR_E_BRACKETS;
+		err = prefix_host(s + 1, (size_t)(end - s - 1), AF_INET6, p);
+		s = end + 1;
+	} else if (*s == '*' || *s == ':') {
+		/* Any address: a port must follow. */
+		s += *s == '*';
+		if (*s != ':')
+			return EVS_ADDR_E_NO_PORT;
+	} else if (strpbrk(s, "[]")) {
+		return EVS_ADDR_E_BRACKETS;
+	} else if (strchr(s, ':') != strrchr(s, ':')) {
+		/* Two colons or more: a bare IPv6 address, no port. */
+		end = s + strcspn(s, "/");
+		err = prefix_host(s, (size_t)(end - s), AF_INET6, p);
+		s = end;
+	} else {
+		end = s + strcspn(s, "/:");
+		err = prefix_host(s, (size_t)(end - s), AF_INET, p);
+		s = end;
+	}
+	if (!err && *s == '/' && p->family != AF_UNSPEC)
+		err = parse_prefix_len(&s, p->len, &p->len);
+	if (!err && *s == ':') {
+		uint16_t port = 0;
+
+		err = parse_port(s + 1, &port);
+		p->port = err ? -1 : port;
+		s += strlen(s);
+	}
+	if (!err && *s)
+		err = *s == '/' ? EVS_ADDR_E_PREFIX_LEN : EVS_ADDR_E_TRAILING;
+	return err;
+}
+
+/* The first @bits bits of @a and @b agree. */
+static bool bits_equal(const void *a, const void *b, unsigned int bits)
+{
+	const unsigned char *x = a, *y = b;
+	unsigned int n = bits / 8;
+	unsigned char mask;
+
+	if (memcmp(x, y, n))
+		return false;
+	if (!(bits % 8))
+		return true;
+	mask = (unsigned char)(0xff00 >> (bits % 8));
+	return !((x[n] ^ y[n]) & mask);
+}
+
+bool evs_prefix_match(const struct evs_prefix *p, const struct evs_addr *a)
+{
+	if (p->port >= 0 && a->port != p->port)
+		return false;
+	if (p->family == AF_UNSPEC)
+		return true;
+	if (p->family != a->family)
+		return false;
+	if (a->family == AF_INET)
+		return bits_equal(&p->in, &a->in, p->len);
+	return bits_equal(&p->in6, &a->in6, p->len);
 }
 
 int evs_addr_parse(const char *s, struct evs_addr *a)

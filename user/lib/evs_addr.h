@@ -11,6 +11,7 @@
 #ifndef _EVS_ADDR_H
 #define _EVS_ADDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <net/if.h>
@@ -44,6 +45,8 @@ enum evs_addr_err {
 	EVS_ADDR_E_SCOPE,	/* no such interface */
 	EVS_ADDR_E_UNKNOWN_HOST, /* the resolver knows no such name */
 	EVS_ADDR_E_LOOKUP,	/* the resolver failed otherwise */
+	EVS_ADDR_E_PREFIX_LEN,	/* /LEN not a number, or above 32 or 128 */
+	EVS_ADDR_E_TRAILING,	/* something after the address or port */
 };
 
 /* Host names are looked up (getaddrinfo()); else numeric only. */
@@ -92,6 +95,33 @@ int evs_addr_put(struct nlmsghdr *nlh, size_t size, const struct evs_addr *a);
  */
 int evs_addr_get(const struct nlattr *addr_in, const struct nlattr *addr_in6,
 		 const struct nlattr *port, struct evs_addr *a);
+
+/*
+ * What a filter matches an endpoint against (evctl conn show peer ...):
+ * an address prefix, a port, or both.
+ */
+struct evs_prefix {
+	int family;		/* AF_INET, AF_INET6, or AF_UNSPEC: any address */
+	union {
+		struct in_addr in;
+		struct in6_addr in6;
+	};
+	unsigned int len;	/* leading bits that must match */
+	int port;		/* -1: any port */
+};
+
+/*
+ * Parses the forms ss(8) and ip(8) use for an address and port, numeric
+ * only: "A.B.C.D", "A.B.C.D/LEN", "A.B.C.D:PORT", "A.B.C.D/LEN:PORT";
+ * "IPV6" and "IPV6/LEN" bare, or in brackets with an optional port,
+ * "[IPV6]:PORT", "[IPV6]/LEN:PORT"; and ":PORT" or "*:PORT" for any
+ * address.  A missing /LEN is the whole address.  Returns 0 or an enum
+ * evs_addr_err.
+ */
+int evs_prefix_parse(const char *s, struct evs_prefix *p);
+
+/* Whether @a is in @p: same family, leading bits, and port if @p has one. */
+bool evs_prefix_match(const struct evs_prefix *p, const struct evs_addr *a);
 
 /* A sockaddr for connect() or bind(); returns its length. */
 socklen_t evs_addr_sockaddr(const struct evs_addr *a,

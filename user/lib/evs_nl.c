@@ -71,6 +71,7 @@ _Static_assert(EVS_A_MAX <= ATTRS_MAXTYPE && CTRL_ATTR_MAX <= ATTRS_MAXTYPE,
 #define U32	{ .type = MNL_TYPE_U32 }
 #define U64	{ .type = MNL_TYPE_U64 }
 #define STR	{ .type = MNL_TYPE_NUL_STRING }
+#define FLAG	{ .type = MNL_TYPE_FLAG }
 #define BIN(n)	{ .type = MNL_TYPE_BINARY, .len = (n) }
 #define NEST(s)	{ .type = MNL_TYPE_NESTED, .nested = (s) }
 
@@ -135,6 +136,9 @@ static const struct evs_nl_attr evs_attr[EVS_A_MAX + 1] = {
 	[EVS_A_ERROR_KIND]		= U8,
 	[EVS_A_ERROR_MSG]		= STR,
 	[EVS_A_INTERVAL_MS]		= U32,
+	[EVS_A_LISTEN_FREEBIND]		= FLAG,
+	[EVS_A_LOCAL_ADDR_IN]		= BIN(4),
+	[EVS_A_LOCAL_ADDR_IN6]		= BIN(16),
 };
 
 const struct evs_nl_attrs evs_nl_evs_attrs = {

@@ -300,20 +300,29 @@ export EVS_FAKE_TRACE="$tmp/trace"
 rm -f "$tmp/trace"
 
 run "listen" 0 "" "$FAKE" listen
-stdout_is "listen text" "ADDRESS                     ACCEPTED  CONNS
-127.0.0.1:7000                     3      1
-[::1]:7001      18446744073709551615      0"
+stdout_is "listen text" "ADDRESS                     ACCEPTED  CONNS  FREEBIND
+127.0.0.1:7000                     3      1  no
+[::1]:7001      18446744073709551615      0  yes"
 trace_is "listen request" "LISTEN_GET"
 run "-j listen show" 0 "" "$FAKE" -j listen show
-json "-j listen keys" '. == [{family: "inet", local_addr: "127.0.0.1", local_port: 7000, accepted: 3, conns: 1}, {family: "inet6", local_addr: "::1", local_port: 7001, accepted: 18446744073709551615, conns: 0}]'
+json "-j listen keys" '. == [{family: "inet", local_addr: "127.0.0.1", local_port: 7000, accepted: 3, conns: 1, freebind: false}, {family: "inet6", local_addr: "::1", local_port: 7001, accepted: 18446744073709551615, conns: 0, freebind: true}]'
 rm -f "$tmp/trace"
 run "listen add" 0 "" "$FAKE" listen add 127.0.0.1:0
-stdout_is "listen add text" "ADDRESS          ACCEPTED  CONNS
-127.0.0.1:43210         0      0"
+stdout_is "listen add text" "ADDRESS          ACCEPTED  CONNS  FREEBIND
+127.0.0.1:43210         0      0  no"
 trace_is "listen add request" "LISTEN_ADD ADDR_IN=127.0.0.1 PORT=u16:0"
 run "-j listen add v6" 0 "" "$FAKE" -j listen add '[2001:db8::7]:7000'
-json "-j listen add keys" '. == {family: "inet6", local_addr: "2001:db8::7", local_port: 7000, accepted: 0, conns: 0}'
+json "-j listen add keys" '. == {family: "inet6", local_addr: "2001:db8::7", local_port: 7000, accepted: 0, conns: 0, freebind: false}'
 trace_is "listen add v6 request" "LISTEN_ADD ADDR_IN6=2001:db8::7 PORT=u16:7000"
+run "listen add freebind" 0 "" "$FAKE" -j listen add 192.0.2.9:7000 freebind
+json "listen add freebind: shown" '.freebind == true and .local_addr == "192.0.2.9"'
+trace_is "listen add freebind: the flag sent" "LISTEN_ADD ADDR_IN=192.0.2.9 PORT=u16:7000 LISTEN_FREEBIND"
+run_once "listen add freebind: older module" 1 "evctl: freebind: not supported by this module (update evstream.ko)" env EVS_FAKE=partial "$FAKE" listen add 192.0.2.9:7000 freebind
+run "listen add: freebind twice" 2 "evctl: unexpected argument 'freebind'" "$FAKE" listen add 192.0.2.9:7000 freebind freebind
+run "listen add: option before the address" 2 "evctl: invalid address 'freebind': missing port" "$FAKE" listen add freebind 192.0.2.9:7000
+run "listen add: unknown option" 2 "evctl: unexpected argument 'freebnd'" "$FAKE" listen add 192.0.2.9:7000 freebnd
+run "listen del takes no freebind" 2 "evctl: unexpected argument 'freebind'" "$FAKE" listen del 192.0.2.9:7000 freebind
+trace_is "listen add freebind: usage errors send nothing" "LISTEN_ADD ADDR_IN=192.0.2.9 PORT=u16:7000 LISTEN_FREEBIND"
 run "listen del" 0 "" "$FAKE" listen del '[::]:7001'
 stdout_is "listen del is quiet" ""
 trace_is "listen del request" "LISTEN_DEL ADDR_IN6=:: PORT=u16:7001"
@@ -339,13 +348,79 @@ run_once "route del: no such route" 1 "evctl: topic 404: No such file or directo
 rm -f "$tmp/trace"
 
 run "conn" 0 "" "$FAKE" conn
-stdout_is "conn text" "           ID  PEER                 LOCAL  STATE            EVENTS     BYTES  PAUSED       ACKED  INFLIGHT   IDLE
-            1  127.0.0.1:40000       7000  open                 10     640 B  no               9         1  1.5 s
-1099511627776  [2001:db8::1]:40001   7001  draining  1099511627776  16.0 EiB  yes     4294967295         0  1d01h"
+stdout_is "conn text" "           ID  PEER                              LOCAL  STATE            EVENTS     BYTES  PAUSED       ACKED  INFLIGHT   IDLE
+            1  127.0.0.1:40000          127.0.0.1:7000  open                 10     640 B  no               9         1  1.5 s
+1099511627776  [2001:db8::1]:40001  [2001:db8::2]:7001  draining  1099511627776  16.0 EiB  yes     4294967295         0  1d01h
+            3  192.0.2.77:50000         127.0.0.1:7000  closing               0       0 B  no               0         0   0 ms"
 run "-j conn" 0 "" "$FAKE" -j conn show
-json "-j conn keys" '.[0] == {conn_id: 1, family: "inet", peer_addr: "127.0.0.1", peer_port: 40000, local_port: 7000, state: "open", events: 10, bytes: 640, paused: false, acked_seq: 9, inflight: 1, idle_ms: 1500} and .[1].family == "inet6" and .[1].peer_addr == "2001:db8::1" and .[1].state == "draining" and .[1].paused == true and .[1].acked_seq == 4294967295 and .[1].bytes == 18446744073709551615 and .[1].idle_ms == 90061000'
+json "-j conn keys" '.[0] == {conn_id: 1, family: "inet", peer_addr: "127.0.0.1", peer_port: 40000, local_addr: "127.0.0.1", local_port: 7000, state: "open", events: 10, bytes: 640, paused: false, acked_seq: 9, inflight: 1, idle_ms: 1500} and .[1].family == "inet6" and .[1].peer_addr == "2001:db8::1" and .[1].state == "draining" and .[1].paused == true and .[1].acked_seq == 4294967295 and .[1].bytes == 18446744073709551615 and .[1].idle_ms == 90061000'
 trace_is "conn request" "CONN_GET
 CONN_GET"
+
+# conn show filters, applied to the dump: ids of what is left.
+conn_ids() {
+	name=$1 want=$2
+	shift 2
+	run "$name" 0 "" "$FAKE" -j conn show "$@"
+	json "$name: ids $want" "[.[].conn_id] == [$want]"
+}
+conn_ids "filter state" 1 state open
+conn_ids "filter state twice: either" "1, 3" state open state closing
+conn_ids "filter peer address" 3 peer 192.0.2.77
+conn_ids "filter peer prefix" 3 peer 192.0.2.0/24
+conn_ids "filter peer prefix /0: IPv4 only" "1, 3" peer 0.0.0.0/0
+conn_ids "filter peer prefix and port" 3 peer 192.0.2.0/24:50000
+conn_ids "filter peer prefix, other port" "" peer 192.0.2.0/24:50001
+conn_ids "filter peer port alone" 1099511627776 peer :40001
+conn_ids "filter peer *:port" 1 peer '*:40000'
+conn_ids "filter peer bare IPv6 prefix" 1099511627776 peer 2001:db8::/32
+conn_ids "filter peer IPv6 in brackets with port" 1099511627776 peer '[2001:db8::1]:40001'
+conn_ids "filter peer IPv6 /127 still holds ::1" 1099511627776 peer '[2001:db8::]/127'
+conn_ids "filter peer IPv6 /128 of another" "" peer '[2001:db8::]/128'
+conn_ids "filter peer odd prefix length" 3 peer 192.0.2.76/31
+conn_ids "filter listener" "1, 3" listener 127.0.0.1:7000
+conn_ids "filter listener, wildcard address" "1, 3" listener 0.0.0.0:7000
+conn_ids "filter listener, IPv6 wildcard" 1099511627776 listener '[::]:7001'
+conn_ids "filter listener, other address" "" listener '[::1]:7001'
+conn_ids "filter listener, other family" "" listener 0.0.0.0:7001
+conn_ids "filters together" 3 listener 127.0.0.1:7000 peer 192.0.2.0/24 state closing
+conn_ids "filters together, no match" "" listener 127.0.0.1:7000 state draining
+EVS_FAKE=partial conn_ids "filter listener, module without local addresses: by port" "1, 3" listener 10.9.9.9:7000
+run "filter: no match, text" 0 "" "$FAKE" conn show state draining peer 10.0.0.0/8
+stdout_is "filter: no match prints nothing" ""
+rm -f "$tmp/trace"
+run "filter: bad state" 2 "evctl: invalid state 'established' (open, draining or closing)" "$FAKE" conn show state established
+run "filter: bad peer" 2 "evctl: invalid peer '192.0.2.300': not an IP address" "$FAKE" conn show peer 192.0.2.300
+run "filter: prefix too long" 2 "evctl: invalid peer '192.0.2.0/33': bad prefix length" "$FAKE" conn show peer 192.0.2.0/33
+run "filter: IPv6 prefix too long" 2 "evctl: invalid peer '2001:db8::/129': bad prefix length" "$FAKE" conn show peer 2001:db8::/129
+run "filter: empty prefix length" 2 "evctl: invalid peer '192.0.2.0/': bad prefix length" "$FAKE" conn show peer 192.0.2.0/
+run "filter: bad port" 2 "evctl: invalid peer '192.0.2.1:70000': port out of range (0..65535)" "$FAKE" conn show peer 192.0.2.1:70000
+run "filter: port missing" 2 "evctl: invalid peer ':': missing port" "$FAKE" conn show peer :
+run "filter: star alone" 2 "evctl: invalid peer '*': missing port" "$FAKE" conn show peer '*'
+run "filter: junk after brackets" 2 "evctl: invalid peer '[::1]x': unexpected text after the address" "$FAKE" conn show peer '[::1]x'
+run "filter: unclosed bracket" 2 "evctl: invalid peer '[::1': bad brackets" "$FAKE" conn show peer '[::1'
+run "filter: host names are not looked up" 2 "evctl: invalid peer 'localhost': not an IP address" "$FAKE" conn show peer localhost
+run "filter: listener without port" 2 "evctl: invalid listener '127.0.0.1': missing port (ADDR:PORT as 'listen show' prints it)" "$FAKE" conn show listener 127.0.0.1
+run "filter: keyword without value" 2 "evctl: 'peer' needs a value" "$FAKE" conn show peer
+run "filter: peer twice" 2 "evctl: 'peer' given twice" "$FAKE" conn show peer 10.0.0.1 peer 10.0.0.2
+run "filter: unknown keyword" 2 "evctl: unexpected argument 'dport'" "$FAKE" conn show dport 7000
+trace_is "filter: usage errors send nothing" ""
+
+# conn del
+run "conn del" 0 "" "$FAKE" conn del 42
+stdout_is "conn del is quiet" ""
+trace_is "conn del request" "CONN_DEL CONN_ID=u64:42"
+run "conn del: 2^64-1" 0 "" "$FAKE" conn del 18446744073709551615
+run_once "conn del: no such connection" 1 "evctl: conn 404: No such file or directory: no connection 404 in this network namespace" "$FAKE" conn del 404
+run_once "conn del: older module" 1 "evctl: conn del: not supported by this module (update evstream.ko)" env EVS_FAKE=partial "$FAKE" conn del 42
+EVS_FAKE=eperm run "conn del: not admin" 1 "evctl: Operation not permitted (need CAP_NET_ADMIN)" "$FAKE" conn del 42
+rm -f "$tmp/trace"
+run "conn del: no id" 2 "evctl: missing connection ID" "$FAKE" conn del
+run "conn del: not a number" 2 "evctl: invalid connection ID 'x1'" "$FAKE" conn del x1
+run "conn del: negative" 2 "evctl: invalid connection ID '-1'" "$FAKE" conn del -1
+run "conn del: above 2^64-1" 2 "evctl: invalid connection ID '18446744073709551616'" "$FAKE" conn del 18446744073709551616
+run "conn del: two ids" 2 "evctl: unexpected argument '2'" "$FAKE" conn del 1 2
+trace_is "conn del: usage errors send nothing" ""
 
 run "read" 0 "" "$FAKE" read topic 7 count 2
 stdout_is "read hex text" "SEQ         CONN      CLIENT_SEQ  PRIO             LEN  TS_INGEST         TS_DEQUEUE        TS_DONE
@@ -673,15 +748,15 @@ else
 fi
 cut -d' ' -f2- "$tmp/out" >"$tmp/mon"
 cat >"$tmp/want" <<'WANT'
-listen-add local 127.0.0.1:7000 accepted 3 conns 0
-conn-open conn-id 1 peer 127.0.0.1:40000 local-port 7000 state open events 10 bytes 640 paused no acked-seq 9 inflight 1 idle-ms 1500
+listen-add local 127.0.0.1:7000 accepted 3 conns 0 freebind no
+conn-open conn-id 1 peer 127.0.0.1:40000 local-addr 127.0.0.1 local-port 7000 state open events 10 bytes 640 paused no acked-seq 9 inflight 1 idle-ms 1500
 route-add topic 7 prio realtime
 route-del topic 7
 config max-payload-bytes 4096 pool-limit 65536 pressure-percent 80 ring-size 1024 store-limit-bytes 68719476736 conn-limit 1024 batch 64 idle-timeout-s 300 ack-delay-us 200
 proto-error conn-id 1099511627776 peer [2001:db8::1]:40001 error-kind magic client-seq 7 error-message "bad \"magic\"\x0a"
 rate interval-ms 500 frames 1200 bytes 76800 listeners 102 conns 103 paused 104 inflight 105 inflight-high 106 store-events 107 store-bytes 108 mem-inflight 109 mem-conns 110 mem-rings 111 mem-other 112 mem-used 113 mem-budget 114
-conn-close conn-id 1099511627776 peer [2001:db8::1]:40001 local-port 7001 state draining events 1099511627776 bytes 18446744073709551615 paused yes acked-seq 4294967295 inflight 0 idle-ms 90061000 close-reason error
-listen-del local 127.0.0.1:7000 accepted 3 conns 0
+conn-close conn-id 1099511627776 peer [2001:db8::1]:40001 local-addr 2001:db8::2 local-port 7001 state draining events 1099511627776 bytes 18446744073709551615 paused yes acked-seq 4294967295 inflight 0 idle-ms 90061000 close-reason error
+listen-del local 127.0.0.1:7000 accepted 3 conns 0 freebind no
 unknown cmd 200
 WANT
 if cmp -s "$tmp/mon" "$tmp/want"; then echo "ok - monitor text"; else echo "not ok - monitor text"; diff "$tmp/want" "$tmp/mon" | sed 's/^/#  /'; fails=$((fails + 1)); fi
@@ -699,8 +774,8 @@ if jq -se '
 	length == 10 and
 	([.[].event] == ["listen-add", "conn-open", "route-add", "route-del", "config", "proto-error", "rate", "conn-close", "listen-del", "unknown"]) and
 	all(.[]; .timestamp_ms | type == "number" and . == floor and . >= $lo and . <= $hi) and
-	(.[0] | del(.timestamp_ms)) == {event: "listen-add", family: "inet", local_addr: "127.0.0.1", local_port: 7000, accepted: 3, conns: 0} and
-	(.[1] | del(.timestamp_ms)) == {event: "conn-open", conn_id: 1, family: "inet", peer_addr: "127.0.0.1", peer_port: 40000, local_port: 7000, state: "open", events: 10, bytes: 640, paused: false, acked_seq: 9, inflight: 1, idle_ms: 1500} and
+	(.[0] | del(.timestamp_ms)) == {event: "listen-add", family: "inet", local_addr: "127.0.0.1", local_port: 7000, accepted: 3, conns: 0, freebind: false} and
+	(.[1] | del(.timestamp_ms)) == {event: "conn-open", conn_id: 1, family: "inet", peer_addr: "127.0.0.1", peer_port: 40000, local_addr: "127.0.0.1", local_port: 7000, state: "open", events: 10, bytes: 640, paused: false, acked_seq: 9, inflight: 1, idle_ms: 1500} and
 	(.[2] | del(.timestamp_ms)) == {event: "route-add", topic: 7, prio: "realtime"} and
 	(.[3] | del(.timestamp_ms)) == {event: "route-del", topic: 7} and
 	(.[4] | del(.timestamp_ms)) == {event: "config", max_payload_bytes: 4096, pool_limit: 65536, pressure_percent: 80, ring_size: 1024, store_limit_bytes: 68719476736, conn_limit: 1024, batch: 64, idle_timeout_s: 300, ack_delay_us: 200} and
@@ -709,7 +784,7 @@ if jq -se '
 	.[6].interval_ms == 500 and .[6].deltas.frames == 1200 and .[6].deltas.acks == 0 and (.[6].deltas | length) == 25 and
 	.[6].rates.frames == 2400 and .[6].rates.bytes == 153600 and .[6].gauges.conns == 103 and
 	.[7].event == "conn-close" and .[7].close_reason == "error" and .[7].conn_id == 1099511627776 and .[7].family == "inet6" and .[7].bytes == 18446744073709551615 and
-	(.[8] | del(.timestamp_ms)) == {event: "listen-del", family: "inet", local_addr: "127.0.0.1", local_port: 7000, accepted: 3, conns: 0} and
+	(.[8] | del(.timestamp_ms)) == {event: "listen-del", family: "inet", local_addr: "127.0.0.1", local_port: 7000, accepted: 3, conns: 0, freebind: false} and
 	(.[9] | del(.timestamp_ms)) == {event: "unknown", cmd: 200}
 ' --argjson lo "$before_ms" --argjson hi "$after_ms" "$tmp/out" >/dev/null; then
 	echo "ok - -j monitor keys"
@@ -951,10 +1026,10 @@ run "-n missing -b" 1 "evctl: $tmp/b-j:1: cannot enter network namespace 'evs-te
 version=$("$FAKE" -V | sed -n 's/^evctl //p')
 rm -f "$tmp/trace"
 run "listen replace: there already" 0 "" "$FAKE" listen replace '[::1]:7001'
-stdout_has "listen replace: prints the one kept" '^\[::1\]:7001 +18446744073709551615 +0$'
+stdout_has "listen replace: prints the one kept" '^\[::1\]:7001 +18446744073709551615 +0 +yes$'
 trace_is "listen replace: looks, adds nothing" "LISTEN_GET"
 run "listen replace: not there" 0 "" "$FAKE" -j listen replace 127.0.0.1:7001
-json "listen replace: the new one" '. == {family: "inet", local_addr: "127.0.0.1", local_port: 7001, accepted: 0, conns: 0}'
+json "listen replace: the new one" '. == {family: "inet", local_addr: "127.0.0.1", local_port: 7001, accepted: 0, conns: 0, freebind: false}'
 trace_is "listen replace: looks, then adds" "LISTEN_GET
 LISTEN_ADD ADDR_IN=127.0.0.1 PORT=u16:7001"
 run "listen replace: port 0" 2 "evctl: '127.0.0.1:0': replace needs a port, not 0" "$FAKE" listen replace 127.0.0.1:0
@@ -978,7 +1053,7 @@ config set ack-delay 200
 
 # listeners
 listen replace 127.0.0.1:7000
-listen replace [::1]:7001
+listen replace [::1]:7001 freebind
 
 # routes
 route add topic 7 prio realtime
@@ -1006,7 +1081,7 @@ trace_is "-b FILE of save: settings, listeners, routes" "$apply_want
 LISTEN_GET
 LISTEN_ADD ADDR_IN=127.0.0.1 PORT=u16:7000
 LISTEN_GET
-LISTEN_ADD ADDR_IN6=::1 PORT=u16:7001
+LISTEN_ADD ADDR_IN6=::1 PORT=u16:7001 LISTEN_FREEBIND
 ROUTE_ADD TOPIC=u16:7 PRIO=u8:0
 ROUTE_ADD TOPIC=u16:8 PRIO=u8:1
 ROUTE_ADD TOPIC=u16:65535 PRIO=u8:2"

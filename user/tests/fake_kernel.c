@@ -319,7 +319,9 @@ static void do_ctrl(const struct nlmsghdr *req, uint32_t portid)
 
 /* ---- Request checking and tracing ---- */
 
-enum kind { K_U8 = 1, K_U16 = 2, K_U32 = 4, K_U64 = 8, K_IN, K_IN6, K_NEST };
+enum kind {
+	K_U8 = 1, K_U16 = 2, K_U32 = 4, K_U64 = 8, K_IN, K_IN6, K_NEST, K_FLAG
+};
 
 struct attr_desc {
 	const char *name;
@@ -335,6 +337,8 @@ static const struct attr_desc top_attrs[EVS_A_MAX + 1] = {
 	[EVS_A_FROM]	= { "FROM", K_U64 },
 	[EVS_A_COUNT]	= { "COUNT", K_U32 },
 	[EVS_A_CONFIG]	= { "CONFIG", K_NEST },
+	[EVS_A_CONN_ID]	= { "CONN_ID", K_U64 },
+	[EVS_A_LISTEN_FREEBIND] = { "LISTEN_FREEBIND", K_FLAG },
 };
 
 static const struct attr_desc cfg_attrs[EVS_CFG_A_MAX + 1] = {
@@ -365,6 +369,7 @@ static const char *const cmd_names[EVS_CMD_MAX + 1] = {
 	[EVS_CMD_CONFIG_SET]	= "CONFIG_SET",
 	[EVS_CMD_RING_GET]	= "RING_GET",
 	[EVS_CMD_LATENCY_GET]	= "LATENCY_GET",
+	[EVS_CMD_CONN_DEL]	= "CONN_DEL",
 };
 
 /* The request under check, and what went wrong with it. */
@@ -449,6 +454,14 @@ static void check_attrs(struct check *c, const void *start, size_t len,
 			if (!(a->nla_type & NLA_F_NESTED))
 				check_fail(c, a, "NLA_F_NESTED is missing");
 			break;
+		case K_FLAG:
+			if (plen) {
+				check_fail(c, a, "fake: flag with a payload");
+				continue;
+			}
+			if (c->trace)
+				fprintf(c->trace, " %s", d->name);
+			break;
 		}
 	}
 	if (off < len)
@@ -494,12 +507,14 @@ static void listener_attrs(struct nlmsghdr *nlh, const char *addr,
 
 static void put_listener(const struct nlmsghdr *req, uint32_t portid,
 			 const char *addr, uint16_t port, uint64_t accepted,
-			 uint32_t conns)
+			 uint32_t conns, bool freebind)
 {
 	struct nlmsghdr *nlh = new_genl(req, portid, FAKE_FAMILY,
 					EVS_CMD_LISTEN_GET);
 
 	listener_attrs(nlh, addr, port, accepted, conns, mode_is("bad"));
+	if (freebind)
+		mnl_attr_put(nlh, EVS_A_LISTEN_FREEBIND, 0, "");
 	queue_msg(nlh);
 }
 
@@ -519,7 +534,7 @@ static void put_route(const struct nlmsghdr *req, uint32_t portid,
 
 struct fake_conn {
 	uint64_t id;
-	const char *peer;
+	const char *peer, *local;
 	uint16_t port, local_port;
 	uint8_t state, paused;
 	uint64_t events, bytes;
@@ -528,9 +543,14 @@ struct fake_conn {
 };
 
 static const struct fake_conn fake_conns[] = {
-	{ 1, "127.0.0.1", 40000, 7000, EVS_CONN_OPEN, 0, 10, 640, 9, 1, 1500 },
-	{ 1ULL << 40, "2001:db8::1", 40001, 7001, EVS_CONN_DRAINING, 1,
-	  1ULL << 40, 18446744073709551615ULL, 4294967295U, 0, 90061000 },
+	{ 1, "127.0.0.1", "127.0.0.1", 40000, 7000, EVS_CONN_OPEN, 0, 10,
+	  640, 9, 1, 1500 },
+	{ 1ULL << 40, "2001:db8::1", "2001:db8::2", 40001, 7001,
+	  EVS_CONN_DRAINING, 1, 1ULL << 40, 18446744073709551615ULL,
+	  4294967295U, 0, 90061000 },
+	/* Another client of the first listener, from another network. */
+	{ 3, "192.0.2.77", "127.0.0.1", 50000, 7000, EVS_CONN_CLOSING, 0, 0,
+	  0, 0, 0, 0 },
 };
 
 static void conn_attrs(struct nlmsghdr *nlh, const struct fake_conn *c)
@@ -544,9 +564,16 @@ static void conn_attrs(struct nlmsghdr *nlh, const struct fake_conn *c)
 	mnl_attr_put_u8(nlh, EVS_A_CONN_PAUSED, c->paused);
 	mnl_attr_put_u32(nlh, EVS_A_CONN_ACKED, c->acked);
 	mnl_attr_put_u32(nlh, EVS_A_CONN_INFLIGHT, c->inflight);
-	/* Newer than the rest: an older module does not send it. */
-	if (!mode_is("partial"))
+	/* Newer than the rest: an older module does not send them. */
+	if (!mode_is("partial")) {
+		unsigned char buf[16];
+		bool v6 = strchr(c->local, ':');
+
 		put_u64_64bit(nlh, EVS_A_CONN_IDLE_MS, c->idle_ms, EVS_A_PAD);
+		inet_pton(v6 ? AF_INET6 : AF_INET, c->local, buf);
+		mnl_attr_put(nlh, v6 ? EVS_A_LOCAL_ADDR_IN6 :
+				       EVS_A_LOCAL_ADDR_IN, v6 ? 16 : 4, buf);
+	}
 }
 
 static void put_conn(const struct nlmsghdr *req, uint32_t portid,
@@ -869,6 +896,10 @@ static bool cmd_ok(struct check *c, uint8_t cmd, const struct nlattr **tb)
 		if (!tb[EVS_A_TOPIC])
 			check_fail(c, NULL, "fake: need topic");
 		break;
+	case EVS_CMD_CONN_DEL:
+		if (!tb[EVS_A_CONN_ID])
+			check_fail(c, NULL, "fake: need conn id");
+		break;
 	case EVS_CMD_CONFIG_SET:
 		if (!tb[EVS_A_CONFIG])
 			check_fail(c, NULL, "fake: need config");
@@ -930,6 +961,17 @@ static void do_evs(const struct nlmsghdr *req, uint32_t portid)
 		queue_err(req, portid, -EINVAL, c.why, c.off);
 		return;
 	}
+	/* An older module: neither the command nor the flag. */
+	if (mode_is("partial") && g->cmd == EVS_CMD_CONN_DEL) {
+		queue_err(req, portid, -EOPNOTSUPP, NULL, 0);
+		return;
+	}
+	if (mode_is("partial") && tb[EVS_A_LISTEN_FREEBIND]) {
+		queue_err(req, portid, -EINVAL, "Unknown attribute type",
+			  (uint32_t)((const char *)tb[EVS_A_LISTEN_FREEBIND] -
+				     (const char *)req));
+		return;
+	}
 	packing = (req->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 	dgram_open = false;
 	switch (g->cmd) {
@@ -959,6 +1001,16 @@ static void do_evs(const struct nlmsghdr *req, uint32_t portid)
 	case EVS_CMD_LISTEN_DEL:
 	case EVS_CMD_ROUTE_ADD:
 		break;
+	case EVS_CMD_CONN_DEL:
+		/* As the module answers (on 6.2 and later) for a missing id. */
+		if (attr_val(tb[EVS_A_CONN_ID]) == 404) {
+			queue_err(req, portid, -ENOENT,
+				  "no connection 404 in this network namespace",
+				  (uint32_t)((const char *)tb[EVS_A_CONN_ID] -
+					     (const char *)req));
+			return;
+		}
+		break;
 	case EVS_CMD_LISTEN_ADD: {
 		char host[INET6_ADDRSTRLEN];
 		uint16_t port = (uint16_t)attr_val(tb[EVS_A_PORT]);
@@ -971,7 +1023,8 @@ static void do_evs(const struct nlmsghdr *req, uint32_t portid)
 				  mnl_attr_get_payload(tb[EVS_A_ADDR_IN6]),
 				  host, sizeof(host));
 		/* Port 0: the kernel picks one. */
-		put_listener(req, portid, host, port ? port : 43210, 0, 0);
+		put_listener(req, portid, host, port ? port : 43210, 0, 0,
+			     tb[EVS_A_LISTEN_FREEBIND]);
 		break;
 	}
 	case EVS_CMD_LISTEN_GET:
@@ -979,9 +1032,9 @@ static void do_evs(const struct nlmsghdr *req, uint32_t portid)
 			queue_done(req, portid, 0);
 			return;
 		}
-		put_listener(req, portid, "127.0.0.1", 7000, 3, 1);
+		put_listener(req, portid, "127.0.0.1", 7000, 3, 1, false);
 		put_listener(req, portid, "::1", 7001,
-			     18446744073709551615ULL, 0);
+			     18446744073709551615ULL, 0, !mode_is("partial"));
 		queue_done(req, portid, 0);
 		return;
 	case EVS_CMD_ROUTE_GET:

@@ -682,6 +682,40 @@ static struct nlattr *attr_at(struct nlmsghdr *nlh, size_t off)
 }
 
 /*
+ * Every attribute the UAPI header names is in its set's table: one left
+ * out would be skipped as a newer kernel's, and its value silently lost
+ * (as LISTEN_FREEBIND once was).  A known type given three bytes is
+ * either taken (strings, binary of any length) or refused; only an
+ * unknown one is skipped without a word.
+ */
+static void known_types(const char *name, const struct evs_nl_attrs *set,
+			unsigned int first, unsigned int maxtype,
+			unsigned int skip)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	const struct nlattr *tb[EVS_A_MAX + 1];
+	struct evs_nl nl = { 0 };
+	unsigned int type, lost = 0;
+
+	for (type = first; type <= maxtype; type++) {
+		struct nlmsghdr *nlh;
+
+		if (type == skip)
+			continue;
+		nlh = evs_nl_genl_req(&nl, buf, 0x20, EVS_CMD_GET_STATS,
+				      EVS_GENL_VERSION, 0);
+		mnl_attr_put(nlh, (uint16_t)type, 3, "ab");
+		if (!parse_exact(nlh, nlh->nlmsg_len, tb, maxtype, set) &&
+		    !tb[type]) {
+			printf("#  %s: type %u is not in the table\n", name,
+			       type);
+			lost++;
+		}
+	}
+	CHECK(!lost, "every %s attribute of the UAPI header is known", name);
+}
+
+/*
  * Replies a broken or hostile kernel could send: each one is refused
  * whole with -EPROTO (ASan watches for reads past the end), but for
  * attributes this header does not know, which are skipped.
@@ -910,6 +944,10 @@ int main(void)
 	test_stats_parse();
 	test_latency_parse();
 	test_hostile();
+	known_types("EVS_A", &evs_nl_evs_attrs, EVS_A_UNSPEC + 1,
+		    EVS_A_MAX, EVS_A_PAD);
+	known_types("EVS_CFG_A", &evs_nl_cfg_attrs, EVS_CFG_A_UNSPEC + 1,
+		    EVS_CFG_A_MAX, EVS_CFG_A_PAD);
 	printf("%s: %d failed\n", __FILE__, failures);
 	return failures ? 1 : 0;
 }

@@ -67,8 +67,9 @@ enum evs_cmd {
 				 * EVS_A_GAUGES, EVS_A_LATENCY
 				 */
 	EVS_CMD_STATS_RESET,	/* admin: zero counters and histograms */
-	EVS_CMD_LISTEN_ADD,	/* admin: ADDR_IN|ADDR_IN6, PORT (0: any);
-				 * reply: the listener as LISTEN_GET shows it
+	EVS_CMD_LISTEN_ADD,	/* admin: ADDR_IN|ADDR_IN6, PORT (0: any),
+				 * [LISTEN_FREEBIND]; reply: the listener as
+				 * LISTEN_GET shows it
 				 */
 	EVS_CMD_LISTEN_DEL,	/* admin: ADDR_IN|ADDR_IN6, PORT; closes the
 				 * listener and its connections
@@ -81,7 +82,7 @@ enum evs_cmd {
 				 * peer ADDR_IN|ADDR_IN6 and PORT, LOCAL_PORT,
 				 * CONN_STATE, CONN_EVENTS, CONN_BYTES,
 				 * CONN_PAUSED, CONN_ACKED, CONN_INFLIGHT,
-				 * CONN_IDLE_MS
+				 * CONN_IDLE_MS, LOCAL_ADDR_IN|LOCAL_ADDR_IN6
 				 */
 	EVS_CMD_READ,		/* admin, dump: TOPIC, [FROM], [COUNT >= 1];
 				 * stored events, see EVS_A_EVENT_*
@@ -121,6 +122,10 @@ enum evs_cmd {
 				 * the interval, unaffected by STATS_RESET),
 				 * GAUGES; the first interval after a spell
 				 * without listeners covers the whole spell
+				 */
+
+	EVS_CMD_CONN_DEL,	/* admin: CONN_ID; resets that connection and
+				 * returns once it is closed (CLOSE_ADMIN)
 				 */
 
 	__EVS_CMD_MAX,
@@ -192,6 +197,14 @@ enum evs_attr {
 	EVS_A_ERROR_KIND,	/* u8: enum evs_error_kind */
 	EVS_A_ERROR_MSG,	/* string: the reason sent in the ERROR frame */
 	EVS_A_INTERVAL_MS,	/* u32: length of a NTF_RATE interval */
+	EVS_A_LISTEN_FREEBIND,	/* flag: the listener may bind an address
+				 * the namespace does not have (yet), as
+				 * IP_FREEBIND does
+				 */
+	EVS_A_LOCAL_ADDR_IN,	/* binary, 4 bytes: connection's local
+				 * address (IPv4)
+				 */
+	EVS_A_LOCAL_ADDR_IN6,	/* binary, 16 bytes: the same, IPv6 */
 
 	__EVS_A_MAX,
 };
@@ -350,6 +363,7 @@ enum evs_close_reason {
 	EVS_CLOSE_LISTENER,		/* its listener was deleted */
 	EVS_CLOSE_SHUTDOWN,		/* namespace or module going away */
 	EVS_CLOSE_SEND,			/* sending an ACK or ERROR failed */
+	EVS_CLOSE_ADMIN,		/* CONN_DEL: reset by an administrator */
 };
 
 /* Multicast groups of the family. */
