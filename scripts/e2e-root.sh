@@ -27,6 +27,7 @@ pkgs="systemd systemd-sysv dkms kmod libmnl0 iproute2"
 for k in "$@"; do
 	pkgs="$pkgs linux-image-$k linux-headers-$k"
 done
+# shellcheck disable=SC2086 # one name a word
 pkgs=$(printf '%s\n' $pkgs | LC_ALL=C sort -u | tr '\n' ' ')
 # The kernels' headers come from bookworm-security (6.12 only there).
 sources="deb $mirror $suite main
@@ -51,7 +52,7 @@ rm -f "$tar.tmp.tar.zst"
 # The kernels' initrds are never booted (the VM gets one made from the
 # whole root): update-initramfs is diverted to true, which saves minutes
 # and 40 MB a kernel.
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086,SC2016 # the hook's $1 is mmdebstrap's
 mmdebstrap --variant=minbase --include="$(echo $pkgs | tr ' ' ,)" \
 	--aptopt='APT::Install-Recommends "false"' \
 	--essential-hook='chroot "$1" dpkg-divert --quiet --local --rename \

@@ -34,13 +34,14 @@
 # in build/e2e/ (install log, each VM's console and results).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 MAKE=${MAKE:-make}
 out=$top/build/e2e
 root=$out/root
 tap=$out/e2e.tap
 here=$top/packaging/tests/e2e
 
+t0=$(date +%s)
 mkdir -p "$out"
 : >"$tap"
 
@@ -60,6 +61,9 @@ finish()
 	remove_root
 	pass=$(grep -cE '^(# )*ok ' "$tap")
 	fail=$(grep -cE '^(# )*not ok ' "$tap")
+	# Each failure with the kernel whose VM it happened in.
+	awk '/^# == e2e on / { k = $5 } /^(# )*not ok / { print "# failed" (k ? " on " k : "") ": " $0 }' "$tap"
+	echo "# e2e took $(($(date +%s) - t0)) s"
 	echo "e2e: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
 	exit
@@ -88,6 +92,7 @@ remove_root()
 # /sys and /dev mounted in a private mount namespace that ends with it.
 in_root()
 {
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	unshare --mount --propagation private sh -euc '
 		r=$1
 		trap "umount -R \"\$r/dev\" \"\$r/sys\" \"\$r/proc\" 2>/dev/null" EXIT
@@ -135,12 +140,14 @@ fi
 mkdir -p "$root/tmp/debs"
 # shellcheck disable=SC2086
 cp $debs "$root/tmp/debs/"
+start=$(date +%s)
 if in_root 'dpkg -i /tmp/debs/*.deb' >"$out/install.log" 2>&1; then
-	ok "dpkg -i evstream-dkms evstream-tools in the chroot: configured"
+	ok "dpkg -i evstream-dkms evstream-tools in the chroot: configured ($(($(date +%s) - start)) s)"
 else
 	not_ok "dpkg -i evstream-dkms evstream-tools in the chroot: configured"
 fi
 show "$out/install.log"
+# shellcheck disable=SC2016 # dpkg-query's own ${} fields
 in_root 'dpkg-query -W -f="\${Package} \${Status}\n" evstream-dkms evstream-tools' \
 	>"$out/status" 2>&1
 check "both packages 'install ok installed'" \
@@ -149,10 +156,10 @@ in_root 'dkms status' >"$out/dkms-status" 2>&1
 show "$out/dkms-status"
 for k in $kernels; do
 	# Whatever the suffix DKMS compressed it with.
-	ko=$(ls "$root/lib/modules/$k/updates/dkms/"evstream.ko* 2>/dev/null | head -n 1)
+	ko=$(find "$root/lib/modules/$k/updates/dkms" -name 'evstream.ko*' 2>/dev/null | head -n 1)
 	check "$k: DKMS built and installed evstream (dkms status)" \
 		grep -q "^evstream/$ver, $k, [^:]*: installed" "$out/dkms-status"
-	check "$k: /lib/modules/$k/updates/dkms/evstream.ko" test -n "$ko"
+	check "$k: /lib/modules/$k/updates/dkms/${ko##*/}" test -n "$ko"
 	# Nothing here runs dkms: the package's postinst did it all.
 	check "$k: evstream-dkms's postinst had DKMS install it" \
 		grep -qF "Installing to /lib/modules/$k/updates/dkms/" "$out/install.log"
@@ -202,8 +209,9 @@ else
 fi
 
 for k in $kernels; do
-	echo "# == e2e on $k: systemd boots the root =="
+	echo "# == e2e on $k: systemd boots the root ==" | tee -a "$tap"
 	vm=$out/vm-$k
+	start=$(date +%s)
 	EVS_VM_APPEND="rdinit=/lib/systemd/systemd ${EVS_VM_APPEND:-}" \
 	EVS_VM_TIMEOUT=${EVS_E2E_TIMEOUT:-1800} \
 	EVS_VM_MEM=${EVS_VM_MEM:-2048} \
@@ -213,7 +221,7 @@ for k in $kernels; do
 	sed -n 's/^#prom //p' "$out/vm-$k.out" >"$vm/metrics.prom"
 	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$out/vm-$k.out")
 	ran=$(grep -cE '^(not )?ok [0-9]+ ' "$out/vm-$k.out")
-	check "$k: the guest ran all its checks ($ran of plan ${plan:-none})" \
+	check "$k: the guest ran all its checks ($ran of plan ${plan:-none}, $(($(date +%s) - start)) s)" \
 		test -n "$plan" -a "$ran" = "${plan:-x}" -a "$ran" -gt 0
 	# An empty file would pass promtool: the checks above need metrics.
 	check "$k: the guest's metrics, evstream_module_info among them" \
