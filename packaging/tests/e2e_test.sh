@@ -209,7 +209,8 @@ else
 fi
 
 for k in $kernels; do
-	echo "# == e2e on $k: systemd boots the root ==" | tee -a "$tap"
+	echo "# == e2e on $k ==" | tee -a "$tap"
+	echo "# systemd boots the root on $k"
 	vm=$out/vm-$k
 	start=$(date +%s)
 	EVS_VM_APPEND="rdinit=/lib/systemd/systemd ${EVS_VM_APPEND:-}" \
