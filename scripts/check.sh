@@ -56,6 +56,11 @@ step "DKMS: make dkms-install builds the module for 6.1 and 6.12, dkms-remove re
 # make deb, lintian, both packages unpacked into a scratch root.
 step "Debian packages: make deb builds evstream-dkms and evstream-tools, lintian-clean, files in place" \
 	$MAKE -s deb-check
+# Both packages installed in a scratch Debian 12 root, DKMS building the
+# module for the matrix's kernels there, the root booted with systemd on
+# each (make e2e-check; the root is cached in ~/.cache/evstream/).
+stage "end to end: the packages in a scratch Debian root, booted with systemd" \
+	packaging/tests/e2e_test.sh
 
 if ! kernels=$(scripts/kernel.sh matrix 2>build/kernels.err); then
 	echo "not ok - kernels to test on: $(cat build/kernels.err)" | tee -a "$tap"

@@ -23,6 +23,9 @@
 # the kernel's genetlink schema, which comes from linux-source-6.12 (the
 # newer of the two series; the debug kernels build from it too).
 #
+# mmdebstrap and zstd: make e2e-check builds a scratch Debian root
+# (scripts/e2e-root.sh) and caches it as a .tar.zst.
+#
 # usage: deps.sh          what make check, demo, fuzz, stress and bench need
 #        deps.sh debug    also what make check-debug builds its kernels with
 set -eu
@@ -31,7 +34,7 @@ pkgs="build-essential pkg-config qemu-system-x86 busybox-static cpio gzip
 	xz-utils libmnl-dev linux-source-6.1 sparse clang libclang-rt-14-dev
 	jq iproute2 kmod perl python3 groff-base man-db bash prometheus
 	dkms openssl systemd python3-yaml python3-jsonschema linux-source-6.12
-	debhelper dh-dkms lintian fakeroot dpkg-dev
+	debhelper dh-dkms lintian fakeroot dpkg-dev mmdebstrap zstd
 	linux-image-amd64 linux-headers-amd64
 	linux-image-rt-amd64 linux-headers-rt-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
