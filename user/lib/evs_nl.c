@@ -781,6 +781,66 @@ int evs_nl_mcast_group(struct evs_nl *nl, const char *family,
 	return 0;
 }
 
+int evs_nl_family_group(struct evs_nl *nl, const char *family,
+			const char *group, uint16_t *family_id,
+			uint32_t *group_id)
+{
+	struct family_reply r = { .group = group };
+	int err;
+
+	err = get_family(nl, family, &r);
+	if (err)
+		return err;
+	*family_id = r.id;
+	*group_id = r.group_found ? r.group_id : 0;
+	return 0;
+}
+
+struct family_ntf_attrs {
+	const struct nlattr *name, *id;
+};
+
+/* Types this header does not know, newer kernels' additions, are skipped. */
+static int family_ntf_attr(const struct nlattr *attr, void *data)
+{
+	struct family_ntf_attrs *a = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case CTRL_ATTR_FAMILY_NAME:
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+			return MNL_CB_ERROR;
+		a->name = attr;
+		break;
+	case CTRL_ATTR_FAMILY_ID:
+		if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
+			return MNL_CB_ERROR;
+		a->id = attr;
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+int evs_nl_parse_family_ntf(const struct nlmsghdr *nlh,
+			    struct evs_nl_family_ntf *f)
+{
+	struct family_ntf_attrs a = { 0 };
+	const struct genlmsghdr *g;
+
+	if (nlh->nlmsg_type != GENL_ID_CTRL ||
+	    mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
+		return -EPROTO;
+	g = mnl_nlmsg_get_payload(nlh);
+	if (g->cmd != CTRL_CMD_NEWFAMILY && g->cmd != CTRL_CMD_DELFAMILY)
+		return 0;
+	if (mnl_attr_parse(nlh, GENL_HDRLEN, family_ntf_attr, &a) <
+	    MNL_CB_STOP || !a.name || !a.id)
+		return -EPROTO;
+	f->cmd = g->cmd;
+	f->name = mnl_attr_get_str(a.name);
+	f->id = mnl_attr_get_u16(a.id);
+	return 1;
+}
+
 int evs_nl_join(struct evs_nl *nl, uint32_t group)
 {
 	if (!nl->sock)
@@ -791,7 +851,8 @@ int evs_nl_join(struct evs_nl *nl, uint32_t group)
 	return 0;
 }
 
-int evs_nl_recv_ntf(struct evs_nl *nl, mnl_cb_t cb, void *data)
+/* One datagram's messages to @cb: of nl->family only, or with @any all. */
+static int recv_ntf(struct evs_nl *nl, bool any, mnl_cb_t cb, void *data)
 {
 	char buf[EVS_NL_RX_SIZE] EVS_NL_ALIGNED;
 	const struct nlmsghdr *nlh = (const void *)buf;
@@ -807,7 +868,8 @@ int evs_nl_recv_ntf(struct evs_nl *nl, mnl_cb_t cb, void *data)
 		int ret;
 
 		/* Acks and errors of requests, other families' messages. */
-		if (nlh->nlmsg_type != nl->family || !nl->family)
+		if (any ? nlh->nlmsg_type < NLMSG_MIN_TYPE :
+			  nlh->nlmsg_type != nl->family || !nl->family)
 			continue;
 		errno = 0;
 		ret = cb(nlh, data);
@@ -817,6 +879,16 @@ int evs_nl_recv_ntf(struct evs_nl *nl, mnl_cb_t cb, void *data)
 			return errno ? -errno : -EPROTO;
 	}
 	return len > 0 ? -EPROTO : 0;
+}
+
+int evs_nl_recv_ntf(struct evs_nl *nl, mnl_cb_t cb, void *data)
+{
+	return recv_ntf(nl, false, cb, data);
+}
+
+int evs_nl_recv_any(struct evs_nl *nl, mnl_cb_t cb, void *data)
+{
+	return recv_ntf(nl, true, cb, data);
 }
 
 int evs_nl_open_family(struct evs_nl *nl, const char *family)
