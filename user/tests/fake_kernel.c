@@ -59,7 +59,8 @@
  * its monitor script loads the module first.  The "reload" script unloads
  * and reloads it, has a malformed NEWFAMILY and another family's news, then
  * reloads twice in quick succession (all four notifications queued at
- * once); "reload-old" brings back a module without the monitor group.
+ * once), then once more with its news lost in an overrun (ENOBUFS);
+ * "reload-old" brings back a module without the monitor group.
  * "reload-stats" is for stats -w: the module goes after the second
  * GET_STATS, comes back after two GETFAMILY found it gone, and after two
  * more GET_STATS is reloaded between two of them.  Counters restart at
@@ -1197,6 +1198,15 @@ static void queue_ntf_to(struct nlmsghdr *nlh, bool same_dgram, bool always)
 	q = &rq;
 }
 
+/* The socket's receive buffer overran: its next receive fails ENOBUFS. */
+static void queue_overrun(void)
+{
+	if (nq.tail - nq.head == MAX_DGRAMS)
+		abort();
+	nq.d[nq.tail % MAX_DGRAMS].len = 0;
+	nq.tail++;
+}
+
 static void queue_ntf(struct nlmsghdr *nlh, bool same_dgram)
 {
 	queue_ntf_to(nlh, same_dgram, false);
@@ -1355,6 +1365,15 @@ static bool reload_step(unsigned int step)
 		mnl_attr_put_u16(nlh, EVS_A_TOPIC, 9);
 		queue_ntf_to(nlh, false, true);
 		return true;
+	case 8:
+		/* A reload whose news are lost in an overrun. */
+		reg = &regs[1];
+		mon_member = 0;
+		queue_overrun();
+		return true;
+	case 9:
+		ntf_route(EVS_CMD_NTF_ROUTE_DEL, 7, -1);
+		return true;
 	default:
 		return false;
 	}
@@ -1510,6 +1529,11 @@ ssize_t __wrap_mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf,
 	if (from->head == from->tail)
 		abort();
 	len = from->d[from->head % MAX_DGRAMS].len;
+	if (!len) {
+		from->head++;
+		errno = ENOBUFS;
+		return -1;
+	}
 	if (len > siz) {
 		errno = ENOSPC;
 		return -1;
