@@ -44,6 +44,7 @@ KSELFTESTS	:= $(BUILD)/kselftest/control_test $(BUILD)/kselftest/netlink_test \
 		   $(BUILD)/kselftest/memcg_test \
 		   selftests/kernel/evctl_test.sh selftests/kernel/evctl_ops_test.sh \
 		   selftests/kernel/evctl_save_test.sh \
+		   selftests/kernel/evctl_reload_test.sh \
 		   selftests/kernel/evload_test.sh \
 		   selftests/kernel/tap.sh $(BUILD)/kselftest/teardown_test \
 		   user/tests/json_keys.sh docs/json.md \

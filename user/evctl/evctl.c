@@ -234,7 +234,11 @@ int evctl_parse_opts(struct evctl *ctx, int argc, char **argv,
 			return evctl_usage_err("'%s' given twice",
 					       opts[k].long_name);
 		seen |= 1U << k;
-		if (!val) {
+		if (opts[k].flag) {
+			if (val)
+				return evctl_usage_err("'%s' takes no value",
+						       opts[k].long_name);
+		} else if (!val) {
 			if (i + 1 == argc)
 				return evctl_usage_err("'%s' needs a value",
 						       arg);
@@ -357,11 +361,16 @@ static int enter_netns(const char *name)
 	return EVCTL_OK;
 }
 
-int evctl_nl(struct evctl *ctx, struct evs_nl **nl)
+/*
+ * @family NULL: the socket whether the module is loaded or not.  One that
+ * monitor opened so, in a batch (-b), resolves the family on next use.
+ */
+static int nl_open(struct evctl *ctx, const char *family, struct evs_nl **nl)
 {
-	int err;
+	struct evs_nl *n = &ctx->nl;
+	int err = 0;
 
-	if (!ctx->nl.sock) {
+	if (!n->sock) {
 		if (ctx->netns) {
 			err = enter_netns(ctx->netns);
 			if (err)
@@ -369,15 +378,27 @@ int evctl_nl(struct evctl *ctx, struct evs_nl **nl)
 			/* Once only, even if opening fails below. */
 			ctx->netns = NULL;
 		}
-		err = evs_nl_open(&ctx->nl);
-		if (err == -ENOENT)
-			return evctl_err("evstream module not loaded");
-		if (err)
-			return evctl_err("cannot talk to the kernel: %s",
-					 strerror(-err));
+		err = evs_nl_open_family(n, family);
+	} else if (family && !n->family) {
+		err = evs_nl_resolve_family(n, family, &n->family, &n->version);
 	}
-	*nl = &ctx->nl;
+	if (err == -ENOENT)
+		return evctl_err("evstream module not loaded");
+	if (err)
+		return evctl_err("cannot talk to the kernel: %s",
+				 strerror(-err));
+	*nl = n;
 	return EVCTL_OK;
+}
+
+int evctl_nl(struct evctl *ctx, struct evs_nl **nl)
+{
+	return nl_open(ctx, EVS_GENL_NAME, nl);
+}
+
+int evctl_nl_any(struct evctl *ctx, struct evs_nl **nl)
+{
+	return nl_open(ctx, NULL, nl);
 }
 
 int evctl_talk(struct evctl *ctx, struct nlmsghdr *req, mnl_cb_t cb,

@@ -146,6 +146,7 @@ int evctl_keyword(const char *const *keys, const char *word, bool have_value,
 struct evctl_opt {
 	const char *short_name;	/* "-w", or NULL */
 	const char *long_name;	/* "--watch"; NULL ends a table */
+	bool flag;		/* takes no value: fn gets NULL */
 };
 
 /*
@@ -183,6 +184,13 @@ int evctl_bad_reply(const char *why);
  * EVCTL_OK with *nl set, or prints why not and returns EVCTL_ERR.
  */
 int evctl_nl(struct evctl *ctx, struct evs_nl **nl);
+
+/*
+ * evctl_nl() that does not need the module: a socket opened here has
+ * nl->family 0, to be resolved by the caller (monitor, which waits for the
+ * module).  A socket already open is returned as it is.
+ */
+int evctl_nl_any(struct evctl *ctx, struct evs_nl **nl);
 
 /* evs_nl_talk() that prints the kernel's error; returns the exit status. */
 int evctl_talk(struct evctl *ctx, struct nlmsghdr *req, mnl_cb_t cb,

@@ -2,7 +2,10 @@
 /*
  * evctl monitor: the notifications of the "monitor" group as they come,
  * one line each: connections opening and closing, listeners, routes and
- * settings changing, protocol errors, and once a second the rates.
+ * settings changing, protocol errors, and once a second the rates.  It
+ * outlives the module: the genetlink controller's "notify" group tells
+ * it of the module going and coming back, and it joins the group of the
+ * new one.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,8 +20,18 @@
 
 struct monitor {
 	struct evctl *ctx;
+	struct evs_nl *req;	/* requests: ctx->nl */
+	/*
+	 * The groups joined, and no requests: evs_nl_talk() skips what is
+	 * not its reply, which here would be notifications.
+	 */
+	struct evs_nl ntf;
 	uint64_t count;		/* stop after this many, 0: never */
 	uint64_t seen;
+	bool wait;		/* --wait: for a module not loaded at start */
+	bool joined;		/* to the group of the module loaded now */
+	uint16_t family;	/* its family id while joined */
+	int status;		/* why a callback ended the run */
 };
 
 /*
@@ -211,6 +224,118 @@ static const struct ntf_kind {
 	{ EVS_CMD_NTF_RATE, "rate", show_rate },
 };
 
+static bool counted_out(const struct monitor *m)
+{
+	return m->count && m->seen == m->count;
+}
+
+/* module-unload, module-load: the kind and the time, nothing else. */
+static int module_line(struct monitor *m, const char *kind)
+{
+	int ret;
+
+	line_start(m, kind);
+	ret = line_end(m);
+	if (!ret)
+		m->seen++;
+	return ret;
+}
+
+/* The module went away, and with it the group and our membership. */
+static int module_gone(struct monitor *m)
+{
+	m->joined = false;
+	m->family = 0;
+	/* A batch's next line resolves the family again. */
+	m->req->family = 0;
+	return module_line(m, "module-unload");
+}
+
+/*
+ * Joins the "monitor" group of the module loaded now, as the controller
+ * has it: after a reload the family and the group have new ids.  Says
+ * "module-load" unless @quiet (at start) or it was joined to this very
+ * module already; says "module-unload" first when the module it was
+ * joined to is gone, which a lost DELFAMILY left untold.  Returns the
+ * exit status, after printing why not when monitor cannot go on.
+ */
+static int resync(struct monitor *m, bool quiet)
+{
+	bool again = m->joined;
+	uint32_t group;
+	uint16_t id;
+	int ret, err;
+
+	err = evs_nl_family_group(m->req, EVS_GENL_NAME, EVS_MCGRP_MONITOR,
+				  &id, &group);
+	if (err == -ENOENT)
+		return m->joined ? module_gone(m) : EVCTL_OK;
+	if (err)
+		return evctl_nl_err(m->ctx, err);
+	if (!group)
+		return evctl_err("the evstream module is too old: no \"%s\" group",
+				 EVS_MCGRP_MONITOR);
+	if (m->joined && id != m->family) {
+		again = false;
+		ret = module_gone(m);
+		if (ret || counted_out(m))
+			return ret;
+	}
+	/* Joining again is harmless, and after a loss the group may differ. */
+	err = evs_nl_join(&m->ntf, group);
+	if (err)
+		return evctl_err("cannot join the \"%s\" group: %s",
+				 EVS_MCGRP_MONITOR, strerror(-err));
+	m->joined = true;
+	m->family = id;
+	m->req->family = id;
+	return quiet || again ? EVCTL_OK : module_line(m, "module-load");
+}
+
+/*
+ * The controller's news of a family: only evstream's matter.  A DELFAMILY
+ * or NEWFAMILY of a registration that is not the current one is old news
+ * (two reloads in quick succession): resync() asks what is loaded now.
+ */
+static int ctrl_ntf(struct monitor *m, const struct nlmsghdr *nlh)
+{
+	struct evs_nl_family_ntf f;
+	int ret;
+
+	ret = evs_nl_parse_family_ntf(nlh, &f);
+	if (ret < 0) {
+		evctl_err("malformed controller notification: bad attributes or no family name or id");
+		return EVCTL_OK;
+	}
+	if (!ret || strcmp(f.name, EVS_GENL_NAME))
+		return EVCTL_OK;
+	if (f.cmd == CTRL_CMD_DELFAMILY)
+		return m->joined && f.id == m->family ? module_gone(m) :
+							EVCTL_OK;
+	if (m->joined && f.id == m->family)
+		return EVCTL_OK;
+	return resync(m, false);
+}
+
+static int ntf_cb(const struct nlmsghdr *nlh, void *data);
+
+/* Every message on the socket: the controller's, or the module's. */
+static int msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct monitor *m = data;
+
+	if (nlh->nlmsg_type == GENL_ID_CTRL) {
+		m->status = ctrl_ntf(m, nlh);
+		if (m->status)
+			return MNL_CB_ERROR;
+		return counted_out(m) ? MNL_CB_STOP : MNL_CB_OK;
+	}
+	/* Another family's, or the last module's, sent before it went. */
+	if (!m->joined || nlh->nlmsg_type != m->family)
+		return MNL_CB_OK;
+	return ntf_cb(nlh, m);
+}
+
 static int ntf_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[EVS_A_MAX + 1];
@@ -244,13 +369,14 @@ static int ntf_cb(const struct nlmsghdr *nlh, void *data)
 	if (line_end(m))
 		return MNL_CB_ERROR;
 	m->seen++;
-	return m->count && m->seen == m->count ? MNL_CB_STOP : MNL_CB_OK;
+	return counted_out(m) ? MNL_CB_STOP : MNL_CB_OK;
 }
 
-enum { OPT_COUNT };
+enum { OPT_COUNT, OPT_WAIT };
 
 static const struct evctl_opt monitor_opts[] = {
 	[OPT_COUNT] = { NULL, "--count" },
+	[OPT_WAIT] = { NULL, "--wait", .flag = true },
 	{ NULL, NULL }
 };
 
@@ -258,7 +384,10 @@ static int monitor_opt(unsigned int opt, const char *val, void *data)
 {
 	struct monitor *m = data;
 
-	(void)opt;
+	if (opt == OPT_WAIT) {
+		m->wait = true;
+		return EVCTL_OK;
+	}
 	if (evctl_parse_u64("count", val, UINT32_MAX, &m->count))
 		return EVCTL_USAGE;
 	if (!m->count)
@@ -266,44 +395,61 @@ static int monitor_opt(unsigned int opt, const char *val, void *data)
 	return EVCTL_OK;
 }
 
-static int monitor_run(struct evctl *ctx, int argc, char **argv)
+/* The controller's "notify" group: families registered and unregistered. */
+static int join_ctrl(struct monitor *m)
 {
-	struct monitor m = { .ctx = ctx };
-	int rcvbuf = MONITOR_RCVBUF;
-	struct evs_nl *nl;
 	uint32_t group;
-	int ret, err;
+	int err;
 
-	ret = evctl_parse_opts(ctx, argc, argv, monitor_opts, monitor_opt,
-			       &m);
+	err = evs_nl_open_family(&m->ntf, NULL);
+	if (err)
+		return evctl_err("cannot talk to the kernel: %s",
+				 strerror(-err));
+	err = evs_nl_mcast_group(m->req, "nlctrl", "notify", &group);
+	if (!err)
+		err = evs_nl_join(&m->ntf, group);
+	if (err)
+		return evctl_err("cannot join the genetlink controller's \"notify\" group: %s",
+				 strerror(-err));
+	return EVCTL_OK;
+}
+
+static int monitor_loop(struct monitor *m)
+{
+	int rcvbuf = MONITOR_RCVBUF;
+	int fd, ret, err;
+
+	/* Before the module is looked up: a reload from now on is told. */
+	ret = join_ctrl(m);
 	if (ret)
 		return ret;
-	ret = evctl_nl(ctx, &nl);
-	if (ret)
-		return ret;
-	err = evs_nl_mcast_group(nl, EVS_GENL_NAME, EVS_MCGRP_MONITOR, &group);
-	if (err == -ENOENT)
-		return evctl_err("the evstream module is too old: no \"%s\" group",
-				 EVS_MCGRP_MONITOR);
-	if (err)
-		return evctl_nl_err(ctx, err);
-	err = evs_nl_join(nl, group);
-	if (err)
-		return evctl_err("cannot join the \"%s\" group: %s",
-				 EVS_MCGRP_MONITOR, strerror(-err));
+	fd = mnl_socket_get_fd(m->ntf.sock);
 	/* Best effort: capped by net.core.rmem_max, and losses are told. */
-	setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUF,
-		   &rcvbuf, sizeof(rcvbuf));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	ret = resync(m, true);
+	if (ret)
+		return ret;
+	if (!m->joined) {
+		if (!m->wait)
+			return evctl_err("evstream module not loaded");
+		evctl_err("evstream module not loaded; waiting for it");
+	}
 
 	/* A line as soon as it is whole, also into a pipe or a file. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	evctl_catch_stop();
-	while (!m.count || m.seen < m.count) {
-		if (evctl_wait(mnl_socket_get_fd(nl->sock), NULL) < 0)
+	while (!counted_out(m)) {
+		if (evctl_wait(fd, NULL) < 0)
 			break;
-		err = evs_nl_recv_ntf(nl, ntf_cb, &m);
+		err = evs_nl_recv_any(&m->ntf, msg_cb, m);
+		if (m->status)
+			return m->status;
 		if (err == -ENOBUFS) {
 			evctl_err("notifications lost: the receive buffer overran");
+			/* Perhaps the module's going or coming among them. */
+			ret = resync(m, false);
+			if (ret)
+				return ret;
 			continue;
 		}
 		if (err == -EINTR || err == -EAGAIN)
@@ -317,8 +463,25 @@ static int monitor_run(struct evctl *ctx, int argc, char **argv)
 	return EVCTL_OK;
 }
 
+static int monitor_run(struct evctl *ctx, int argc, char **argv)
+{
+	struct monitor m = { .ctx = ctx };
+	int ret;
+
+	ret = evctl_parse_opts(ctx, argc, argv, monitor_opts, monitor_opt,
+			       &m);
+	if (ret)
+		return ret;
+	ret = evctl_nl_any(ctx, &m.req);
+	if (ret)
+		return ret;
+	ret = monitor_loop(&m);
+	evs_nl_close(&m.ntf);
+	return ret;
+}
+
 static const struct evctl_verb monitor_verbs[] = {
-	{ "monitor", "[--count N]",
+	{ "monitor", "[--wait] [--count N]",
 	  "print notifications as they come, until Ctrl-C", monitor_run },
 	{ NULL }
 };
@@ -334,8 +497,12 @@ const struct evctl_object evctl_obj_monitor = {
 	"conn-close, listen-add, listen-del, route-add, route-del, config,\n"
 	"proto-error, rate (once a second while a listener is up; its text\n"
 	"leaves out counters that did not move), and unknown for one this\n"
-	"evctl does not know.  --count N stops after N.\n"
+	"evctl does not know.  --count N stops after N lines.\n"
 	"Anyone in the namespace may watch.\n"
+	"It outlives the module: module-unload when it is unloaded, module-load\n"
+	"when it is loaded again and monitor has joined its group (what the\n"
+	"module sent in between is lost).  A module not loaded at start is an\n"
+	"error, unless --wait: then monitor waits for it, and says module-load.\n"
 	"JSON: one object per line with the keys event (the kind) and\n"
 	"  timestamp_ms (milliseconds since 1970-01-01 UTC), and by kind:\n"
 	"  conn-open, conn-close: the keys of conn show; conn-close adds\n"
@@ -349,5 +516,6 @@ const struct evctl_object evctl_obj_monitor = {
 	"  rate: interval_ms, deltas {NAME: n}, rates {NAME: per second},\n"
 	"    gauges {NAME: n}\n"
 	"  unknown: cmd\n"
+	"  module-unload, module-load: no more keys\n"
 	"  See docs/json.md.\n",
 };

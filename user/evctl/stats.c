@@ -3,6 +3,7 @@
  * evctl stats: the counters, gauges and latency histograms of the
  * caller's network namespace, once or every few seconds.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -376,15 +377,17 @@ static void stats_delta(const struct evs_stats *prev,
 }
 
 /*
- * One frame; @d is NULL for the first, which has nothing to compare.
- * @wall is when its counters were read: lines saved to a file or sent on
+ * One frame; @d is NULL for the first, which has nothing to compare, and
+ * for the first after the module came back (@restarted: the header says
+ * why).  @wall is when its counters were read: lines saved to a file or sent on
  * can be placed in time without the reader's clock.  JSON has the
  * counters, their changes and their rates as three objects; text one
  * table with a row per counter.
  */
 static int frame_print(struct evctl *ctx, const struct watch *w,
 		       const struct stats_reply *r, const struct evs_stats *d,
-		       uint64_t interval_ns, const struct timespec *wall)
+		       uint64_t interval_ns, const struct timespec *wall,
+		       bool restarted)
 {
 	static const char *const heads[] = {
 		"COUNTER", "VALUE", "DELTA", "RATE", NULL
@@ -409,6 +412,8 @@ static int frame_print(struct evctl *ctx, const struct watch *w,
 		print_text("  (interval %.3f s)", interval_ns / 1e9);
 	} else {
 		print_null(PRINT_JSON, "interval_ms", NULL);
+		if (restarted)
+			print_text("  (counters restarted: module reloaded)");
 	}
 	print_text("\n\n");
 
@@ -459,45 +464,127 @@ static int frame_print(struct evctl *ctx, const struct watch *w,
 	return print_end() ?: ret ?: gauge_ret;
 }
 
+/* What the module did since the last look; see watch_fetch(). */
+enum watch_module {
+	MODULE_UP,	/* the same module as at the last frame */
+	MODULE_BACK,	/* loaded since: its counters started again */
+	MODULE_GONE,	/* not loaded */
+};
+
+/*
+ * GET_STATS for stats -w, which outlives the module: *@state says what
+ * became of it, and with MODULE_GONE there is no frame.  The family id of
+ * a module loaded again is new, so an ENOENT for the one we had means it
+ * went away, perhaps to come back at once.  What it did is said on
+ * stderr, the way tail -F tells of its file.  Returns the exit status,
+ * after printing what went wrong.
+ */
+static int watch_fetch(struct evctl *ctx, struct stats_reply *r,
+		       enum watch_module *state)
+{
+	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
+	struct nlmsghdr *nlh;
+	struct evs_nl *nl;
+	uint16_t id;
+	int ret, err;
+
+	/* Open since the first frame; its family is 0 while gone. */
+	ret = evctl_nl_any(ctx, &nl);
+	if (ret)
+		return ret;
+	if (*state != MODULE_GONE) {
+		memset(r, 0, sizeof(*r));
+		nlh = evs_nl_req(nl, buf, EVS_CMD_GET_STATS, 0);
+		err = evs_nl_talk(nl, nlh, stats_cb, r);
+		if (err != -ENOENT) {
+			*state = MODULE_UP;
+			if (err)
+				return evctl_nl_err(ctx, err);
+			if (!r->seen || r->bad)
+				return evctl_bad_reply(r->bad ? r->bad : "empty");
+			return EVCTL_OK;
+		}
+	}
+	err = evs_nl_resolve_family(nl, EVS_GENL_NAME, &id, &nl->version);
+	if (err == -ENOENT) {
+		if (*state != MODULE_GONE)
+			evctl_err("module unloaded; waiting for it to be loaded again");
+		*state = MODULE_GONE;
+		nl->family = 0;
+		return EVCTL_OK;
+	}
+	if (err)
+		return evctl_nl_err(ctx, err);
+	if (*state == MODULE_GONE) {
+		evctl_err("module loaded again; counters restarted");
+		*state = MODULE_BACK;
+	} else if (id != nl->family) {
+		evctl_err("module reloaded; counters restarted");
+		*state = MODULE_BACK;
+	} else {
+		/* The module's own ENOENT: asked again, for its message. */
+		*state = MODULE_UP;
+	}
+	nl->family = id;
+	return stats_fetch(ctx, r);
+}
+
 /*
  * Frames at fixed times (start + n * interval), so they do not drift by
  * the time each takes; a frame that comes too late (a stopped process, a
  * slow system) moves the schedule rather than being caught up in a burst.
+ * While the module is not loaded there are no frames; the first after it
+ * came back has nothing to compare with, like the very first.
  */
 static int stats_watch(struct evctl *ctx, const struct watch *w)
 {
 	bool tty = !ctx->json && isatty(STDOUT_FILENO);
+	enum watch_module state = MODULE_UP;
 	struct stats_reply r[2];
-	struct timespec t[2], next, wall;
+	struct timespec t[2], next, wall, now;
 	struct evs_stats d;
-	uint64_t n, interval_ns = 0;
+	uint64_t n = 0, interval_ns = 0;
+	unsigned int c = 0;	/* r[c], t[c]: this frame; [!c] the last */
+	bool fresh = true;	/* no last frame to compare with */
 	int ret;
 
+	/* The first look as for any command: no module, no watch. */
+	ret = stats_fetch(ctx, &r[c]);
+	if (ret)
+		return ret;
 	evctl_catch_stop();
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	for (n = 0; !w->count || n < w->count; n++) {
-		struct stats_reply *cur = &r[n % 2], *prev = &r[(n + 1) % 2];
+	for (;;) {
+		ret = n ? watch_fetch(ctx, &r[c], &state) : EVCTL_OK;
+		if (ret)
+			return ret;
+		if (state == MODULE_BACK)
+			fresh = true;
+		if (state != MODULE_GONE) {
+			struct stats_reply *cur = &r[c], *prev = &r[!c];
 
-		ret = stats_fetch(ctx, cur);
-		if (ret)
-			return ret;
-		clock_gettime(CLOCK_MONOTONIC, &t[n % 2]);
-		clock_gettime(CLOCK_REALTIME, &wall);
-		if (n) {
-			interval_ns = ts_ns(&t[n % 2]) - ts_ns(&t[(n + 1) % 2]);
-			stats_delta(&prev->st, &cur->st, &d);
+			clock_gettime(CLOCK_MONOTONIC, &t[c]);
+			clock_gettime(CLOCK_REALTIME, &wall);
+			if (!fresh) {
+				interval_ns = ts_ns(&t[c]) - ts_ns(&t[!c]);
+				stats_delta(&prev->st, &cur->st, &d);
+			}
+			if (!ctx->json)
+				fputs(tty ? CLEAR_SCREEN : n ? "\n" : "",
+				      stdout);
+			ret = frame_print(ctx, w, cur, fresh ? NULL : &d,
+					  interval_ns, &wall,
+					  state == MODULE_BACK);
+			if (ret)
+				return ret;
+			/* Each frame whole, as it comes, also into a pipe. */
+			if (fflush(stdout) || ferror(stdout))
+				return evctl_err("write error");
+			fresh = false;
+			c = !c;
+			if (++n == w->count)
+				break;
 		}
-		if (!ctx->json)
-			fputs(tty ? CLEAR_SCREEN : n ? "\n" : "", stdout);
-		ret = frame_print(ctx, w, cur, n ? &d : NULL, interval_ns,
-				  &wall);
-		if (ret)
-			return ret;
-		/* Each frame whole, as it comes, also into a pipe. */
-		if (fflush(stdout) || ferror(stdout))
-			return evctl_err("write error");
-		if (w->count && n + 1 == w->count)
-			break;
 
 		next.tv_sec += (time_t)(w->ms / 1000);
 		next.tv_nsec += (long)(w->ms % 1000) * 1000000L;
@@ -505,8 +592,9 @@ static int stats_watch(struct evctl *ctx, const struct watch *w)
 			next.tv_nsec -= 1000000000L;
 			next.tv_sec++;
 		}
-		if (ts_ns(&next) < ts_ns(&t[n % 2]))
-			next = t[n % 2];
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (ts_ns(&next) < ts_ns(&now))
+			next = now;
 		if (evctl_wait(-1, &next) < 0)
 			break;
 	}
@@ -565,7 +653,9 @@ const struct evctl_object evctl_obj_stats = {
 	"  (0.1 to 86400, decimals allowed) with each counter's change since\n"
 	"  the last frame and its rate per second, until Ctrl-C; the screen is\n"
 	"  cleared between frames on a terminal.  --count N stops after N\n"
-	"  frames.  The first frame has nothing to compare with.\n"
+	"  frames.  The first frame has nothing to compare with.  Should the\n"
+	"  module be unloaded, it says so on stderr and waits; the first frame\n"
+	"  after it is back has nothing to compare with either.\n"
 	"JSON: an object with the keys\n"
 	"  module_version, counters {NAME: n}, gauges {NAME: n},\n"
 	"  latency [{prio, events, p50_us, p99_us, p999_us, buckets}]\n"
@@ -575,7 +665,8 @@ const struct evctl_object evctl_obj_stats = {
 	"  timestamp_ms (when its counters were read: milliseconds since\n"
 	"  1970-01-01 UTC), counters, gauges, deltas {NAME: n},\n"
 	"  rates {NAME: per second}, interval_ms (since the last frame;\n"
-	"  deltas, rates and interval_ms are null in the first frame).\n"
+	"  deltas, rates and interval_ms are null in the first frame and in\n"
+	"  the first after the module came back).\n"
 	"  See docs/json.md.\n"
 	"-o prometheus: counters, gauges and latency histograms in the\n"
 	"  Prometheus text format, names evstream_*, labels netns (the -n\n"

@@ -1051,6 +1051,42 @@ int evs_nl_mcast_group(struct evs_nl *nl, const char *family,
 	return 0;
 }
 
+int evs_nl_family_group(struct evs_nl *nl, const char *family,
+			const char *group, uint16_t *family_id,
+			uint32_t *group_id)
+{
+	struct family_reply r = { .group = group };
+	int err;
+
+	err = get_family(nl, family, &r);
+	if (err)
+		return err;
+	*family_id = r.id;
+	*group_id = r.group_found ? r.group_id : 0;
+	return 0;
+}
+
+int evs_nl_parse_family_ntf(const struct nlmsghdr *nlh,
+			    struct evs_nl_family_ntf *f)
+{
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	const struct genlmsghdr *g;
+
+	if (nlh->nlmsg_type != GENL_ID_CTRL ||
+	    mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
+		return -EPROTO;
+	g = mnl_nlmsg_get_payload(nlh);
+	if (g->cmd != CTRL_CMD_NEWFAMILY && g->cmd != CTRL_CMD_DELFAMILY)
+		return 0;
+	/* The controller fills them as it fills a GETFAMILY reply. */
+	if (evs_nl_parse(nlh, tb, &evs_nl_ctrl_attrs) ||
+	    evs_nl_get_str(tb[CTRL_ATTR_FAMILY_NAME], &f->name) ||
+	    evs_nl_get_u16(tb[CTRL_ATTR_FAMILY_ID], &f->id))
+		return -EPROTO;
+	f->cmd = g->cmd;
+	return 1;
+}
+
 int evs_nl_join(struct evs_nl *nl, uint32_t group)
 {
 	if (!nl->sock)
@@ -1063,6 +1099,7 @@ int evs_nl_join(struct evs_nl *nl, uint32_t group)
 
 struct ntf {
 	uint16_t family;
+	bool any;	/* every family's messages, not only @family's */
 	mnl_cb_t cb;
 	void *data;
 	int err;
@@ -1074,7 +1111,7 @@ static int ntf_data(const struct nlmsghdr *nlh, void *data)
 	struct ntf *t = data;
 	int ret;
 
-	if (nlh->nlmsg_type != t->family || !t->family)
+	if (!t->any && (nlh->nlmsg_type != t->family || !t->family))
 		return MNL_CB_OK;
 	errno = 0;
 	ret = t->cb(nlh, t->data);
@@ -1086,10 +1123,13 @@ static int ntf_data(const struct nlmsghdr *nlh, void *data)
 /* All NULL: acks and errors of requests are skipped. */
 static mnl_cb_t ntf_ctl[NLMSG_MIN_TYPE];
 
-int evs_nl_recv_ntf(struct evs_nl *nl, mnl_cb_t cb, void *data)
+/* One datagram's messages to @cb: of nl->family only, or with @any all. */
+static int recv_ntf(struct evs_nl *nl, bool any, mnl_cb_t cb, void *data)
 {
 	char buf[EVS_NL_RX_SIZE] EVS_NL_ALIGNED;
-	struct ntf t = { .family = nl->family, .cb = cb, .data = data };
+	struct ntf t = {
+		.family = nl->family, .any = any, .cb = cb, .data = data,
+	};
 	ssize_t n;
 
 	if (!nl->sock)
@@ -1103,6 +1143,16 @@ int evs_nl_recv_ntf(struct evs_nl *nl, mnl_cb_t cb, void *data)
 			NLMSG_MIN_TYPE) < MNL_CB_STOP)
 		return t.err;
 	return 0;
+}
+
+int evs_nl_recv_ntf(struct evs_nl *nl, mnl_cb_t cb, void *data)
+{
+	return recv_ntf(nl, false, cb, data);
+}
+
+int evs_nl_recv_any(struct evs_nl *nl, mnl_cb_t cb, void *data)
+{
+	return recv_ntf(nl, true, cb, data);
 }
 
 int evs_nl_open_family(struct evs_nl *nl, const char *family)

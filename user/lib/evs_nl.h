@@ -127,6 +127,41 @@ int evs_nl_mcast_group(struct evs_nl *nl, const char *family,
 		       const char *group, uint32_t *id);
 
 /*
+ * evs_nl_mcast_group() that also stores the family's id in *@family_id,
+ * both from the one reply, so that they belong to the same registration
+ * of the family: a module reload gives it a new id and, often, its groups
+ * new ids.  *@group_id is 0 when the family has no such group (0 is never
+ * a group's id).  Returns 0, -ENOENT when the family does not exist, or
+ * another negative errno.
+ */
+int evs_nl_family_group(struct evs_nl *nl, const char *family,
+			const char *group, uint16_t *family_id,
+			uint32_t *group_id);
+
+/*
+ * A family registered or unregistered, as the genetlink controller tells
+ * the members of its "notify" group (join evs_nl_mcast_group(nl, "nlctrl",
+ * "notify")): CTRL_CMD_NEWFAMILY or CTRL_CMD_DELFAMILY, with the family's
+ * name and id.  @name points into the received message.
+ */
+struct evs_nl_family_ntf {
+	uint8_t cmd;
+	uint16_t id;
+	const char *name;
+};
+
+/*
+ * Takes in a message of the controller (nlmsg_type GENL_ID_CTRL).  Returns
+ * 1 with @f filled for NEWFAMILY and DELFAMILY, 0 for any other command
+ * (the controller also tells of multicast groups, which come and go with
+ * their family), or -EPROTO when the message is malformed (its attributes
+ * are checked as evs_nl_parse() checks them against evs_nl_ctrl_attrs) or
+ * has no family name or id.
+ */
+int evs_nl_parse_family_ntf(const struct nlmsghdr *nlh,
+			    struct evs_nl_family_ntf *f);
+
+/*
  * Joins multicast group @group (NETLINK_ADD_MEMBERSHIP); from then on
  * the socket receives its notifications.  Returns 0 or a negative errno.
  */
@@ -142,6 +177,13 @@ int evs_nl_join(struct evs_nl *nl, uint32_t group);
  * were lost because the receive buffer overran (the socket stays usable).
  */
 int evs_nl_recv_ntf(struct evs_nl *nl, mnl_cb_t cb, void *data);
+
+/*
+ * evs_nl_recv_ntf() for a socket in the groups of several families (the
+ * controller's "notify" too): @cb gets the messages of every family, to
+ * tell apart by nlmsg_type; only netlink's own (acks, errors) are skipped.
+ */
+int evs_nl_recv_any(struct evs_nl *nl, mnl_cb_t cb, void *data);
 
 /*
  * Starts a request in @buf (EVS_NL_REQ_SIZE bytes, EVS_NL_ALIGNED):

@@ -24,7 +24,10 @@
  * "empty" (no listeners and no routes: a module just loaded, for a batch
  * that adds them); "stale" (leftovers of an abandoned request, a dump
  * flagged interrupted among them, ahead of every reply); "torn" (six
- * bytes of a message cut short after every evstream reply).
+ * bytes of a message cut short after every evstream reply); "reload",
+ * "reload-old" and "reload-stats" (the module goes away and comes back,
+ * below); "enoent-stats" (GET_STATS after the first fails with ENOENT,
+ * the module's own, while its family stays).
  *
  * "partial" is also an older module: no multicast groups, no rings (an
  * empty RING_GET dump, as before the first listener), no idle time on
@@ -38,13 +41,33 @@
  * "LISTEN_ADD ADDR_IN=127.0.0.1 PORT=u16:7000", so that tests can check
  * the exact message format.
  *
- * The "monitor" group: joining it (NETLINK_ADD_MEMBERSHIP through
- * mnl_socket_setsockopt, also wrapped) starts a script of notifications,
- * one handed out each time the socket is polled empty (ppoll, wrapped);
- * once they are all out, the next poll is interrupted by a SIGINT, as if
- * the user pressed Ctrl-C.  When EVS_FAKE_GATE names a file, the second
- * notification waits (up to 10 s) until that file exists, so that a test
- * can check that the first one was written out before.
+ * The "monitor" group and the controller's "notify" group: joining one
+ * (NETLINK_ADD_MEMBERSHIP through mnl_socket_setsockopt, also wrapped)
+ * starts a script of notifications for the socket that joined, one step
+ * handed out each time it is polled empty (ppoll, wrapped); once they are
+ * all out, the next poll is interrupted by a SIGINT, as if the user
+ * pressed Ctrl-C.  Replies to requests queue apart from them, for the
+ * socket that asked, as the kernel keeps them apart on two sockets.  A
+ * notification reaches only a member of its group, as in the kernel.
+ * When EVS_FAKE_GATE names a file, the second notification waits (up to
+ * 10 s) until that file exists, so that a test can check that the first
+ * one was written out before.
+ *
+ * Each load of the module is a registration of the family with ids of its
+ * own (regs[] below), as the kernel gives a reloaded family and its groups
+ * new ids, and the controller tells the "notify" group of each: the
+ * groups going (DELMCAST_GRP), then the family (DELFAMILY); the family
+ * coming (NEWFAMILY), then its groups (NEWMCAST_GRP).  Requests to a
+ * family id that is gone fail with ENOENT.  "absent" starts unloaded and
+ * its monitor script loads the module first.  The "reload" script unloads
+ * and reloads it, has a malformed NEWFAMILY and another family's news, then
+ * reloads twice in quick succession (all four notifications queued at
+ * once), then once more with its news lost in an overrun (ENOBUFS);
+ * "reload-old" brings back a module without the monitor group.
+ * "reload-stats" is for stats -w: the module goes after the second
+ * GET_STATS, comes back after two GETFAMILY found it gone, and after two
+ * more GET_STATS is reloaded between two of them.  Counters restart at
+ * each load.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -59,20 +82,41 @@
 
 #include "../lib/evs_nl.h"
 
-#define FAKE_FAMILY	0x2a
 /* Multicast group ids: another group first, so lookup by name matters. */
 #define FAKE_GRP_OTHER	0x2b
-#define FAKE_GRP_MON	0x2c
+/* Another family, whose news the monitor must ignore. */
+#define FAKE_OTHER_FAMILY 0x40
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_DGRAMS	64
 /* Dump datagrams are cut at this size, smaller than the reader's buffer. */
 #define DGRAM_SIZE	8192
 
-static struct {
-	char buf[DGRAM_SIZE] EVS_NL_ALIGNED;
-	size_t len;
-} q[MAX_DGRAMS];
-static unsigned int q_head, q_tail;
+/* A registration of the family: its id and its "monitor" group's. */
+struct fake_reg {
+	uint16_t id;
+	uint32_t mon_grp;
+};
+
+static const struct fake_reg regs[] = {
+	{ 0x2a, 0x2c }, { 0x2d, 0x2e }, { 0x2f, 0x30 }, { 0x31, 0x34 },
+};
+
+static const struct fake_reg *reg;	/* the module loaded now, or NULL */
+static bool reg_set;			/* reg was set up */
+static bool old_module;			/* loaded without the monitor group */
+static unsigned int stats_calls;	/* GET_STATS since the load */
+
+struct dgram_queue {
+	struct {
+		char buf[DGRAM_SIZE] EVS_NL_ALIGNED;
+		size_t len;
+	} d[MAX_DGRAMS];
+	unsigned int head, tail;
+};
+
+/* Replies, and notifications for the socket that joined a group. */
+static struct dgram_queue rq, nq;
+static struct dgram_queue *q = &rq;	/* where queue_msg() puts them */
 /* Messages are built here, then queued; dumps pack several per datagram. */
 static char msg_buf[DGRAM_SIZE] EVS_NL_ALIGNED;
 static bool packing;	/* the reply is a dump */
@@ -103,6 +147,21 @@ static bool mode_is(const char *m)
 	return !strcmp(mode(), m);
 }
 
+/* The registration loaded now, NULL when the module is not loaded. */
+static const struct fake_reg *cur_reg(void)
+{
+	if (!reg_set) {
+		reg_set = true;
+		reg = mode_is("absent") ? NULL : &regs[0];
+	}
+	return reg;
+}
+
+static uint16_t fam_id(void)
+{
+	return cur_reg() ? reg->id : 0;
+}
+
 static struct nlmsghdr *new_msg(const struct nlmsghdr *req, uint32_t portid,
 				uint16_t type, uint16_t flags)
 {
@@ -119,18 +178,18 @@ static struct nlmsghdr *new_msg(const struct nlmsghdr *req, uint32_t portid,
 static void queue_msg(struct nlmsghdr *nlh)
 {
 	size_t len = NLMSG_ALIGN(nlh->nlmsg_len);
-	unsigned int last = (q_tail - 1) % MAX_DGRAMS;
+	unsigned int last = (q->tail - 1) % MAX_DGRAMS;
 
-	if (packing && dgram_open && q[last].len + len <= DGRAM_SIZE) {
-		memcpy(q[last].buf + q[last].len, nlh, len);
-		q[last].len += len;
+	if (packing && dgram_open && q->d[last].len + len <= DGRAM_SIZE) {
+		memcpy(q->d[last].buf + q->d[last].len, nlh, len);
+		q->d[last].len += len;
 		return;
 	}
-	if (q_tail - q_head == MAX_DGRAMS)
+	if (q->tail - q->head == MAX_DGRAMS)
 		abort();
-	memcpy(q[q_tail % MAX_DGRAMS].buf, nlh, len);
-	q[q_tail % MAX_DGRAMS].len = len;
-	q_tail++;
+	memcpy(q->d[q->tail % MAX_DGRAMS].buf, nlh, len);
+	q->d[q->tail % MAX_DGRAMS].len = len;
+	q->tail++;
 	dgram_open = packing;
 }
 
@@ -273,8 +332,31 @@ static void queue_range_err(const struct nlmsghdr *req, uint32_t portid,
 	queue_msg(nlh);
 }
 
+/* CTRL_ATTR_MCAST_GROUPS: entries numbered from 1, as the kernel does. */
+static void put_groups(struct nlmsghdr *nlh, const char *const *names,
+		       const uint32_t *ids, unsigned int n)
+{
+	struct nlattr *all, *one;
+	unsigned int i;
+
+	all = mnl_attr_nest_start(nlh, CTRL_ATTR_MCAST_GROUPS);
+	for (i = 0; i < n; i++) {
+		one = mnl_attr_nest_start(nlh, i + 1);
+		mnl_attr_put_strz(nlh, CTRL_ATTR_MCAST_GRP_NAME, names[i]);
+		mnl_attr_put_u32(nlh, CTRL_ATTR_MCAST_GRP_ID, ids[i]);
+		mnl_attr_nest_end(nlh, one);
+	}
+	mnl_attr_nest_end(nlh, all);
+}
+
+/* "reload-stats": GETFAMILY found the module gone this many times. */
+static unsigned int gone_answers;
+
 static void do_ctrl(const struct nlmsghdr *req, uint32_t portid)
 {
+	static const char *const names[] = { "other", EVS_MCGRP_MONITOR };
+	static const char *const ctrl_names[] = { "notify" };
+	static const uint32_t ctrl_ids[] = { GENL_ID_CTRL };
 	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
 	struct nlmsghdr *nlh;
 	const char *name;
@@ -282,36 +364,33 @@ static void do_ctrl(const struct nlmsghdr *req, uint32_t portid)
 	if (evs_nl_parse(req, tb, &evs_nl_ctrl_attrs) ||
 	    evs_nl_get_str(tb[CTRL_ATTR_FAMILY_NAME], &name))
 		abort();
-	if (strcmp(name, EVS_GENL_NAME) || mode_is("absent")) {
+	if (!strcmp(name, "nlctrl")) {
+		nlh = new_genl(req, portid, GENL_ID_CTRL, CTRL_CMD_NEWFAMILY);
+		mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
+		mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, GENL_ID_CTRL);
+		mnl_attr_put_u32(nlh, CTRL_ATTR_VERSION, 2);
+		put_groups(nlh, ctrl_names, ctrl_ids, 1);
+		queue_msg(nlh);
+		queue_err(req, portid, 0, NULL, 0);
+		return;
+	}
+	if (!strcmp(name, EVS_GENL_NAME) && !cur_reg() &&
+	    mode_is("reload-stats") && ++gone_answers > 2) {
+		reg = &regs[1];
+		stats_calls = 0;
+	}
+	if (strcmp(name, EVS_GENL_NAME) || !cur_reg()) {
 		queue_err(req, portid, -ENOENT, NULL, 0);
 		return;
 	}
 	nlh = new_genl(req, portid, GENL_ID_CTRL, CTRL_CMD_NEWFAMILY);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, EVS_GENL_NAME);
-	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, FAKE_FAMILY);
+	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, reg->id);
 	mnl_attr_put_u32(nlh, CTRL_ATTR_VERSION, EVS_GENL_VERSION);
 	if (!mode_is("partial")) {
-		static const struct {
-			const char *name;
-			uint32_t id;
-		} grps[] = {
-			{ "other", FAKE_GRP_OTHER },
-			{ EVS_MCGRP_MONITOR, FAKE_GRP_MON },
-		};
-		struct nlattr *all, *one;
-		unsigned int i;
+		const uint32_t ids[] = { FAKE_GRP_OTHER, reg->mon_grp };
 
-		all = mnl_attr_nest_start(nlh, CTRL_ATTR_MCAST_GROUPS);
-		for (i = 0; i < ARRAY_SIZE(grps); i++) {
-			/* The kernel numbers the entries from 1. */
-			one = mnl_attr_nest_start(nlh, i + 1);
-			mnl_attr_put_strz(nlh, CTRL_ATTR_MCAST_GRP_NAME,
-					  grps[i].name);
-			mnl_attr_put_u32(nlh, CTRL_ATTR_MCAST_GRP_ID,
-					 grps[i].id);
-			mnl_attr_nest_end(nlh, one);
-		}
-		mnl_attr_nest_end(nlh, all);
+		put_groups(nlh, names, ids, old_module ? 1 : 2);
 	}
 	queue_msg(nlh);
 	queue_err(req, portid, 0, NULL, 0);
@@ -509,7 +588,7 @@ static void put_listener(const struct nlmsghdr *req, uint32_t portid,
 			 const char *addr, uint16_t port, uint64_t accepted,
 			 uint32_t conns, bool freebind)
 {
-	struct nlmsghdr *nlh = new_genl(req, portid, FAKE_FAMILY,
+	struct nlmsghdr *nlh = new_genl(req, portid, fam_id(),
 					EVS_CMD_LISTEN_GET);
 
 	listener_attrs(nlh, addr, port, accepted, conns, mode_is("bad"));
@@ -521,7 +600,7 @@ static void put_listener(const struct nlmsghdr *req, uint32_t portid,
 static void put_route(const struct nlmsghdr *req, uint32_t portid,
 		      uint16_t topic, uint8_t prio)
 {
-	struct nlmsghdr *nlh = new_genl(req, portid, FAKE_FAMILY,
+	struct nlmsghdr *nlh = new_genl(req, portid, fam_id(),
 					EVS_CMD_ROUTE_GET);
 
 	mnl_attr_put_u16(nlh, EVS_A_TOPIC, topic);
@@ -579,7 +658,7 @@ static void conn_attrs(struct nlmsghdr *nlh, const struct fake_conn *c)
 static void put_conn(const struct nlmsghdr *req, uint32_t portid,
 		     const struct fake_conn *c)
 {
-	struct nlmsghdr *nlh = new_genl(req, portid, FAKE_FAMILY,
+	struct nlmsghdr *nlh = new_genl(req, portid, fam_id(),
 					EVS_CMD_CONN_GET);
 
 	conn_attrs(nlh, c);
@@ -626,7 +705,7 @@ static void put_event_msg(const struct nlmsghdr *req, uint32_t portid,
 			  uint32_t len, uint16_t flags)
 {
 	static unsigned char big[BIG_LEN];
-	struct nlmsghdr *nlh = new_genl(req, portid, FAKE_FAMILY,
+	struct nlmsghdr *nlh = new_genl(req, portid, fam_id(),
 					EVS_CMD_READ);
 	const void *data = e->data;
 	uint32_t i;
@@ -772,15 +851,14 @@ static void put_gauges(struct nlmsghdr *nlh)
 static void do_stats(const struct nlmsghdr *req, uint32_t portid, bool bad)
 {
 	const char *version = getenv("EVS_FAKE_VERSION");
-	static unsigned int calls;
 	bool partial = mode_is("partial");
 	struct nlattr *nest;
 	struct nlmsghdr *nlh;
 	unsigned int i;
 
-	nlh = new_genl(req, portid, FAKE_FAMILY, EVS_CMD_GET_STATS);
+	nlh = new_genl(req, portid, fam_id(), EVS_CMD_GET_STATS);
 	mnl_attr_put_strz(nlh, EVS_A_VERSION, version ? version : "0.1.0-fake");
-	put_counters(nlh, EVS_A_STATS, calls++, partial, bad);
+	put_counters(nlh, EVS_A_STATS, stats_calls++, partial, bad);
 	if (partial) {
 		queue_msg(nlh);
 		return;
@@ -800,7 +878,7 @@ static void do_latency(const struct nlmsghdr *req, uint32_t portid, bool bad)
 	unsigned int i;
 
 	for (i = 0; i < EVS_PRIO_NR; i++) {
-		nlh = new_genl(req, portid, FAKE_FAMILY, EVS_CMD_LATENCY_GET);
+		nlh = new_genl(req, portid, fam_id(), EVS_CMD_LATENCY_GET);
 		put_lat_prio(nlh, i, bad ? 12 : sizeof(lat_rt));
 		queue_msg(nlh);
 	}
@@ -821,7 +899,7 @@ static void do_ring(const struct nlmsghdr *req, uint32_t portid, bool bad)
 
 	for (cpu = 0; cpu < 2 && !mode_is("partial"); cpu++) {
 		for (p = 0; p < EVS_PRIO_NR; p++) {
-			nlh = new_genl(req, portid, FAKE_FAMILY,
+			nlh = new_genl(req, portid, fam_id(),
 				       EVS_CMD_RING_GET);
 			mnl_attr_put_u32(nlh, EVS_A_CPU, cpu);
 			mnl_attr_put_u8(nlh, EVS_A_PRIO, p);
@@ -864,9 +942,25 @@ static void do_config_get(const struct nlmsghdr *req, uint32_t portid,
 {
 	struct nlmsghdr *nlh;
 
-	nlh = new_genl(req, portid, FAKE_FAMILY, EVS_CMD_CONFIG_GET);
+	nlh = new_genl(req, portid, fam_id(), EVS_CMD_CONFIG_GET);
 	config_attrs(nlh, bad);
 	queue_msg(nlh);
+}
+
+/*
+ * "reload-stats", after each GET_STATS: gone after the second (back in
+ * do_ctrl()), reloaded at once after the fourth.
+ */
+static void reload_stats_step(void)
+{
+	static unsigned int served;
+
+	if (++served == 2) {
+		reg = NULL;
+	} else if (served == 4) {
+		reg = &regs[2];
+		stats_calls = 0;
+	}
 }
 
 /* Which attributes each command requires, and whether it is a dump. */
@@ -976,7 +1070,7 @@ static void do_evs(const struct nlmsghdr *req, uint32_t portid)
 	dgram_open = false;
 	switch (g->cmd) {
 	case EVS_CMD_GET_VERSION:
-		nlh = new_genl(req, portid, FAKE_FAMILY, g->cmd);
+		nlh = new_genl(req, portid, fam_id(), g->cmd);
 		mnl_attr_put_strz(nlh, EVS_A_VERSION, "0.1.0-fake");
 		if (bad)
 			mnl_attr_put_u32(nlh, EVS_A_PROTO_VERSION, 1);
@@ -985,7 +1079,14 @@ static void do_evs(const struct nlmsghdr *req, uint32_t portid)
 		queue_msg(nlh);
 		break;
 	case EVS_CMD_GET_STATS:
+		if (mode_is("enoent-stats") && stats_calls) {
+			queue_err(req, portid, -ENOENT,
+				  "the module's own ENOENT", 0);
+			return;
+		}
 		do_stats(req, portid, bad);
+		if (mode_is("reload-stats"))
+			reload_stats_step();
 		break;
 	case EVS_CMD_ROUTE_DEL:
 		/* As the module answers for a topic without a route. */
@@ -1107,7 +1208,7 @@ static void queue_stale(const struct nlmsghdr *req, uint32_t portid)
 	old.nlmsg_seq--;
 	packing = true;
 	dgram_open = false;
-	nlh = new_genl(&old, portid, FAKE_FAMILY, EVS_CMD_ROUTE_GET);
+	nlh = new_genl(&old, portid, fam_id(), EVS_CMD_ROUTE_GET);
 	nlh->nlmsg_flags |= NLM_F_DUMP_INTR;
 	mnl_attr_put_u16(nlh, EVS_A_TOPIC, 1);
 	queue_msg(nlh);
@@ -1125,34 +1226,39 @@ ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *nl,
 {
 	const struct nlmsghdr *nlh = req;
 	uint32_t portid = mnl_socket_get_portid(nl);
+	bool evs;
 
 	if (siz < NLMSG_HDRLEN + GENL_HDRLEN || nlh->nlmsg_len != siz ||
 	    !(nlh->nlmsg_flags & NLM_F_REQUEST) ||
 	    !(nlh->nlmsg_flags & NLM_F_ACK))
 		abort();
+	/* Asked before a reload-stats reload that this request may make. */
+	evs = fam_id() && nlh->nlmsg_type == fam_id();
 	if (mode_is("stale"))
 		queue_stale(nlh, portid);
 	if (nlh->nlmsg_type == GENL_ID_CTRL)
 		do_ctrl(nlh, portid);
-	else if (nlh->nlmsg_type == FAKE_FAMILY)
+	else if (evs)
 		do_evs(nlh, portid);
 	else
 		queue_err(nlh, portid, -ENOENT, NULL, 0);
 	/* Half a message header after the last message of the reply. */
-	if (mode_is("torn") && nlh->nlmsg_type == FAKE_FAMILY) {
-		unsigned int last = (q_tail - 1) % MAX_DGRAMS;
+	if (mode_is("torn") && evs) {
+		unsigned int last = (q->tail - 1) % MAX_DGRAMS;
 
-		if (q[last].len + 6 > DGRAM_SIZE)
+		if (q->d[last].len + 6 > DGRAM_SIZE)
 			abort();
-		memset(q[last].buf + q[last].len, 0x11, 6);
-		q[last].len += 6;
+		memset(q->d[last].buf + q->d[last].len, 0x11, 6);
+		q->d[last].len += 6;
 	}
 	return siz;
 }
 
 /* ---- The "monitor" group ---- */
 
-static bool joined;
+static const struct mnl_socket *ntf_sock;	/* the one that joined */
+static bool ctrl_member;	/* of the controller's "notify" group */
+static uint32_t mon_member;	/* the "monitor" group joined, or 0 */
 static unsigned int ntf_next;
 
 /* A notification: no sequence number, from the kernel (port 0). */
@@ -1167,18 +1273,90 @@ static struct nlmsghdr *new_ntf(uint16_t family, uint8_t cmd)
 	return nlh;
 }
 
-/* Appends the notification to the last datagram instead of a new one. */
-static void queue_ntf(struct nlmsghdr *nlh, bool same_dgram)
+/*
+ * Queues a notification for the socket that joined, as the kernel would:
+ * only when it is a member of the notification's group.  @same_dgram
+ * appends it to the last datagram instead of a new one.
+ */
+static void queue_ntf_to(struct nlmsghdr *nlh, bool same_dgram, bool always)
 {
+	bool member = nlh->nlmsg_type == GENL_ID_CTRL ? ctrl_member :
+		      cur_reg() && nlh->nlmsg_type == reg->id &&
+		      mon_member == reg->mon_grp;
+
+	if (!member && !always)
+		return;
+	q = &nq;
 	packing = same_dgram;
 	dgram_open = same_dgram;
 	queue_msg(nlh);
 	packing = false;
+	q = &rq;
+}
+
+/* The socket's receive buffer overran: its next receive fails ENOBUFS. */
+static void queue_overrun(void)
+{
+	if (nq.tail - nq.head == MAX_DGRAMS)
+		abort();
+	nq.d[nq.tail % MAX_DGRAMS].len = 0;
+	nq.tail++;
+}
+
+static void queue_ntf(struct nlmsghdr *nlh, bool same_dgram)
+{
+	queue_ntf_to(nlh, same_dgram, false);
+}
+
+/* The controller's news of a family, as ctrl_build_family_msg() has it. */
+static void ctrl_family_ntf(uint8_t cmd, const char *name, uint16_t id)
+{
+	struct nlmsghdr *nlh = new_ntf(GENL_ID_CTRL, cmd);
+
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
+	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, id);
+	mnl_attr_put_u32(nlh, CTRL_ATTR_VERSION, 1);
+	queue_ntf(nlh, false);
+}
+
+/* And of one group, as ctrl_build_mcgrp_msg() has it. */
+static void ctrl_group_ntf(uint8_t cmd, const char *family, uint16_t id,
+			   const char *group, uint32_t grp_id)
+{
+	struct nlmsghdr *nlh = new_ntf(GENL_ID_CTRL, cmd);
+
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, family);
+	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, id);
+	put_groups(nlh, &group, &grp_id, 1);
+	queue_ntf(nlh, false);
+}
+
+/* rmmod: the group goes, its members with it, then the family. */
+static void fake_unload(void)
+{
+	if (!old_module)
+		ctrl_group_ntf(CTRL_CMD_DELMCAST_GRP, EVS_GENL_NAME, reg->id,
+			       EVS_MCGRP_MONITOR, reg->mon_grp);
+	ctrl_family_ntf(CTRL_CMD_DELFAMILY, EVS_GENL_NAME, reg->id);
+	reg = NULL;
+	mon_member = 0;
+}
+
+/* insmod: registration @i, @old without the monitor group. */
+static void fake_load(unsigned int i, bool old)
+{
+	reg = &regs[i];
+	old_module = old;
+	stats_calls = 0;
+	ctrl_family_ntf(CTRL_CMD_NEWFAMILY, EVS_GENL_NAME, reg->id);
+	if (!old)
+		ctrl_group_ntf(CTRL_CMD_NEWMCAST_GRP, EVS_GENL_NAME, reg->id,
+			       EVS_MCGRP_MONITOR, reg->mon_grp);
 }
 
 static void ntf_listener(uint8_t cmd, bool same_dgram)
 {
-	struct nlmsghdr *nlh = new_ntf(FAKE_FAMILY, cmd);
+	struct nlmsghdr *nlh = new_ntf(fam_id(), cmd);
 
 	listener_attrs(nlh, "127.0.0.1", 7000, 3, 0, false);
 	queue_ntf(nlh, same_dgram);
@@ -1186,7 +1364,7 @@ static void ntf_listener(uint8_t cmd, bool same_dgram)
 
 static void ntf_conn(uint8_t cmd, const struct fake_conn *c, int reason)
 {
-	struct nlmsghdr *nlh = new_ntf(FAKE_FAMILY, cmd);
+	struct nlmsghdr *nlh = new_ntf(fam_id(), cmd);
 
 	conn_attrs(nlh, c);
 	if (reason >= 0)
@@ -1196,7 +1374,7 @@ static void ntf_conn(uint8_t cmd, const struct fake_conn *c, int reason)
 
 static void ntf_route(uint8_t cmd, uint16_t topic, int prio)
 {
-	struct nlmsghdr *nlh = new_ntf(FAKE_FAMILY, cmd);
+	struct nlmsghdr *nlh = new_ntf(fam_id(), cmd);
 
 	mnl_attr_put_u16(nlh, EVS_A_TOPIC, topic);
 	if (prio >= 0)
@@ -1206,7 +1384,7 @@ static void ntf_route(uint8_t cmd, uint16_t topic, int prio)
 
 static void ntf_proto_error(void)
 {
-	struct nlmsghdr *nlh = new_ntf(FAKE_FAMILY, EVS_CMD_NTF_PROTO_ERROR);
+	struct nlmsghdr *nlh = new_ntf(fam_id(), EVS_CMD_NTF_PROTO_ERROR);
 
 	put_u64_64bit(nlh, EVS_A_CONN_ID, 1ULL << 40, EVS_A_PAD);
 	put_addr(nlh, "2001:db8::1", 40001);
@@ -1219,7 +1397,7 @@ static void ntf_proto_error(void)
 /* Counter deltas as the second GET_STATS would show them, over 500 ms. */
 static void ntf_rate(void)
 {
-	struct nlmsghdr *nlh = new_ntf(FAKE_FAMILY, EVS_CMD_NTF_RATE);
+	struct nlmsghdr *nlh = new_ntf(fam_id(), EVS_CMD_NTF_RATE);
 	struct nlattr *nest;
 	unsigned int i;
 
@@ -1234,6 +1412,87 @@ static void ntf_rate(void)
 	queue_ntf(nlh, false);
 }
 
+/* The "reload" script; see the top of the file. */
+static bool reload_step(unsigned int step)
+{
+	struct nlmsghdr *nlh;
+
+	switch (step) {
+	case 0:
+		ntf_listener(EVS_CMD_NTF_LISTEN_ADD, false);
+		return true;
+	case 1:
+		/* Another family's going and coming: not evstream's. */
+		ctrl_group_ntf(CTRL_CMD_DELMCAST_GRP, "other",
+			       FAKE_OTHER_FAMILY, "other", FAKE_GRP_OTHER);
+		ctrl_family_ntf(CTRL_CMD_DELFAMILY, "other", FAKE_OTHER_FAMILY);
+		ctrl_family_ntf(CTRL_CMD_NEWFAMILY, "other", FAKE_OTHER_FAMILY);
+		return true;
+	case 2:
+		/* Malformed: the family id is a u32. */
+		nlh = new_ntf(GENL_ID_CTRL, CTRL_CMD_NEWFAMILY);
+		mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, EVS_GENL_NAME);
+		mnl_attr_put_u32(nlh, CTRL_ATTR_FAMILY_ID, regs[1].id);
+		queue_ntf(nlh, false);
+		return true;
+	case 3:
+		fake_unload();
+		return true;
+	case 4:
+		fake_load(1, false);
+		return true;
+	case 5:
+		/* Reaches the monitor only if it joined the new group. */
+		ntf_route(EVS_CMD_NTF_ROUTE_ADD, 7, EVS_PRIO_RT);
+		return true;
+	case 6:
+		/* Twice in quick succession: all of it before it looks. */
+		fake_unload();
+		fake_load(2, false);
+		fake_unload();
+		fake_load(3, false);
+		return true;
+	case 7:
+		nlh = new_ntf(fam_id(), EVS_CMD_NTF_CONFIG);
+		config_attrs(nlh, false);
+		queue_ntf(nlh, false);
+		/* One of the first module, never to be shown now. */
+		nlh = new_ntf(regs[0].id, EVS_CMD_NTF_ROUTE_DEL);
+		mnl_attr_put_u16(nlh, EVS_A_TOPIC, 9);
+		queue_ntf_to(nlh, false, true);
+		return true;
+	case 8:
+		/* A reload whose news are lost in an overrun. */
+		reg = &regs[1];
+		mon_member = 0;
+		queue_overrun();
+		return true;
+	case 9:
+		ntf_route(EVS_CMD_NTF_ROUTE_DEL, 7, -1);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* "reload-old": back without the monitor group. */
+static bool reload_old_step(unsigned int step)
+{
+	switch (step) {
+	case 0:
+		ntf_listener(EVS_CMD_NTF_LISTEN_ADD, false);
+		return true;
+	case 1:
+		fake_unload();
+		return true;
+	case 2:
+		fake_load(1, true);
+		return true;
+	default:
+		return false;
+	}
+}
+
 /*
  * Queues the next step of the script, which may be several datagrams or
  * several messages in one; returns false when the script is over.
@@ -1244,15 +1503,23 @@ static bool queue_next_ntf(void)
 	struct nlmsghdr *nlh;
 	int i;
 
+	if (mode_is("reload"))
+		return reload_step(ntf_next++);
+	if (mode_is("reload-old"))
+		return reload_old_step(ntf_next++);
+	/* "absent": the module is loaded first. */
+	if (!cur_reg()) {
+		fake_load(0, false);
+		return true;
+	}
 	if (ntf_next == 1 && gate)
 		for (i = 0; i < 1000 && access(gate, F_OK); i++)
 			usleep(10000);
 	switch (ntf_next++) {
 	case 0:
-		/* Another family's message first: not for the monitor. */
-		nlh = new_ntf(GENL_ID_CTRL, CTRL_CMD_NEWFAMILY);
-		queue_ntf(nlh, false);
-		ntf_listener(EVS_CMD_NTF_LISTEN_ADD, true);
+		/* Another family's news first: not for the monitor. */
+		ctrl_family_ntf(CTRL_CMD_NEWFAMILY, "other", FAKE_OTHER_FAMILY);
+		ntf_listener(EVS_CMD_NTF_LISTEN_ADD, false);
 		return true;
 	case 1:
 		ntf_conn(EVS_CMD_NTF_CONN_OPEN, &fake_conns[0], -1);
@@ -1261,7 +1528,7 @@ static bool queue_next_ntf(void)
 		ntf_route(EVS_CMD_NTF_ROUTE_ADD, 7, EVS_PRIO_RT);
 		/* A malformed one: the prio is a u16.  Only in "bad". */
 		if (mode_is("bad")) {
-			nlh = new_ntf(FAKE_FAMILY, EVS_CMD_NTF_ROUTE_ADD);
+			nlh = new_ntf(fam_id(), EVS_CMD_NTF_ROUTE_ADD);
 			mnl_attr_put_u16(nlh, EVS_A_TOPIC, 8);
 			mnl_attr_put_u16(nlh, EVS_A_PRIO, 1);
 			queue_ntf(nlh, true);
@@ -1269,7 +1536,7 @@ static bool queue_next_ntf(void)
 		ntf_route(EVS_CMD_NTF_ROUTE_DEL, 7, -1);
 		return true;
 	case 3:
-		nlh = new_ntf(FAKE_FAMILY, EVS_CMD_NTF_CONFIG);
+		nlh = new_ntf(fam_id(), EVS_CMD_NTF_CONFIG);
 		config_attrs(nlh, false);
 		queue_ntf(nlh, false);
 		return true;
@@ -1287,7 +1554,7 @@ static bool queue_next_ntf(void)
 		return true;
 	case 7:
 		/* A command from a newer module. */
-		nlh = new_ntf(FAKE_FAMILY, 200);
+		nlh = new_ntf(fam_id(), 200);
 		queue_ntf(nlh, false);
 		return true;
 	default:
@@ -1303,11 +1570,19 @@ int __wrap_mnl_socket_setsockopt(const struct mnl_socket *nl, int type,
 	if (type != NETLINK_ADD_MEMBERSHIP)
 		return __real_mnl_socket_setsockopt(nl, type, buf, len);
 	memcpy(&group, buf, sizeof(group));
-	if (len != sizeof(group) || group != FAKE_GRP_MON) {
+	if (len == sizeof(group) && group == GENL_ID_CTRL) {
+		ctrl_member = true;
+	} else if (len == sizeof(group) && cur_reg() && !old_module &&
+		   group == reg->mon_grp) {
+		mon_member = group;
+	} else {
 		errno = EINVAL;
 		return -1;
 	}
-	joined = true;
+	/* One socket for notifications: the tools have no more. */
+	if (ntf_sock && ntf_sock != nl)
+		abort();
+	ntf_sock = nl;
 	return 0;
 }
 
@@ -1322,9 +1597,13 @@ int __wrap_ppoll(struct pollfd *fds, nfds_t nfds,
 
 	if (!nfds)
 		return __real_ppoll(fds, nfds, tmo, mask);
-	if (q_head == q_tail && joined)
-		queue_next_ntf();
-	if (q_head != q_tail) {
+	/* Only the socket that joined is ever waited for. */
+	if (!ntf_sock || fds[0].fd != mnl_socket_get_fd(ntf_sock))
+		abort();
+	/* A step may have nothing for this socket's groups. */
+	while (nq.head == nq.tail && queue_next_ntf())
+		;
+	if (nq.head != nq.tail) {
 		fds[0].revents = POLLIN;
 		return 1;
 	}
@@ -1339,18 +1618,23 @@ int __wrap_ppoll(struct pollfd *fds, nfds_t nfds,
 ssize_t __wrap_mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf,
 				   size_t siz)
 {
+	struct dgram_queue *from = nl == ntf_sock ? &nq : &rq;
 	size_t len;
 
-	(void)nl;
 	/* evctl would block forever on a real socket: a bug, fail loudly. */
-	if (q_head == q_tail)
+	if (from->head == from->tail)
 		abort();
-	len = q[q_head % MAX_DGRAMS].len;
+	len = from->d[from->head % MAX_DGRAMS].len;
+	if (!len) {
+		from->head++;
+		errno = ENOBUFS;
+		return -1;
+	}
 	if (len > siz) {
 		errno = ENOSPC;
 		return -1;
 	}
-	memcpy(buf, q[q_head % MAX_DGRAMS].buf, len);
-	q_head++;
+	memcpy(buf, from->d[from->head % MAX_DGRAMS].buf, len);
+	from->head++;
 	return len;
 }

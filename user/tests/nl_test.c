@@ -105,6 +105,26 @@ static void test_mcast(struct evs_nl *nl)
 	CHECK(!err && nr == 1, "recv_ntf: the ACK skipped: %d, %u", err, nr);
 }
 
+/* evs_nl_family_group(): the family's id and the group's, or why not. */
+static void test_family_group(struct evs_nl *nl)
+{
+	uint16_t fam = 1;
+	uint32_t grp = 1;
+	int err;
+
+	err = evs_nl_family_group(nl, "nlctrl", "notify", &fam, &grp);
+	CHECK(!err && fam == GENL_ID_CTRL && grp == GENL_ID_CTRL,
+	      "family_group nlctrl/notify: %d, family %u group %u", err, fam,
+	      grp);
+	err = evs_nl_family_group(nl, "nlctrl", "evs-nosuchgroup", &fam,
+				  &grp);
+	CHECK(!err && fam == GENL_ID_CTRL && grp == 0,
+	      "family_group: no such group is group 0: %d, %u %u", err, fam,
+	      grp);
+	err = evs_nl_family_group(nl, "evs-nosuchfam", "notify", &fam, &grp);
+	CHECK(err == -ENOENT, "family_group: no such family: %d", err);
+}
+
 static void test_ctrl(void)
 {
 	char buf[EVS_NL_REQ_SIZE] EVS_NL_ALIGNED;
@@ -127,6 +147,7 @@ static void test_ctrl(void)
 	CHECK(nl.family == GENL_ID_CTRL && nl.version >= 1,
 	      "nlctrl is family %u version %u", nl.family, nl.version);
 	CHECK(nl.portid != 0, "bound to port %u", nl.portid);
+	test_family_group(&nl);
 
 	err = evs_nl_resolve_family(&nl, "evs-nosuchfam", &id, NULL);
 	CHECK(err == -ENOENT, "unknown family: %s (%s)", strerror(-err),
@@ -937,6 +958,72 @@ static void test_hostile(void)
 #undef PARSE
 }
 
+/* A controller notification as the kernel builds it, or spoilt. */
+static struct nlmsghdr *ctrl_ntf(void *buf, uint8_t cmd, const char *how)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	g->cmd = cmd;
+	g->version = 2;
+	if (!strcmp(how, "id-u32"))
+		mnl_attr_put_u32(nlh, CTRL_ATTR_FAMILY_ID, 0x2a);
+	else if (!strcmp(how, "id-u8"))
+		mnl_attr_put_u8(nlh, CTRL_ATTR_FAMILY_ID, 0x2a);
+	else if (strcmp(how, "no-id"))
+		mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, 0x2a);
+	if (!strcmp(how, "name-nonul"))
+		mnl_attr_put(nlh, CTRL_ATTR_FAMILY_NAME, 8, "evstream");
+	else if (!strcmp(how, "name-empty"))
+		mnl_attr_put(nlh, CTRL_ATTR_FAMILY_NAME, 0, NULL);
+	else if (strcmp(how, "no-name"))
+		mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "evstream");
+	/* What a newer kernel might add. */
+	mnl_attr_put_u32(nlh, CTRL_ATTR_MAX + 3, 7);
+	return nlh;
+}
+
+static void test_family_ntf(void)
+{
+	static const char *const bad[] = {
+		"id-u32", "id-u8", "no-id", "name-nonul", "name-empty",
+		"no-name",
+	};
+	char buf[512] EVS_NL_ALIGNED;
+	struct evs_nl_family_ntf f = { 0 };
+	struct nlmsghdr *nlh;
+	unsigned int i;
+	int ret;
+
+	ret = evs_nl_parse_family_ntf(ctrl_ntf(buf, CTRL_CMD_DELFAMILY, ""),
+				      &f);
+	CHECK(ret == 1 && f.cmd == CTRL_CMD_DELFAMILY && f.id == 0x2a &&
+	      !strcmp(f.name, "evstream"), "family_ntf: DELFAMILY: %d", ret);
+	ret = evs_nl_parse_family_ntf(ctrl_ntf(buf, CTRL_CMD_NEWFAMILY, ""),
+				      &f);
+	CHECK(ret == 1 && f.cmd == CTRL_CMD_NEWFAMILY,
+	      "family_ntf: NEWFAMILY: %d", ret);
+	ret = evs_nl_parse_family_ntf(ctrl_ntf(buf, CTRL_CMD_NEWMCAST_GRP,
+					       "no-name"), &f);
+	CHECK(ret == 0, "family_ntf: a group's notification is not one: %d",
+	      ret);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		ret = evs_nl_parse_family_ntf(ctrl_ntf(buf, CTRL_CMD_NEWFAMILY,
+						       bad[i]), &f);
+		CHECK(ret == -EPROTO, "family_ntf: %s refused: %d", bad[i],
+		      ret);
+	}
+	nlh = ctrl_ntf(buf, CTRL_CMD_NEWFAMILY, "");
+	nlh->nlmsg_type = GENL_ID_CTRL + 1;
+	ret = evs_nl_parse_family_ntf(nlh, &f);
+	CHECK(ret == -EPROTO, "family_ntf: another family's message: %d", ret);
+	nlh = ctrl_ntf(buf, CTRL_CMD_NEWFAMILY, "");
+	nlh->nlmsg_len = NLMSG_HDRLEN + 2;
+	ret = evs_nl_parse_family_ntf(nlh, &f);
+	CHECK(ret == -EPROTO, "family_ntf: no genl header: %d", ret);
+}
+
 int main(void)
 {
 	test_ctrl();
@@ -944,6 +1031,7 @@ int main(void)
 	test_stats_parse();
 	test_latency_parse();
 	test_hostile();
+	test_family_ntf();
 	known_types("EVS_A", &evs_nl_evs_attrs, EVS_A_UNSPEC + 1,
 		    EVS_A_MAX, EVS_A_PAD);
 	known_types("EVS_CFG_A", &evs_nl_cfg_attrs, EVS_CFG_A_UNSPEC + 1,
