@@ -973,14 +973,32 @@ static struct nlmsghdr *ctrl_ntf(void *buf, uint8_t cmd, const char *how)
 		mnl_attr_put_u8(nlh, CTRL_ATTR_FAMILY_ID, 0x2a);
 	else if (strcmp(how, "no-id"))
 		mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, 0x2a);
+	if (!strcmp(how, "id-twice"))
+		mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, 0x2b);
 	if (!strcmp(how, "name-nonul"))
 		mnl_attr_put(nlh, CTRL_ATTR_FAMILY_NAME, 8, "evstream");
 	else if (!strcmp(how, "name-empty"))
 		mnl_attr_put(nlh, CTRL_ATTR_FAMILY_NAME, 0, NULL);
 	else if (strcmp(how, "no-name"))
 		mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "evstream");
+	/* A group entry with a u16 id: the whole message is checked. */
+	if (!strcmp(how, "bad-group")) {
+		struct nlattr *grps, *grp;
+
+		grps = mnl_attr_nest_start(nlh, CTRL_ATTR_MCAST_GROUPS);
+		grp = mnl_attr_nest_start(nlh, 1);
+		mnl_attr_put_u16(nlh, CTRL_ATTR_MCAST_GRP_ID, 3);
+		mnl_attr_put_strz(nlh, CTRL_ATTR_MCAST_GRP_NAME, "monitor");
+		mnl_attr_nest_end(nlh, grp);
+		mnl_attr_nest_end(nlh, grps);
+	}
 	/* What a newer kernel might add. */
 	mnl_attr_put_u32(nlh, CTRL_ATTR_MAX + 3, 7);
+	/* Bytes past the last attribute, too few for another. */
+	if (!strcmp(how, "tail")) {
+		memset((char *)nlh + nlh->nlmsg_len, 0, 2);
+		nlh->nlmsg_len += 2;
+	}
 	return nlh;
 }
 
@@ -988,7 +1006,7 @@ static void test_family_ntf(void)
 {
 	static const char *const bad[] = {
 		"id-u32", "id-u8", "no-id", "name-nonul", "name-empty",
-		"no-name",
+		"no-name", "id-twice", "bad-group", "tail",
 	};
 	char buf[512] EVS_NL_ALIGNED;
 	struct evs_nl_family_ntf f = { 0 };
