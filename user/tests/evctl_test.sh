@@ -1309,6 +1309,8 @@ if jq -se '
 else
 	echo "not ok - reload: -j monitor events"; sed 's/^/#  /' "$tmp/out"; fails=$((fails + 1))
 fi
+cp "$tmp/out" "$tmp/jk-reload-mon"
+keys_check "json keys: monitor across reloads" 0 "$jdoc" "$tmp/jk-reload-mon"
 run "reload: monitor --count 2 stops at module-unload" 0 "evctl: malformed controller notification: bad attributes or no family name or id" "$FAKE" monitor --count 2
 [ "$(wc -l <"$tmp/out")" -eq 2 ] && tail -n 1 "$tmp/out" | grep -q ' module-unload$' && echo "ok - reload: --count 2: 2 lines" || { echo "not ok - reload: --count 2: 2 lines"; sed 's/^/#  /' "$tmp/out"; fails=$((fails + 1)); }
 # The second module-unload comes of a resync that would also print a
@@ -1348,6 +1350,8 @@ if jq -se 'length == 6 and ([.[].counters.frames] == [6, 26, 6, 26, 6, 26]) and 
 else
 	echo "not ok - reload-stats: -j frames"; sed 's/^/#  /' "$tmp/out"; fails=$((fails + 1))
 fi
+cp "$tmp/out" "$tmp/jk-reload-w"
+keys_check "json keys: stats -w across reloads" 0 "$jdoc" "$tmp/jk-reload-w"
 # The module's own ENOENT, its family still there, is an error as ever.
 EVS_FAKE=enoent-stats
 run_once "enoent-stats: stats -w fails" 1 "evctl: No such file or directory: the module's own ENOENT" "$FAKE" stats -w 0.1 --count 3
