@@ -56,8 +56,11 @@ jk=/tmp/jk
 mkdir -p $jk
 evctl -j monitor >$jk/monitor 2>/tmp/mon.err &
 mon=$!
+# It is listening once it is in a group besides the controller's
+# "notify" (16, bit 0x8000), which it joins first.
 n=0
-while ! awk '$4 ~ /^0*[1-9a-f]/' /proc/net/netlink | grep -q . && [ $n -lt 100 ]; do
+while ! awk '$4 ~ /^0*[1-9a-f]/ && $4 != "00008000"' /proc/net/netlink |
+	grep -q . && [ $n -lt 100 ]; do
 	n=$((n + 1))
 	sleep 0.05
 done
