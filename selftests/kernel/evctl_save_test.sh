@@ -26,7 +26,7 @@ echo "$tap_err" | grep -q "Cannot assign requested address: .*freebind"
 tap_ok "listen add of an address not here: names freebind" $?
 tap_cmd "listen add freebind" 0 evctl listen add 192.0.2.50:7302 freebind
 tap_cmd "listen show: the freebind listener" 0 sh -c \
-	"evctl -j listen show | jq -e 'map(select(.freebind)) | length == 1 and .[0].address == \"192.0.2.50\" and .[0].port == 7302'"
+	"evctl -j listen show | jq -e 'map(select(.freebind)) | length == 1 and .[0].local_addr == \"192.0.2.50\" and .[0].local_port == 7302'"
 tap_cmd "route add" 0 sh -c 'evctl route add topic 5 prio realtime &&
 	evctl route add topic 6 prio tx && evctl route add topic 65535 prio batch'
 
