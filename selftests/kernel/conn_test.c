@@ -68,23 +68,34 @@ static int conns(struct evs_nl *nl, struct conn_list *l)
 			   conns_cb, l);
 }
 
-/* The server's row for client socket @fd, or NULL. */
+/*
+ * The server's row for client socket @fd, or NULL after TMO.  connect()
+ * returns once the handshake is done, which can be before the module's
+ * accept work has listed the connection (seen on a KASAN kernel), so
+ * the dump is asked again until the row is there.
+ */
 static const struct conn_row *conn_of(struct evs_nl *nl, struct conn_list *l,
 				      int fd)
 {
+	uint64_t end = evs_test_now_ms() + TMO;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	uint16_t port;
 	int i;
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) || conns(nl, l))
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
 		return NULL;
 	port = ntohs(ss.ss_family == AF_INET6 ?
 		     ((struct sockaddr_in6 *)&ss)->sin6_port :
 		     ((struct sockaddr_in *)&ss)->sin_port);
-	for (i = 0; i < l->n; i++)
-		if (l->v[i].peer_port == port)
-			return &l->v[i];
+	do {
+		if (conns(nl, l))
+			return NULL;
+		for (i = 0; i < l->n; i++)
+			if (l->v[i].peer_port == port)
+				return &l->v[i];
+		usleep(10 * 1000);
+	} while (evs_test_now_ms() < end);
 	return NULL;
 }
 
