@@ -286,14 +286,7 @@ FIXTURE_TEARDOWN(conn)
 static size_t frames(unsigned char *buf, unsigned int n, uint16_t topic,
 		     uint32_t first, uint32_t len)
 {
-	size_t off = 0;
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		off += evs_test_frame(buf + off,
-				      i == n - 1 ? EVS_WIRE_F_ACK_REQ : 0,
-				      topic, EVS_PRIO_TX, first + i, len);
-	return off;
+	return evs_test_frames(buf, n, topic, EVS_PRIO_TX, first, len);
 }
 
 /*
@@ -612,6 +605,7 @@ static void freebind_case(struct __test_metadata *_metadata,
 	unsigned char want[16];
 	const struct conn_row *row;
 	struct conn_list l;
+	uint64_t deadline;
 	bool fb = false;
 	int port, fd;
 
@@ -627,7 +621,15 @@ static void freebind_case(struct __test_metadata *_metadata,
 	if (fd >= 0)
 		close(fd);
 	ASSERT_EQ(0, addr_add(family, host, plen));
-	fd = connect_addr(family, host, port);
+	/*
+	 * IPv6 installs the address's local route from a work item after
+	 * RTM_NEWADDR is acked (NODAD or not): until then the address is
+	 * unreachable, so ask again, bounded by TMO.
+	 */
+	deadline = evs_test_now_ms() + TMO;
+	while ((fd = connect_addr(family, host, port)) == -ENETUNREACH &&
+	       evs_test_now_ms() < deadline)
+		usleep(10 * 1000);
 	ASSERT_LE(0, fd) TH_LOG("connect: %s", strerror(-fd));
 	ASSERT_EQ(0, evs_test_write(fd, buf, frames(buf, 5, 11, 0, 20)));
 	ASSERT_EQ(0, evs_test_wait_ack(fd, 4, TMO));

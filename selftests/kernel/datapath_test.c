@@ -43,14 +43,7 @@ FIXTURE_TEARDOWN(dp)
 static size_t make_frames(unsigned char *buf, unsigned int n, uint16_t topic,
 			  uint8_t prio, uint32_t len)
 {
-	size_t off = 0;
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		off += evs_test_frame(buf + off,
-				      i == n - 1 ? EVS_WIRE_F_ACK_REQ : 0,
-				      topic, prio, i, len);
-	return off;
+	return evs_test_frames(buf, n, topic, prio, 0, len);
 }
 
 TEST_F(dp, frames_are_stored_and_acked)

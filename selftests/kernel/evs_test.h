@@ -475,6 +475,24 @@ static inline size_t evs_test_frame(void *buf, uint8_t flags, uint16_t topic,
 	return EVS_WIRE_HDR_LEN + len;
 }
 
+/*
+ * @n frames of @len bytes to @topic at @prio, client seqs @first on,
+ * ACK_REQ on the last only.  Returns their size.
+ */
+static inline size_t evs_test_frames(void *buf, unsigned int n,
+				     uint16_t topic, uint8_t prio,
+				     uint32_t first, uint32_t len)
+{
+	size_t off = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		off += evs_test_frame((unsigned char *)buf + off,
+				      i == n - 1 ? EVS_WIRE_F_ACK_REQ : 0,
+				      topic, prio, first + i, len);
+	return off;
+}
+
 /* True when @ev carries the payload evs_test_frame() made for it. */
 static inline bool evs_test_payload_ok(const struct evs_event *ev)
 {
