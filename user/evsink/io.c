@@ -199,7 +199,12 @@ static void conn_pause(struct evs_io *io, struct evs_conn *c, int why,
 static bool conn_push(struct evs_io *io, struct evs_conn *c,
 		      struct evs_event *ev)
 {
-	struct evs_ring *ring = io->ring[ev->prio];
+	/*
+	 * Once pushed, the event belongs to the consumer, which may store
+	 * and free it before this returns: nothing of it is read after.
+	 */
+	const unsigned int prio = ev->prio;
+	struct evs_ring *ring = io->ring[prio];
 	uint32_t idx = c->pend_tail;
 	struct evs_pend *pe = &c->pend[idx % EVS_CONN_WINDOW];
 
@@ -211,12 +216,12 @@ static bool conn_push(struct evs_io *io, struct evs_conn *c,
 	ev->conn = c;
 	/* The push's release publishes the event and its slot. */
 	if (!evs_ring_push(ring, ev)) {
-		conn_pause(io, c, EVS_PAUSE_RING, ring, ev->prio);
+		conn_pause(io, c, EVS_PAUSE_RING, ring, prio);
 		return false;
 	}
 	c->pend_tail = idx + 1;
-	io->pushed |= EVS_BIT(ev->prio);
-	EVS_STAT_INC(io->st.enq[ev->prio]);
+	io->pushed |= EVS_BIT(prio);
+	EVS_STAT_INC(io->st.enq[prio]);
 	return true;
 }
 
