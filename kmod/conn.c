@@ -189,6 +189,12 @@ static bool evs_conn_on_cpu(struct evs_conn *conn)
 static bool evs_conn_push(struct evs_conn *conn, struct evs_event *ev)
 {
 	struct evs_net *en = conn->en;
+	/*
+	 * Once pushed, the event is the consumer's, which may store it and
+	 * let the store evict and free it: nothing of it is read after.
+	 */
+	const u8 prio = ev->prio;
+	const u32 len = ev->len;
 	struct evs_ring *ring;
 	struct evs_pend *pe;
 	u32 idx;
@@ -197,7 +203,7 @@ static bool evs_conn_push(struct evs_conn *conn, struct evs_event *ev)
 		evs_conn_pause(conn, EVS_PAUSE_CPU, NULL);
 		return false;
 	}
-	ring = per_cpu_ptr(en->rings, conn->ring_cpu)->rw[ev->prio].ring;
+	ring = per_cpu_ptr(en->rings, conn->ring_cpu)->rw[prio].ring;
 	if (!evs_ring_has_room(ring, 1)) {
 		evs_conn_pause(conn, EVS_PAUSE_RING, ring);
 		return false;
@@ -221,16 +227,16 @@ static bool evs_conn_push(struct evs_conn *conn, struct evs_event *ev)
 	/* Publish the slot before the event can be stored and marked. */
 	smp_store_release(&conn->pend_tail, idx + 1);
 	evs_ring_push(ring, ev);
-	conn->pushed |= BIT(ev->prio);
-	conn->rd_enq[ev->prio]++;
+	conn->pushed |= BIT(prio);
+	conn->rd_enq[prio]++;
 	/*
 	 * Counted once taken: a frame still waiting in @ready when the
 	 * connection dies was never accepted (see evs_conn_close_work()).
 	 */
 	conn->events++;
-	conn->bytes += ev->len;
+	conn->bytes += len;
 	conn->rd_frames++;
-	conn->rd_bytes += ev->len;
+	conn->rd_bytes += len;
 	return true;
 }
 
