@@ -121,15 +121,6 @@ enum { KEY_LISTENER, KEY_PEER, KEY_STATE };
 
 static const char *const filter_keys[] = { "listener", "peer", "state", NULL };
 
-static bool addr_any(const struct evs_addr *a)
-{
-	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
-
-	if (a->family == AF_INET)
-		return a->in.s_addr == htonl(INADDR_ANY);
-	return !memcmp(&a->in6, &any6, sizeof(any6));
-}
-
 /*
  * Whether listener @l took @c: same family and port, and the address @c
  * was reached at, unless @l listens on the wildcard address.  Two
@@ -142,11 +133,8 @@ static bool conn_of_listener(const struct evctl_conn *c,
 {
 	if (c->local.family != l->family || c->local_port != l->port)
 		return false;
-	if (!c->has_local || addr_any(l))
-		return true;
-	if (l->family == AF_INET)
-		return c->local.in.s_addr == l->in.s_addr;
-	return !memcmp(&c->local.in6, &l->in6, sizeof(l->in6));
+	return !c->has_local || evs_addr_is_any(l) ||
+	       evs_addr_same_host(&c->local, l);
 }
 
 static bool conn_match(const struct conn_filter *f, const struct evctl_conn *c)

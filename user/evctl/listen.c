@@ -135,11 +135,7 @@ static int listen_del(struct evctl *ctx, int argc, char **argv)
 
 static bool addr_eq(const struct evs_addr *a, const struct evs_addr *b)
 {
-	if (a->family != b->family || a->port != b->port)
-		return false;
-	if (a->family == AF_INET)
-		return a->in.s_addr == b->in.s_addr;
-	return !memcmp(&a->in6, &b->in6, sizeof(a->in6));
+	return a->port == b->port && evs_addr_same_host(a, b);
 }
 
 /* The listeners of the namespace into *@v (freed by the caller). */

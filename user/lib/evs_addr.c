@@ -304,6 +304,22 @@ bool evs_prefix_match(const struct evs_prefix *p, const struct evs_addr *a)
 	return bits_equal(&p->in6, &a->in6, p->len);
 }
 
+bool evs_addr_same_host(const struct evs_addr *a, const struct evs_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET)
+		return a->in.s_addr == b->in.s_addr;
+	return !memcmp(&a->in6, &b->in6, sizeof(a->in6));
+}
+
+bool evs_addr_is_any(const struct evs_addr *a)
+{
+	if (a->family == AF_INET)
+		return a->in.s_addr == htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(&a->in6);
+}
+
 int evs_addr_parse(const char *s, struct evs_addr *a)
 {
 	return evs_addr_lookup(s, 0, a) ? -EINVAL : 0;

@@ -123,6 +123,12 @@ int evs_prefix_parse(const char *s, struct evs_prefix *p);
 /* Whether @a is in @p: same family, leading bits, and port if @p has one. */
 bool evs_prefix_match(const struct evs_prefix *p, const struct evs_addr *a);
 
+/* Whether @a and @b hold the same address, ports aside. */
+bool evs_addr_same_host(const struct evs_addr *a, const struct evs_addr *b);
+
+/* Whether @a is the wildcard address, 0.0.0.0 or ::. */
+bool evs_addr_is_any(const struct evs_addr *a);
+
 /* A sockaddr for connect() or bind(); returns its length. */
 socklen_t evs_addr_sockaddr(const struct evs_addr *a,
 			    struct sockaddr_storage *ss);
