@@ -13,10 +13,23 @@
 
 reps=5
 quick=0
+servers="A B C"
+sizes=""
+conns_list=""
+acks=""
+micro=1
+latency=1
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	evs.bench.reps=*) reps=${arg#evs.bench.reps=} ;;
 	evs.bench.quick=*) quick=${arg#evs.bench.quick=} ;;
+	# Comma-separated subsets, for a run of one question.
+	evs.bench.servers=*) servers=$(echo "${arg#*=}" | tr , ' ') ;;
+	evs.bench.sizes=*) sizes=$(echo "${arg#*=}" | tr , ' ') ;;
+	evs.bench.conns=*) conns_list=$(echo "${arg#*=}" | tr , ' ') ;;
+	evs.bench.acks=*) acks=$(echo "${arg#*=}" | tr , ' ') ;;
+	evs.bench.micro=*) micro=${arg#evs.bench.micro=} ;;
+	evs.bench.latency=*) latency=${arg#evs.bench.latency=} ;;
 	esac
 done
 
@@ -24,8 +37,10 @@ echo "# machine: $(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuin
 echo "# reps $reps"
 
 # ---- in-kernel micro-benchmarks ----
-insmod /lib/modules/evs_bench.ko && rmmod evs_bench
-dmesg | grep -v taint | sed -n 's/.*evs_bench: /micro /p'
+if [ "$micro" = 1 ]; then
+	insmod /lib/modules/evs_bench.ko && rmmod evs_bench
+	dmesg | grep -v taint | sed -n 's/.*evs_bench: /micro /p'
+fi
 
 # ---- slab bytes per event: objects of the event caches ----
 insmod /lib/modules/evstream.ko
@@ -98,14 +113,11 @@ stop_server()
 	esac
 }
 
-if [ "$quick" = 1 ]; then
-	sizes="64 512 4096"
-	conns_list="4"
-	acks="noack ack"
-else
-	sizes="64 512 4096"
+[ -n "$sizes" ] || sizes="64 512 4096"
+[ -n "$acks" ] || acks="noack ack"
+if [ -z "$conns_list" ]; then
 	conns_list="1 4 16"
-	acks="noack ack"
+	[ "$quick" = 1 ] && conns_list="4"
 fi
 
 # events per run by size: long enough to measure, short enough to finish
@@ -118,7 +130,7 @@ events_for()
 	esac
 }
 
-for server in A B C; do
+for server in $servers; do
 	start_server $server
 	for rep in $(seq "$reps"); do
 		for size in $sizes; do
@@ -133,6 +145,8 @@ for server in A B C; do
 	done
 	stop_server $server
 done
+
+[ "$latency" = 1 ] || exit 0
 
 # Ack latency at half of A's peak rate, 4 connections, 512 bytes: the
 # host computes the rate from the runs above and passes it back; here a

@@ -37,6 +37,22 @@ accel="-accel tcg,thread=multi -cpu max"
 if [ -n "${EVS_VM_KVM:-}" ]; then
 	accel="-accel kvm -cpu host"
 fi
+# EVS_VM_ICOUNT=1: deterministic emulation for benchmarks.  One vCPU,
+# one host thread, and the guest clock counts instructions (icount
+# shift=0: one nanosecond per instruction, never waiting for the host),
+# so a guest CPU time is an instruction count, whatever the host is
+# doing.  The TSC then ticks with that clock: the guest may trust it,
+# rather than falling back to an emulated HPET read per clock_gettime().
+clock=""
+if [ -n "${EVS_VM_ICOUNT:-}" ]; then
+	accel="-accel tcg,thread=single -icount shift=0,align=off,sleep=off -cpu max"
+	cpus=1
+	clock="clocksource=tsc tsc=reliable"
+elif [ "$mode" = bench ]; then
+	# Multi-threaded TCG's TSC is steady enough for clock reads; the
+	# kernel's own watchdog would otherwise pick the HPET.
+	clock="clocksource=tsc tsc=reliable"
+fi
 # A WARN or an oops panics the guest, and panic=-1 turns that into a
 # reboot that -no-reboot turns into QEMU's exit: a crash ends the run
 # at once instead of waiting for the timeout.
@@ -44,7 +60,7 @@ append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic loglevel=4"
 # Slab debugging catches memory errors in tests, and would be what a
 # benchmark measures: benchmarks run on the kernel as Debian ships it.
 [ "$mode" = bench ] || append="$append slub_debug=FZPU"
-append="$append evs.mode=$mode ${EVS_VM_APPEND:-}"
+append="$append $clock evs.mode=$mode ${EVS_VM_APPEND:-}"
 
 if [ "$mode" = shell ]; then
 	# shellcheck disable=SC2086
