@@ -23,6 +23,10 @@
 # the kernel's genetlink schema, which comes from linux-source-6.12 (the
 # newer of the two series; the debug kernels build from it too).
 #
+# nats-server: make bench runs it in the VM as the external peers D
+# (core NATS) and E (a JetStream memory stream); linux-perf: make bench
+# profiles the guest with it.
+#
 # mmdebstrap and zstd: make e2e-check builds a scratch Debian root
 # (scripts/e2e-root.sh) and caches it as a .tar.zst.
 #
@@ -35,6 +39,7 @@ pkgs="build-essential pkg-config qemu-system-x86 busybox-static cpio gzip
 	jq iproute2 kmod perl python3 groff-base man-db bash prometheus
 	dkms openssl systemd python3-yaml python3-jsonschema linux-source-6.12
 	debhelper dh-dkms lintian fakeroot dpkg-dev mmdebstrap zstd
+	nats-server linux-perf
 	linux-image-amd64 linux-headers-amd64
 	linux-image-rt-amd64 linux-headers-rt-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
