@@ -37,6 +37,7 @@
 #include "../lib/evs_read.h"
 #include "../lib/evs_units.h"
 #include "../lib/evs_wire.h"
+#include "nats.h"
 
 enum {
 	EXIT_OK		= 0,
@@ -54,7 +55,12 @@ enum {
 #define NSEC		1000000000LL
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+enum proto { P_EVSTREAM, P_NATS, P_JETSTREAM };
+
 struct opts {
+	enum proto proto;
+	const char *subject;	/* nats, jetstream */
+	const char *stream;	/* jetstream */
 	struct evs_addr addr;
 	unsigned int conns;
 	uint64_t events;
@@ -91,7 +97,22 @@ struct conn {
 	 * this is the normal end, before it the server hung up on us.
 	 */
 	atomic_bool tx_done;
-	uint64_t end_ns;	/* when EOF came */
+	uint64_t end_ns;	/* when EOF came (NATS: the last PONG or PubAck) */
+
+	/* NATS: the reply inbox, its reader, and PubAcks seen, a bit each. */
+	char inbox[NATS_INBOX_LEN + 1];
+	struct nats_rd *rd;
+	uint8_t *acked_bit;
+	/*
+	 * NATS: both threads write (the reader answers the server's PINGs),
+	 * so writes take @wlock.  The reader never waits for it while the
+	 * sender may be blocked in a long send(): it counts the PONG as owed
+	 * and whoever holds the lock next sends it.
+	 */
+	pthread_mutex_t wlock;
+	atomic_uint pongs_owed;
+	/* One side gave up: the other's failures follow from it. */
+	atomic_bool quit;
 
 	/* What went wrong, one per thread so that no lock is needed. */
 	char tx_err[256];
@@ -106,6 +127,10 @@ static struct opts o = {
 	.prio = EVS_PRIO_TX,
 	.prio_name = "tx",
 	.timeout = 60,
+};
+
+static const char *const proto_name[] = {
+	[P_EVSTREAM] = "evstream", [P_NATS] = "nats", [P_JETSTREAM] = "jetstream",
 };
 
 static struct conn *conns;
@@ -149,11 +174,20 @@ static void usage_text(FILE *f)
 {
 	fprintf(f,
 		"Usage: evload --addr HOST:PORT [OPTIONS]\n"
+		"       evload --proto nats --subject SUBJ --addr HOST:PORT [OPTIONS]\n"
+		"       evload --proto jetstream --stream NAME --subject SUBJ --addr ...\n"
 		"\n"
 		"Sends events to an evstream listener and measures the throughput and,\n"
 		"with --ack, the ack round trip.  Done means stored: each connection\n"
 		"ends with shutdown(SHUT_WR) and reads until the server closes.\n"
+		"With --proto nats, publishes each event to nats-server instead; done\n"
+		"is the PONG to a last PING.  With --proto jetstream, creates (or\n"
+		"reuses) the memory stream NAME on SUBJ and publishes each event with\n"
+		"a reply subject; every event is acked, done is the last PubAck.\n"
 		"\n"
+		"  --proto P          evstream (default), nats or jetstream\n"
+		"  --subject SUBJ     nats, jetstream: the subject to publish to\n"
+		"  --stream NAME      jetstream: the stream\n"
 		"  --addr HOST:PORT   listener (required): a host name, A.B.C.D or\n"
 		"                     [IPV6], with an interface for a link-local\n"
 		"                     one, [fe80::1%%eth0]:PORT; PORT a number\n"
@@ -161,15 +195,16 @@ static void usage_text(FILE *f)
 		"  --events N         events in all, split across connections (10000)\n"
 		"  --size BYTES       payload size, 0..65536 or 64K (default 64;\n"
 		"                     --verify: at least %u); K, KiB, B as evctl(8)\n"
-		"  --topic T          topic, 0..65535 (default 1)\n"
+		"  --topic T          topic, 0..65535 (default 1); evstream only\n"
 		"  --prio P           rt, tx, batch, auto, or mix: rt, tx, batch, auto\n"
-		"                     in turn, event by event (default tx)\n"
+		"                     in turn, event by event (default tx); evstream only\n"
 		"  --ack              ask for an ack of every event and measure the time\n"
-		"                     from its write() to the ACK that covers it\n"
+		"                     from its write() to the ACK that covers it; not\n"
+		"                     with nats, implied by jetstream (PubAcks)\n"
 		"  --rate N           events/s over all connections (default: no limit)\n"
 		"  --verify           then read the topic back (needs CAP_NET_ADMIN):\n"
 		"                     each event of this run stored once, intact, in send\n"
-		"                     order per connection and priority\n"
+		"                     order per connection and priority; evstream only\n"
 		"  --timeout SEC      for the whole run, verification included (60)\n"
 		"  -j, --json         JSON output\n"
 		"  -h, --help         this help\n"
@@ -177,9 +212,11 @@ static void usage_text(FILE *f)
 		"JSON keys: events, conns, size, topic, prio, payload_bytes, elapsed_s,\n"
 		"events_per_s, mb_per_s (10^6 payload bytes/s), ack_frames (ACK frames\n"
 		"received), ack_latency_us (null without --ack, else an object with p50,\n"
-		"p99, p999, max), verified (true when --verify passed, else false).\n"
-		"Exit status: 0 success, 1 failure (server ERROR, reset, timeout, a\n"
-		"verification error), 2 usage error.\n",
+		"p99, p999, max), verified (true when --verify passed, else false),\n"
+		"proto, subject, stream (null where they do not apply; so are topic and\n"
+		"prio with nats and jetstream; ack_frames counts PubAcks there).\n"
+		"Exit status: 0 success, 1 failure (server ERROR or -ERR, a PubAck\n"
+		"error, reset, timeout, a verification error), 2 usage error.\n",
 		EVS_LOAD_HDR_LEN);
 }
 
@@ -231,7 +268,8 @@ static bool parse_positive(const char *s, double *v)
 static int parse_opts(int argc, char **argv)
 {
 	enum { O_ADDR = 256, O_CONNS, O_EVENTS, O_SIZE, O_TOPIC, O_PRIO,
-	       O_ACK, O_RATE, O_VERIFY, O_TIMEOUT };
+	       O_ACK, O_RATE, O_VERIFY, O_TIMEOUT, O_PROTO, O_SUBJECT,
+	       O_STREAM };
 	static const struct option longopts[] = {
 		{ "addr",	required_argument, NULL, O_ADDR },
 		{ "conns",	required_argument, NULL, O_CONNS },
@@ -243,6 +281,9 @@ static int parse_opts(int argc, char **argv)
 		{ "rate",	required_argument, NULL, O_RATE },
 		{ "verify",	no_argument,	   NULL, O_VERIFY },
 		{ "timeout",	required_argument, NULL, O_TIMEOUT },
+		{ "proto",	required_argument, NULL, O_PROTO },
+		{ "subject",	required_argument, NULL, O_SUBJECT },
+		{ "stream",	required_argument, NULL, O_STREAM },
 		{ "json",	no_argument,	   NULL, 'j' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL }
@@ -255,7 +296,7 @@ static int parse_opts(int argc, char **argv)
 		{ "batch", EVS_PRIO_BATCH }, { "auto", EVS_PRIO_AUTO },
 		{ "mix", PRIO_MIX },
 	};
-	bool have_addr = false;
+		bool have_addr = false, have_topic = false, have_prio = false;
 	unsigned int i;
 	uint64_t v;
 	int c, err;
@@ -301,6 +342,7 @@ static int parse_opts(int argc, char **argv)
 				return usage_err("invalid --topic '%s' (0..65535)",
 						 optarg);
 			o.topic = (uint16_t)v;
+			have_topic = true;
 			break;
 		case O_PRIO:
 			for (i = 0; i < ARRAY_SIZE(prios); i++)
@@ -311,6 +353,7 @@ static int parse_opts(int argc, char **argv)
 						 optarg);
 			o.prio = prios[i].prio;
 			o.prio_name = prios[i].name;
+			have_prio = true;
 			break;
 		case O_ACK:
 			o.ack = true;
@@ -327,6 +370,27 @@ static int parse_opts(int argc, char **argv)
 			    o.timeout > 1e6)
 				return usage_err("invalid --timeout '%s'",
 						 optarg);
+			break;
+		case O_PROTO:
+			for (i = 0; i < ARRAY_SIZE(proto_name); i++)
+				if (!strcmp(optarg, proto_name[i]))
+					break;
+			if (i == ARRAY_SIZE(proto_name))
+				return usage_err("invalid --proto '%s' (evstream, nats or jetstream)",
+						 optarg);
+			o.proto = (enum proto)i;
+			break;
+		case O_SUBJECT:
+			if (!nats_subject_ok(optarg))
+				return usage_err("invalid --subject '%s' (a NATS subject to publish to: dot-separated tokens without blanks or wildcards, at most %u bytes)",
+						 optarg, NATS_NAME_MAX);
+			o.subject = optarg;
+			break;
+		case O_STREAM:
+			if (!nats_stream_name_ok(optarg))
+				return usage_err("invalid --stream '%s' (a JetStream stream name: no blanks, '.', '*', '>', '/', '\\' or '\"', at most %u bytes)",
+						 optarg, NATS_NAME_MAX);
+			o.stream = optarg;
 			break;
 		case 'j':
 			o.json = true;
@@ -346,6 +410,29 @@ static int parse_opts(int argc, char **argv)
 		return usage_err("unexpected argument '%s'", argv[optind]);
 	if (!have_addr)
 		return usage_err("missing --addr HOST:PORT");
+	if (o.proto == P_EVSTREAM && (o.subject || o.stream))
+		return usage_err("--%s needs --proto nats or jetstream",
+				 o.subject ? "subject" : "stream");
+	if (o.proto != P_EVSTREAM) {
+		const char *p = proto_name[o.proto];
+
+		if (!o.subject)
+			return usage_err("--proto %s needs --subject SUBJ", p);
+		if (o.proto == P_JETSTREAM && !o.stream)
+			return usage_err("--proto jetstream needs --stream NAME");
+		if (o.proto == P_NATS && o.stream)
+			return usage_err("--stream needs --proto jetstream (core NATS has no streams)");
+		if (o.proto == P_NATS && o.ack)
+			return usage_err("--ack: core NATS has no acks (--proto jetstream acks every event)");
+		if (o.verify)
+			return usage_err("--verify reads the evstream module back: not with --proto %s", p);
+		if (have_topic || have_prio)
+			return usage_err("--%s has no meaning with --proto %s",
+					 have_topic ? "topic" : "prio", p);
+		/* Every event is acked: measure them as --ack does. */
+		if (o.proto == P_JETSTREAM)
+			o.ack = true;
+	}
 	if (o.verify && o.size < EVS_LOAD_HDR_LEN)
 		return usage_err("--verify needs --size %u or more",
 				 EVS_LOAD_HDR_LEN);
@@ -522,9 +609,181 @@ static void *rx_main(void *arg)
 	return NULL;
 }
 
+static int write_all(struct conn *c, const uint8_t *buf, size_t len);
+
+/* ---- NATS (see nats.c) ---- */
+
+/* Sends the PONGs owed, unless someone else is writing: then they will. */
+static int pay_pongs(struct conn *c)
+{
+	unsigned int n;
+	int err = 0;
+
+	if (pthread_mutex_trylock(&c->wlock))
+		return 0;
+	for (n = atomic_exchange(&c->pongs_owed, 0); n && !err; n--)
+		err = nats_send_all(c->fd, "PONG\r\n", 6);
+	pthread_mutex_unlock(&c->wlock);
+	return err;
+}
+
+/* The write of the sender: under @wlock, then the PONGs owed meanwhile. */
+static int nats_write(struct conn *c, const void *buf, size_t len)
+{
+	int err;
+
+	pthread_mutex_lock(&c->wlock);
+	err = nats_send_all(c->fd, buf, len);
+	pthread_mutex_unlock(&c->wlock);
+	if (!err && atomic_load(&c->pongs_owed))
+		err = pay_pongs(c);
+	if (err && !atomic_load(&stop) && !atomic_load(&c->quit))
+		TX_ERR(c, "send: %s", strerror(errno));
+	return err ? -1 : 0;
+}
+
+/* Greets the server (and subscribes to the inbox) before the start. */
+static int nats_setup(struct conn *c, uint64_t deadline)
+{
+	char err[256];
+
+	c->rd = malloc(sizeof(*c->rd));
+	if (!c->rd) {
+		TX_ERR(c, "out of memory");
+		return -1;
+	}
+	nats_rd_init(c->rd, c->fd);
+	if (nats_hello(c->rd, deadline, o.proto == P_JETSTREAM ? c->inbox : NULL,
+		       o.proto == P_JETSTREAM, err, sizeof(err))) {
+		if (!atomic_load(&stop))
+			TX_ERR(c, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* A PubAck: MSG <inbox><n>, n the event's index in its connection. */
+static bool puback(struct conn *c, const struct nats_item *it, uint64_t now)
+{
+	const char *p = it->text + NATS_INBOX_LEN;
+	const char *end = it->text + it->text_len;
+	uint64_t n = 0, sent;
+	char err[256];
+
+	if (it->text_len <= NATS_INBOX_LEN || end - p > 19 ||
+	    memcmp(it->text, c->inbox, NATS_INBOX_LEN)) {
+		RX_ERR(c, "message on a subject evload did not subscribe to: %.*s",
+		       (int)(it->text_len < 80 ? it->text_len : 80), it->text);
+		return false;
+	}
+	for (; p < end && *p >= '0' && *p <= '9'; p++)
+		n = n * 10 + (uint64_t)(*p - '0');
+	sent = atomic_load_explicit(&c->sent, memory_order_acquire);
+	if (p != end || n >= sent) {
+		RX_ERR(c, "PubAck on %.*s: no such event sent (%" PRIu64 " sent)",
+		       (int)it->text_len, it->text, sent);
+		return false;
+	}
+	if (c->acked_bit[n / 8] & (1U << (n % 8))) {
+		RX_ERR(c, "second PubAck for event %" PRIu64, n);
+		return false;
+	}
+	if (nats_puback(it->data, it->len, o.stream, err, sizeof(err))) {
+		RX_ERR(c, "PubAck for event %" PRIu64 ": %s", n, err);
+		return false;
+	}
+	c->acked_bit[n / 8] |= (uint8_t)(1U << (n % 8));
+	c->stamp[n] = now - c->stamp[n];
+	c->acked++;
+	c->ack_frames++;
+	return true;
+}
+
+/*
+ * The reader of a NATS connection: answers PINGs, fails on -ERR, counts
+ * PubAcks; done at the PONG to the sender's last PING (core NATS) or at
+ * the last PubAck (JetStream).
+ */
+static void *nats_rx_main(void *arg)
+{
+	struct conn *c = arg;
+	unsigned long fills = 0;
+	struct nats_item it;
+	uint64_t now = 0;
+	bool done = o.proto == P_JETSTREAM && !c->nr;
+	char err[256];
+	int r;
+
+	while (!done) {
+		r = nats_next(c->rd, 0, &it, err, sizeof(err));
+		if (atomic_load(&stop) || atomic_load(&c->quit))
+			break;
+		if (r == NATS_RD_EOF) {
+			RX_ERR(c, "server closed the connection");
+			break;
+		}
+		if (r) {
+			RX_ERR(c, "%s", err);
+			break;
+		}
+		/* One clock read per read(), as an ACK frame gets one. */
+		if (c->rd->fills != fills) {
+			fills = c->rd->fills;
+			now = now_ns();
+		}
+		switch (it.op) {
+		case NATS_PING:
+			atomic_fetch_add(&c->pongs_owed, 1);
+			if (pay_pongs(c)) {
+				RX_ERR(c, "send: %s", strerror(errno));
+				goto out;
+			}
+			break;
+		case NATS_PONG:
+			if (o.proto != P_NATS ||
+			    !atomic_load_explicit(&c->tx_done, memory_order_acquire)) {
+				RX_ERR(c, "PONG from the server without a PING");
+				goto out;
+			}
+			c->end_ns = now;
+			done = true;
+			break;
+		case NATS_INFO:
+		case NATS_OK:
+			break;
+		case NATS_ERR:
+			RX_ERR(c, "server sent -ERR '%.*s'",
+			       (int)(it.text_len < 200 ? it.text_len : 200), it.text);
+			goto out;
+		case NATS_MSG:
+			if (o.proto != P_JETSTREAM) {
+				RX_ERR(c, "message from the server on %.*s, to no subscription",
+				       (int)(it.text_len < 80 ? it.text_len : 80), it.text);
+				goto out;
+			}
+			if (!puback(c, &it, now))
+				goto out;
+			if (c->acked == c->nr) {
+				c->end_ns = now;
+				done = true;
+			}
+			break;
+		}
+	}
+out:
+	if (!done) {
+		/* Wakes the sender, whose failure is this one's. */
+		atomic_store(&c->quit, true);
+		shutdown(c->fd, SHUT_RDWR);
+	}
+	return NULL;
+}
+
 /* Writes all of @buf, or fails. */
 static int write_all(struct conn *c, const uint8_t *buf, size_t len)
 {
+	if (o.proto != P_EVSTREAM)
+		return nats_write(c, buf, len);
 	while (len) {
 		ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
 
@@ -556,9 +815,54 @@ static void sleep_until(uint64_t t)
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
+/*
+ * PUB lines: "PUB <subject> <size>\r\n" (core NATS) or "PUB <subject>
+ * <inbox><n> <size>\r\n" (JetStream: the PubAck comes to <inbox><n>),
+ * made of a fixed head and tail, and the event number between them.
+ */
+struct pub {
+	char head[NATS_NAME_MAX + NATS_INBOX_LEN + 8];
+	char tail[16];
+	size_t head_len, tail_len;
+};
+
+static void pub_init(struct pub *p, const struct conn *c)
+{
+	int n;
+
+	n = snprintf(p->head, sizeof(p->head), "PUB %s %s", o.subject,
+		     o.proto == P_JETSTREAM ? c->inbox : "");
+	p->head_len = (size_t)n;
+	n = snprintf(p->tail, sizeof(p->tail), "%s%" PRIu32 "\r\n",
+		     o.proto == P_JETSTREAM ? " " : "", o.size);
+	p->tail_len = (size_t)n;
+}
+
+/* One PUB of event @i with its payload; returns its length. */
+static size_t pub_put(uint8_t *buf, const struct pub *p, uint64_t i,
+		      const uint8_t *payload)
+{
+	uint8_t *at = buf;
+
+	memcpy(at, p->head, p->head_len);
+	at += p->head_len;
+	if (o.proto == P_JETSTREAM)
+		at += nats_put_u64((char *)at, i);
+	memcpy(at, p->tail, p->tail_len);
+	at += p->tail_len;
+	memcpy(at, payload, o.size);
+	at += o.size;
+	*at++ = '\r';
+	*at++ = '\n';
+	return (size_t)(at - buf);
+}
+
 static void send_events(struct conn *c)
 {
-	size_t frame = EVS_WIRE_HDR_LEN + o.size;
+	struct pub pub;
+	/* The longest event on the wire: a frame, or a PUB with its index. */
+	size_t frame = o.proto == P_EVSTREAM ? EVS_WIRE_HDR_LEN + o.size :
+		       sizeof(pub.head) + 20 + sizeof(pub.tail) + o.size + 2;
 	size_t cap = frame > BATCH_BYTES ? frame : BATCH_BYTES;
 	double rate = o.rate / o.conns;
 	uint8_t flags = o.ack ? EVS_WIRE_F_ACK_REQ : 0;
@@ -571,6 +875,8 @@ static void send_events(struct conn *c)
 		TX_ERR(c, "out of memory");
 		goto out;
 	}
+	if (o.proto != P_EVSTREAM)
+		pub_init(&pub, c);
 	pthread_mutex_lock(&lock);
 	t0 = t_start;
 	pthread_mutex_unlock(&lock);
@@ -600,6 +906,10 @@ static void send_events(struct conn *c)
 
 				evs_load_fill(payload, o.size, &id);
 			}
+			if (o.proto != P_EVSTREAM) {
+				len += pub_put(buf + len, &pub, j, payload);
+				continue;
+			}
 			len += evs_wire_put_frame(buf + len, flags, o.topic,
 						  event_prio(j), (uint32_t)j,
 						  payload, o.size);
@@ -619,16 +929,41 @@ out:
 	free(payload);
 }
 
+/*
+ * The end of a NATS connection: core NATS asks for a PONG, which comes
+ * once the server has processed every PUB before its PING; the reader
+ * waits for it, or for the last PubAck.  On failure, the reader is woken.
+ */
+static void nats_end(struct conn *c, bool rx_started, pthread_t rx)
+{
+	bool ok = rx_started && !c->tx_err[0] && !atomic_load(&stop) &&
+		  !atomic_load(&c->quit);
+
+	/* Before the PING goes out: a PONG from now on is the answer. */
+	atomic_store_explicit(&c->tx_done, true, memory_order_release);
+	if (ok && o.proto == P_NATS)
+		ok = !nats_write(c, "PING\r\n", 6);
+	if (!rx_started)
+		return;
+	if (!ok) {
+		atomic_store(&c->quit, true);
+		shutdown(c->fd, SHUT_RDWR);
+	}
+	pthread_join(rx, NULL);
+}
+
 static void *conn_main(void *arg)
 {
 	struct conn *c = arg;
 	uint64_t deadline = now_ns() + (uint64_t)(o.timeout * NSEC);
-	pthread_t rx;
+	pthread_t rx = 0;
 	bool rx_started = false;
 	int err;
 
-	if (!do_connect(c, deadline)) {
-		err = pthread_create(&rx, NULL, rx_main, c);
+	if (!do_connect(c, deadline) &&
+	    (o.proto == P_EVSTREAM || !nats_setup(c, deadline))) {
+		err = pthread_create(&rx, NULL, o.proto == P_EVSTREAM ?
+				     rx_main : nats_rx_main, c);
 		if (err)
 			TX_ERR(c, "pthread_create: %s", strerror(err));
 		rx_started = !err;
@@ -644,6 +979,11 @@ static void *conn_main(void *arg)
 
 	if (rx_started && !c->tx_err[0] && !atomic_load(&stop))
 		send_events(c);
+	if (o.proto != P_EVSTREAM) {
+		nats_end(c, rx_started, rx);
+		finished();
+		return NULL;
+	}
 	/* Set before the FIN goes out: an EOF from now on is the answer. */
 	atomic_store_explicit(&c->tx_done, true, memory_order_release);
 	if (rx_started) {
@@ -932,6 +1272,36 @@ out:
 
 /* ---- main ---- */
 
+/* --proto jetstream: the stream, on a connection of its own. */
+static int create_stream(uint64_t deadline)
+{
+	struct conn c = { .fd = -1 };
+	char err[256];
+	int ret = -1;
+
+	snprintf(c.inbox, sizeof(c.inbox), "_INBOX.%016" PRIx64 ".", ~run_id);
+	c.fd = socket(o.addr.family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c.fd < 0) {
+		fail("socket: %s", strerror(errno));
+		return -1;
+	}
+	if (do_connect(&c, deadline) || nats_setup(&c, deadline)) {
+		fail("stream %s: %s", o.stream, c.tx_err[0] ? c.tx_err :
+		     "timeout");
+		goto out;
+	}
+	if (nats_stream_create(c.rd, deadline, c.inbox, o.stream, o.subject,
+			       err, sizeof(err))) {
+		fail("%s", err);
+		goto out;
+	}
+	ret = 0;
+out:
+	close(c.fd);
+	free(c.rd);
+	return ret;
+}
+
 static void report(uint64_t elapsed, const struct latency *lat, bool verified)
 {
 	uint64_t events = o.events, bytes = o.events * o.size, acks = 0;
@@ -954,8 +1324,15 @@ static void report(uint64_t elapsed, const struct latency *lat, bool verified)
 		json_kv_u64(&j, "events", events);
 		json_kv_u64(&j, "conns", o.conns);
 		json_kv_u64(&j, "size", o.size);
-		json_kv_u64(&j, "topic", o.topic);
-		json_kv_string(&j, "prio", o.prio_name);
+		if (o.proto == P_EVSTREAM) {
+			json_kv_u64(&j, "topic", o.topic);
+			json_kv_string(&j, "prio", o.prio_name);
+		} else {
+			json_key(&j, "topic");
+			json_null(&j);
+			json_key(&j, "prio");
+			json_null(&j);
+		}
 		json_kv_u64(&j, "payload_bytes", bytes);
 		json_kv_decimal(&j, "elapsed_s", elapsed / 1000, 6);
 		json_kv_u64(&j, "events_per_s", eps);
@@ -973,21 +1350,43 @@ static void report(uint64_t elapsed, const struct latency *lat, bool verified)
 			json_null(&j);
 		}
 		json_kv_bool(&j, "verified", verified);
+		json_kv_string(&j, "proto", proto_name[o.proto]);
+		json_key(&j, "subject");
+		if (o.subject)
+			json_string(&j, o.subject);
+		else
+			json_null(&j);
+		json_key(&j, "stream");
+		if (o.stream)
+			json_string(&j, o.stream);
+		else
+			json_null(&j);
 		json_object_end(&j);
 		json_finish(&j);
 		return;
 	}
-	printf("target     %s, topic %u, prio %s, %u connection%s, %" PRIu32 "-byte payloads\n",
-	       evs_addr_format(&o.addr, addr, sizeof(addr)), o.topic,
-	       o.prio_name, o.conns, o.conns == 1 ? "" : "s", o.size);
-	printf("events     %" PRIu64 " in %.6f s, all stored\n", events, secs);
+	evs_addr_format(&o.addr, addr, sizeof(addr));
+	if (o.proto == P_EVSTREAM)
+		printf("target     %s, topic %u, prio %s", addr, o.topic,
+		       o.prio_name);
+	else if (o.proto == P_NATS)
+		printf("target     %s, nats subject %s", addr, o.subject);
+	else
+		printf("target     %s, jetstream stream %s subject %s", addr,
+		       o.stream, o.subject);
+	printf(", %u connection%s, %" PRIu32 "-byte payloads\n",
+	       o.conns, o.conns == 1 ? "" : "s", o.size);
+	printf("events     %" PRIu64 " in %.6f s, %s\n", events, secs,
+	       o.proto == P_NATS ? "all processed (PONG)" :
+	       o.proto == P_JETSTREAM ? "all stored (PubAck)" : "all stored");
 	printf("rate       %" PRIu64 " events/s, %" PRIu64 ".%03" PRIu64 " MB/s of payload\n",
 	       eps, mbps_milli / 1000, mbps_milli % 1000);
 	if (o.ack)
 		printf("ack        p50 %.1f %s, p99 %.1f %s, p99.9 %.1f %s, max %.1f %s (%" PRIu64
-		       " ACK frames)\n",
+		       " %s)\n",
 		       lat->p50 / 1e3, us, lat->p99 / 1e3, us, lat->p999 / 1e3,
-		       us, lat->max / 1e3, us, acks);
+		       us, lat->max / 1e3, us, acks,
+		       o.proto == P_JETSTREAM ? "PubAcks" : "ACK frames");
 	if (verified)
 		printf("verified   each event stored once, intact, in order\n");
 }
@@ -1038,6 +1437,22 @@ int main(int argc, char **argv)
 				break;
 			}
 		}
+		pthread_mutex_init(&c->wlock, NULL);
+		/* A random inbox per connection: several runs may share a server. */
+		snprintf(c->inbox, sizeof(c->inbox), "_INBOX.%016" PRIx64 ".",
+			 (uint64_t)(run_id * 0x9e3779b97f4a7c15ULL + i));
+		if (o.proto == P_JETSTREAM) {
+			c->acked_bit = calloc(c->nr / 8 + 1, 1);
+			if (!c->acked_bit) {
+				TX_ERR(c, "out of memory");
+				break;
+			}
+		}
+	}
+	if (o.proto == P_JETSTREAM && !conns[0].tx_err[0] && conns[0].fd >= 0 &&
+	    create_stream(deadline)) {
+		ret = EXIT_FAIL;
+		goto out;
 	}
 	for (i = 0; i < o.conns && !conns[i].tx_err[0] && conns[i].fd >= 0;
 	     i++) {
@@ -1124,6 +1539,8 @@ out:
 		if (conns[i].fd >= 0)
 			close(conns[i].fd);
 		free(conns[i].stamp);
+		free(conns[i].rd);
+		free(conns[i].acked_bit);
 	}
 	free(conns);
 	pthread_cond_destroy(&cond);
