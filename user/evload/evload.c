@@ -113,6 +113,7 @@ struct conn {
 	atomic_uint pongs_owed;
 	/* One side gave up: the other's failures follow from it. */
 	atomic_bool quit;
+	bool broken;		/* sender's: a send() failed */
 
 	/* What went wrong, one per thread so that no lock is needed. */
 	char tx_err[256];
@@ -637,8 +638,11 @@ static int nats_write(struct conn *c, const void *buf, size_t len)
 	pthread_mutex_unlock(&c->wlock);
 	if (!err && atomic_load(&c->pongs_owed))
 		err = pay_pongs(c);
-	if (err && !atomic_load(&stop) && !atomic_load(&c->quit))
+	if (err && !atomic_load(&stop) && !atomic_load(&c->quit)) {
 		TX_ERR(c, "send: %s", strerror(errno));
+		/* The reader, left alone, reads what the server said last. */
+		c->broken = true;
+	}
 	return err ? -1 : 0;
 }
 
@@ -945,7 +949,11 @@ static void nats_end(struct conn *c, bool rx_started, pthread_t rx)
 		ok = !nats_write(c, "PING\r\n", 6);
 	if (!rx_started)
 		return;
-	if (!ok) {
+	/*
+	 * A connection broken under the sender ends the reader too, after
+	 * what the server sent before it went (the -ERR that says why).
+	 */
+	if (!ok && !c->broken) {
 		atomic_store(&c->quit, true);
 		shutdown(c->fd, SHUT_RDWR);
 	}
@@ -1498,7 +1506,10 @@ int main(int argc, char **argv)
 	for (i = 0; i < o.conns; i++) {
 		struct conn *c = &conns[i];
 
-		if (c->rx_err[0] || c->tx_err[0]) {
+		if (c->rx_err[0] && o.proto != P_EVSTREAM) {
+			/* What the server said, or how it went: it says why. */
+			ret = fail("connection %u: %s", i, c->rx_err);
+		} else if (c->rx_err[0] || c->tx_err[0]) {
 			/* The server's word first: it says why. */
 			ret = fail("connection %u: %s%s%s", i,
 				   c->rx_err[0] ? c->rx_err : c->tx_err,

@@ -71,6 +71,30 @@ run "--timeout inf" 2 "evload: invalid --timeout 'inf'" "$EVLOAD" --addr $A --ti
 run "--verify small size" 2 "evload: --verify needs --size 24 or more" "$EVLOAD" --addr $A --verify --size 23
 run "--verify too many per connection" 2 "evload: --verify: at most 2^32 events per connection" "$EVLOAD" --addr $A --verify --events 4294967297
 
+# --proto nats and jetstream: what they need, what they refuse.
+run "--proto bad" 2 "evload: invalid --proto 'mqtt' (evstream, nats or jetstream)" "$EVLOAD" --addr $A --proto mqtt
+run "--proto nats without --subject" 2 "evload: --proto nats needs --subject SUBJ" "$EVLOAD" --addr $A --proto nats
+run "--proto jetstream without --stream" 2 "evload: --proto jetstream needs --stream NAME" "$EVLOAD" --addr $A --proto jetstream --subject s
+run "--subject without --proto" 2 "evload: --subject needs --proto nats or jetstream" "$EVLOAD" --addr $A --subject s
+run "--stream without --proto" 2 "evload: --stream needs --proto nats or jetstream" "$EVLOAD" --addr $A --stream S
+run "--stream with --proto nats" 2 "evload: --stream needs --proto jetstream (core NATS has no streams)" "$EVLOAD" --addr $A --proto nats --subject s --stream S
+run "--ack with --proto nats" 2 "evload: --ack: core NATS has no acks (--proto jetstream acks every event)" "$EVLOAD" --addr $A --proto nats --subject s --ack
+run "--verify with --proto nats" 2 "evload: --verify reads the evstream module back: not with --proto nats" "$EVLOAD" --addr $A --proto nats --subject s --verify
+run "--topic with --proto jetstream" 2 "evload: --topic has no meaning with --proto jetstream" "$EVLOAD" --addr $A --proto jetstream --stream S --subject s --topic 3
+run "--prio with --proto nats" 2 "evload: --prio has no meaning with --proto nats" "$EVLOAD" --addr $A --proto nats --subject s --prio rt
+for subj in '' 'a b' 'a.*' '>' 'a..b' '.a' 'a.' "$(printf 'a\tb')"; do
+	run "--subject '$subj'" 2 "evload: invalid --subject '$subj' (a NATS subject to publish to: dot-separated tokens without blanks or wildcards, at most 255 bytes)" "$EVLOAD" --addr $A --proto nats --subject "$subj"
+done
+long=$(printf '%0256d' 0)
+run "--subject of 256 bytes" 2 "evload: invalid --subject '$long' (a NATS subject to publish to: dot-separated tokens without blanks or wildcards, at most 255 bytes)" "$EVLOAD" --addr $A --proto nats --subject "$long"
+for name in '' 'a.b' 'a*' 'a>' 'a b' 'a/b'; do
+	run "--stream '$name'" 2 "evload: invalid --stream '$name' (a JetStream stream name: no blanks, '.', '*', '>', '/', '\\' or '\"', at most 255 bytes)" "$EVLOAD" --addr $A --proto jetstream --subject s --stream "$name"
+done
+# Wildcards only as whole tokens: these are literal subjects.
+for subj in 'a*b.c' 'x>' '$JS.x' 'a-b_c'; do
+	run "--subject '$subj'" 1 "evload: connection 0: connect to 127.0.0.1:9: Connection refused" "$EVLOAD" --addr $A --proto nats --subject "$subj" --timeout 5
+done
+
 # Nothing listens on the discard port of a test machine; if something
 # does, the run fails differently and this test says so.
 run "connection refused" 1 "evload: connection 0: connect to 127.0.0.1:9: Connection refused" "$EVLOAD" --addr $A --timeout 5
