@@ -135,6 +135,8 @@ static const char *const proto_name[] = {
 };
 
 static struct conn *conns;
+/* jetstream: what a PubAck of the stream has, "stream":"<name>". */
+static char stream_key[NATS_NAME_MAX + 16];
 static uint64_t run_id;
 static atomic_bool stop;	/* timeout or a failed start: everyone quits */
 
@@ -692,7 +694,7 @@ static bool puback(struct conn *c, const struct nats_item *it, uint64_t now)
 		RX_ERR(c, "second PubAck for event %" PRIu64, n);
 		return false;
 	}
-	if (nats_puback(it->data, it->len, o.stream, err, sizeof(err))) {
+	if (nats_puback(it->data, it->len, stream_key, err, sizeof(err))) {
 		RX_ERR(c, "PubAck for event %" PRIu64 ": %s", n, err);
 		return false;
 	}
@@ -1457,6 +1459,8 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	snprintf(stream_key, sizeof(stream_key), "\"stream\":\"%s\"",
+		 o.stream ? o.stream : "");
 	if (o.proto == P_JETSTREAM && !conns[0].tx_err[0] && conns[0].fd >= 0 &&
 	    create_stream(deadline)) {
 		ret = EXIT_FAIL;

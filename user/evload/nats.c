@@ -503,23 +503,20 @@ int nats_stream_create(struct nats_rd *rd, uint64_t deadline,
 	return 0;
 }
 
-int nats_puback(const char *data, size_t len, const char *stream,
+int nats_puback(const char *data, size_t len, const char *stream_key,
 		char *err, size_t errlen)
 {
-	char pat[NATS_NAME_MAX + 16], reason[200];
-	int n;
+	char reason[200];
 
 	if (json_error(data, len, reason, errlen < sizeof(reason) ?
 		       errlen : sizeof(reason))) {
 		snprintf(err, errlen, "%s", reason);
 		return -1;
 	}
-	n = snprintf(pat, sizeof(pat), "\"stream\":\"%s\"", stream);
-	if (!memmem(data, len, pat, (size_t)n) ||
+	if (!memmem(data, len, stream_key, strlen(stream_key)) ||
 	    !memmem(data, len, "\"seq\":", 6)) {
 		quote(reason, sizeof(reason), data, len);
-		snprintf(err, errlen, "not a PubAck of stream %s: '%s'", stream,
-			 reason);
+		snprintf(err, errlen, "not a PubAck of this stream: '%s'", reason);
 		return -1;
 	}
 	return 0;

@@ -52,8 +52,11 @@ int nats_hello(struct nats_rd *rd, uint64_t deadline, const char *inbox,
 int nats_stream_create(struct nats_rd *rd, uint64_t deadline,
 		       const char *inbox, const char *name,
 		       const char *subject, char *err, size_t errlen);
-/* A PubAck: 0 for a good one, else -1 and the server's reason in @err. */
-int nats_puback(const char *data, size_t len, const char *stream,
+/*
+ * A PubAck: 0 for a good one, else -1 and the server's reason in @err.
+ * @stream_key: "stream":"<name>", made once per run.
+ */
+int nats_puback(const char *data, size_t len, const char *stream_key,
 		char *err, size_t errlen);
 int nats_send_all(int fd, const char *buf, size_t len);
 /* Decimal digits of @v at @p; returns their number. */
