@@ -299,7 +299,7 @@ static int parse_opts(int argc, char **argv)
 		{ "batch", EVS_PRIO_BATCH }, { "auto", EVS_PRIO_AUTO },
 		{ "mix", PRIO_MIX },
 	};
-		bool have_addr = false, have_topic = false, have_prio = false;
+	bool have_addr = false, have_topic = false, have_prio = false;
 	unsigned int i;
 	uint64_t v;
 	int c, err;
@@ -611,8 +611,6 @@ static void *rx_main(void *arg)
 	free(buf);
 	return NULL;
 }
-
-static int write_all(struct conn *c, const uint8_t *buf, size_t len);
 
 /* ---- NATS (see nats.c) ---- */
 
