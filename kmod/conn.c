@@ -738,6 +738,7 @@ static bool evs_conn_advance(struct evs_conn *conn)
 		head++;
 	}
 	moved = moved && head != conn->pend_head;
+	conn->unacked += head - conn->pend_head;
 	/* The reader may reuse the slots once it sees the new head. */
 	smp_store_release(&conn->pend_head, head);
 	return moved;
@@ -804,17 +805,35 @@ static void evs_conn_linger(struct evs_conn *conn)
 }
 
 /*
+ * An ACK owed while @inflight more of the connection's events are on
+ * their way to the store waits for them, up to EVS_ACK_COALESCE frames:
+ * storing them kicks the tx work again, and the last one finds nothing
+ * in flight.  A client streaming frames gets one ACK per burst rather
+ * than one per consumer run, and one waiting for its ACK gets it as
+ * soon as the pipeline is through with its frames.
+ */
+static bool evs_conn_ack_coalesce(struct evs_conn *conn, u32 inflight)
+{
+	return inflight && conn->unacked < EVS_ACK_COALESCE &&
+	       !test_bit(EVS_CONN_ACK_NOW, &conn->flags) &&
+	       !test_bit(EVS_CONN_EOF, &conn->flags) &&
+	       !test_bit(EVS_CONN_ERROR, &conn->flags);
+}
+
+/*
  * Sends the ACK the stored events are owed, unless it may wait for more.
  * 0, or the error of the send (-EAGAIN: write_space kicks us again).
  */
-static int evs_conn_send_ack(struct evs_conn *conn)
+static int evs_conn_send_ack(struct evs_conn *conn, u32 inflight)
 {
-	if (!test_bit(EVS_CONN_ACK_DUE, &conn->flags) || evs_conn_ack_wait(conn))
+	if (!test_bit(EVS_CONN_ACK_DUE, &conn->flags) ||
+	    evs_conn_ack_coalesce(conn, inflight) || evs_conn_ack_wait(conn))
 		return 0;
 	clear_bit(EVS_CONN_ACK_DUE, &conn->flags);
 	clear_bit(EVS_CONN_ACK_NOW, &conn->flags);
 	evs_conn_put_frame(conn, EVS_WIRE_F_ACK, conn->stored_seq, NULL);
 	conn->acked_seq = conn->stored_seq;
+	conn->unacked = 0;
 	evs_stats_inc(conn->en, EVS_STATS_A_ACKS);
 	return evs_conn_flush_tx(conn);
 }
@@ -878,7 +897,7 @@ static void evs_conn_tx_work(struct work_struct *work)
 	if (!err) {
 		evs_conn_advance(conn);
 		inflight = READ_ONCE(conn->pend_tail) - conn->pend_head;
-		err = evs_conn_send_ack(conn);
+		err = evs_conn_send_ack(conn, inflight);
 	}
 	if (err) {
 		if (err != -EAGAIN)	/* -EAGAIN: write_space kicks us */

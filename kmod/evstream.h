@@ -207,6 +207,8 @@ u8 evs_route(struct evs_net *en, const struct evs_frame *f);
 
 /* Events of one connection accepted but not yet stored, at most. */
 #define EVS_CONN_WINDOW 1024
+/* Stored frames an ACK may wait for while more are in flight. */
+#define EVS_ACK_COALESCE (EVS_CONN_WINDOW / 2)
 /* References the reader takes at once, to hand one to each event. */
 #define EVS_CONN_REF_CHUNK 64
 
@@ -300,6 +302,7 @@ struct evs_conn {
 	u32 pend_head;			/* oldest not yet stored */
 	u32 stored_seq;			/* highest client seq stored */
 	u32 acked_seq;			/* last ACK sent */
+	u32 unacked;			/* frames stored since the last ACK */
 	bool stored_any;
 	u8 txbuf[EVS_WIRE_HDR_LEN + 32];
 	u16 tx_len;
