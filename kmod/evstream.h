@@ -390,6 +390,7 @@ struct evs_topic {
 	u64 first_seq;			/* oldest still stored */
 	u64 next_seq;			/* the next one to store */
 	u32 cap;			/* slots, a power of two */
+	u16 id;
 	struct evs_event **slot;	/* [seq & (cap - 1)] */
 };
 
