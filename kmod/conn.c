@@ -292,6 +292,10 @@ static bool evs_conn_payload_queued(struct evs_conn *conn, u32 len, size_t off)
 	u32 queued = end - pos, urg = 0;
 	int free;
 
+	/* All of it is in the piece the parser is reading. */
+	if (likely(!conn->lowat) && off <= conn->rd_avail &&
+	    len <= conn->rd_avail - off)
+		return true;
 	/* The urgent byte is left out of the stream (evs_conn_skip_urgent). */
 	if (tp->urg_data && !before(tp->urg_seq, pos) &&
 	    before(tp->urg_seq, end))
@@ -334,12 +338,13 @@ static void *evs_parse_begin(void *ctx, const struct evs_frame *f, size_t off)
 	}
 	if (!evs_conn_payload_queued(conn, f->length, off))
 		return NULL;
-	ev = evs_event_alloc(conn->en, f->length);
+	ev = evs_event_alloc(conn->en, f->length, &conn->rd_credits);
 	if (IS_ERR(ev)) {
 		evs_conn_pause(conn, PTR_ERR(ev) == -ENOMEM ? EVS_PAUSE_NOMEM :
 				     EVS_PAUSE_POOL, NULL);
 		return NULL;
 	}
+	conn->rd_mem += evs_event_cost(ev);
 	ev->t_ingest = conn->rd_now;
 	ev->conn_id = conn->id;
 	ev->client_seq = f->seq;
@@ -365,46 +370,62 @@ static bool evs_parse_end(void *ctx, const struct evs_frame *f, void *buf)
 	return false;
 }
 
-struct evs_skb_src {
-	const struct sk_buff *skb;
-	unsigned int offset;
-};
-
 static void evs_parse_copy(void *dst, const void *src, size_t off, size_t len)
 {
-	const struct evs_skb_src *s = src;
-
-	/* Cannot fail: tcp_read_sock() hands us bytes the skb holds. */
-	WARN_ON_ONCE(skb_copy_bits(s->skb, s->offset + off, dst, len));
+	memcpy(dst, (const u8 *)src + off, len);
 }
 
-static const struct evs_parser_ops evs_skb_parser_ops = {
+static const struct evs_parser_ops evs_parser_ops = {
 	.begin = evs_parse_begin,
 	.end = evs_parse_end,
 	.copy = evs_parse_copy,
+	.flat = true,
 };
 
+/*
+ * The parser is fed each contiguous piece of the skb (its head, then
+ * each page fragment), so that a frame's header and payload are plain
+ * memcpy()s from the piece rather than an skb_copy_bits() walk each.
+ */
 static int evs_recv_actor(read_descriptor_t *desc, struct sk_buff *skb,
 			  unsigned int offset, size_t len)
 {
 	struct evs_conn *conn = desc->arg.data;
-	struct evs_skb_src src = { .skb = skb, .offset = offset };
-	enum evs_parse_status status;
-	size_t used;
+	enum evs_parse_status status = EVS_PARSE_MORE;
+	struct skb_seq_state st;
+	unsigned int done = 0;
 
 	/* tcp_read_sock() calls again after a short count: say stop. */
 	if (conn->stop)
 		return 0;
-	status = evs_parse(&conn->parser, &evs_skb_parser_ops, conn, &src,
-			   len, &used);
-	conn->rd_seq += used;
+	skb_prepare_seq_read(skb, offset, offset + len, &st);
+	while (done < len) {
+		const u8 *data;
+		unsigned int n = skb_seq_read(done, &data, &st);
+		size_t used;
+
+		/* Cannot be: tcp_read_sock() hands us bytes the skb holds. */
+		if (WARN_ON_ONCE(!n))
+			break;
+		n = min_t(size_t, n, len - done);
+		conn->rd_avail = n;
+		status = evs_parse(&conn->parser, &evs_parser_ops, conn, data,
+				   n, &used);
+		conn->rd_seq += used;
+		done += used;
+		if (status != EVS_PARSE_MORE)
+			break;
+	}
+	/* Unmaps the piece in hand, if any; nothing to do otherwise. */
+	skb_abort_seq_read(&st);
+	conn->rd_avail = 0;
 	if (status != EVS_PARSE_MORE) {
 		conn->stop = true;
 		desc->count = 0;
 	}
 	if (status == EVS_PARSE_ERROR)
 		set_bit(EVS_CONN_ERROR, &conn->flags);
-	return used;
+	return done;
 }
 
 /*
@@ -425,6 +446,11 @@ static void evs_conn_read_done(struct evs_conn *conn)
 		evs_conn_put_many(conn, conn->rd_refs);
 		conn->rd_refs = 0;
 	}
+	if (conn->rd_mem) {
+		atomic_long_add(conn->rd_mem, &en->inflight_mem);
+		conn->rd_mem = 0;
+	}
+	evs_credits_return(en, &conn->rd_credits);
 	if (conn->rd_frames) {
 		evs_stats_add(en, EVS_STATS_A_FRAMES, conn->rd_frames);
 		evs_stats_add(en, EVS_STATS_A_BYTES, conn->rd_bytes);
@@ -535,7 +561,7 @@ static void evs_conn_read(struct evs_conn *conn)
 	if (conn->parser.state == EVS_PS_BUFFER) {
 		size_t used;
 
-		if (evs_parse(&conn->parser, &evs_skb_parser_ops, conn, NULL, 0,
+		if (evs_parse(&conn->parser, &evs_parser_ops, conn, NULL, 0,
 			      &used) != EVS_PARSE_MORE)
 			goto out;
 	}
@@ -712,6 +738,7 @@ static bool evs_conn_advance(struct evs_conn *conn)
 		head++;
 	}
 	moved = moved && head != conn->pend_head;
+	conn->unacked += head - conn->pend_head;
 	/* The reader may reuse the slots once it sees the new head. */
 	smp_store_release(&conn->pend_head, head);
 	return moved;
@@ -778,17 +805,35 @@ static void evs_conn_linger(struct evs_conn *conn)
 }
 
 /*
+ * An ACK owed while @inflight more of the connection's events are on
+ * their way to the store waits for them, up to EVS_ACK_COALESCE frames:
+ * storing them kicks the tx work again, and the last one finds nothing
+ * in flight.  A client streaming frames gets one ACK per burst rather
+ * than one per consumer run, and one waiting for its ACK gets it as
+ * soon as the pipeline is through with its frames.
+ */
+static bool evs_conn_ack_coalesce(struct evs_conn *conn, u32 inflight)
+{
+	return inflight && conn->unacked < EVS_ACK_COALESCE &&
+	       !test_bit(EVS_CONN_ACK_NOW, &conn->flags) &&
+	       !test_bit(EVS_CONN_EOF, &conn->flags) &&
+	       !test_bit(EVS_CONN_ERROR, &conn->flags);
+}
+
+/*
  * Sends the ACK the stored events are owed, unless it may wait for more.
  * 0, or the error of the send (-EAGAIN: write_space kicks us again).
  */
-static int evs_conn_send_ack(struct evs_conn *conn)
+static int evs_conn_send_ack(struct evs_conn *conn, u32 inflight)
 {
-	if (!test_bit(EVS_CONN_ACK_DUE, &conn->flags) || evs_conn_ack_wait(conn))
+	if (!test_bit(EVS_CONN_ACK_DUE, &conn->flags) ||
+	    evs_conn_ack_coalesce(conn, inflight) || evs_conn_ack_wait(conn))
 		return 0;
 	clear_bit(EVS_CONN_ACK_DUE, &conn->flags);
 	clear_bit(EVS_CONN_ACK_NOW, &conn->flags);
 	evs_conn_put_frame(conn, EVS_WIRE_F_ACK, conn->stored_seq, NULL);
 	conn->acked_seq = conn->stored_seq;
+	conn->unacked = 0;
 	evs_stats_inc(conn->en, EVS_STATS_A_ACKS);
 	return evs_conn_flush_tx(conn);
 }
@@ -852,7 +897,7 @@ static void evs_conn_tx_work(struct work_struct *work)
 	if (!err) {
 		evs_conn_advance(conn);
 		inflight = READ_ONCE(conn->pend_tail) - conn->pend_head;
-		err = evs_conn_send_ack(conn);
+		err = evs_conn_send_ack(conn, inflight);
 	}
 	if (err) {
 		if (err != -EAGAIN)	/* -EAGAIN: write_space kicks us */

@@ -109,9 +109,17 @@ static u64 evs_process(struct evs_net *en, u8 prio, struct evs_event **evs,
 		ev->t_dequeue = now;
 	}
 	now = ktime_get_ns();
-	for (i = 0; i < n; i++) {
+	/*
+	 * The frames of one read share their ingest stamp: counted once
+	 * per run of equal stamps.
+	 */
+	for (i = 0, run = 0; i < n; i++) {
 		evs[i]->t_done = now;
-		evs_stats_latency(en, prio, now - evs[i]->t_ingest);
+		run++;
+		if (i + 1 < n && evs[i + 1]->t_ingest == evs[i]->t_ingest)
+			continue;
+		evs_stats_latency(en, prio, now - evs[i]->t_ingest, run);
+		run = 0;
 	}
 	/* The store owns the events from here; it may even evict them. */
 	evs_store_add(en, evs, n);

@@ -157,15 +157,25 @@ struct evs_event {
 
 int evs_pool_init(void);
 void evs_pool_exit(void);
-struct evs_event *evs_event_alloc(struct evs_net *en, u32 len);
+/* Pool slots a reader takes from the namespace's count at once. */
+#define EVS_CREDIT_CHUNK 16
+struct evs_event *evs_event_alloc(struct evs_net *en, u32 len, u32 *credits);
+/* Gives back the slots a read took and did not use. */
+void evs_credits_return(struct evs_net *en, u32 *credits);
 void evs_event_free(struct evs_event *ev);
 /*
  * @n events left the in-flight count (stored, or dropped at teardown),
  * @bytes their evs_event_cost().
  */
 void evs_events_landed(struct evs_net *en, unsigned int n, unsigned long bytes);
-/* What an event costs in memory: the store charges this. */
-u32 evs_event_cost(const struct evs_event *ev);
+/* What an event costs in memory, by class: the store charges this. */
+#define EVS_POOL_CLASSES	14
+extern u32 evs_class_costs[EVS_POOL_CLASSES];
+
+static inline u32 evs_event_cost(const struct evs_event *ev)
+{
+	return evs_class_costs[ev->cls];
+}
 /* What an event of @len payload bytes costs. */
 u32 evs_class_cost(u32 len);
 
@@ -197,6 +207,8 @@ u8 evs_route(struct evs_net *en, const struct evs_frame *f);
 
 /* Events of one connection accepted but not yet stored, at most. */
 #define EVS_CONN_WINDOW 1024
+/* Stored frames an ACK may wait for while more are in flight. */
+#define EVS_ACK_COALESCE (EVS_CONN_WINDOW / 2)
 /* References the reader takes at once, to hand one to each event. */
 #define EVS_CONN_REF_CHUNK 64
 
@@ -272,11 +284,14 @@ struct evs_conn {
 	u32 rd_bytes;
 	u32 rd_enq[EVS_PRIO_NR];
 	u32 rd_refs;			/* connection references in hand */
+	u32 rd_credits;			/* pool slots in hand */
+	unsigned long rd_mem;		/* evs_event_cost() of events taken */
 	u64 rd_now;			/* ns: this read's ingest stamp */
 	int ring_cpu;			/* CPU whose rings hold its events */
 	bool stop;			/* paused during this read */
 	bool lowat;			/* sk_rcvlowat raised for a payload */
 	u32 rd_seq;			/* TCP seq of the next byte parsed */
+	u32 rd_avail;			/* bytes in the piece being parsed */
 	u32 pend_tail;			/* next pend slot to fill */
 	u64 events;
 	u64 bytes;
@@ -287,6 +302,7 @@ struct evs_conn {
 	u32 pend_head;			/* oldest not yet stored */
 	u32 stored_seq;			/* highest client seq stored */
 	u32 acked_seq;			/* last ACK sent */
+	u32 unacked;			/* frames stored since the last ACK */
 	bool stored_any;
 	u8 txbuf[EVS_WIRE_HDR_LEN + 32];
 	u16 tx_len;
@@ -374,6 +390,7 @@ struct evs_topic {
 	u64 first_seq;			/* oldest still stored */
 	u64 next_seq;			/* the next one to store */
 	u32 cap;			/* slots, a power of two */
+	u16 id;
 	struct evs_event **slot;	/* [seq & (cap - 1)] */
 };
 
@@ -532,7 +549,7 @@ static inline void evs_stats_inc(struct evs_net *en, int attr)
 	evs_stats_add(en, attr, 1);
 }
 
-void evs_stats_latency(struct evs_net *en, u8 prio, u64 ns);
+void evs_stats_latency(struct evs_net *en, u8 prio, u64 ns, unsigned int n);
 
 /* ---- netlink.c, proc.c ---- */
 

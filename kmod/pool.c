@@ -29,14 +29,24 @@
 #define EVS_INLINE_MAX	(4096 + sizeof(struct evs_event))
 
 /* Object sizes, smallest first; the last holds EVS_WIRE_PAYLOAD_CAP. */
+/*
+ * Steps of about 1.5x, so that an event filling its class wastes little
+ * whatever its size: a 64-byte event in a 512-byte object would cost
+ * eight times its payload in memory, and as much again in zeroing
+ * (init_on_alloc) each time its slab grows.
+ */
 static const u32 evs_class_size[] = {
-	512, 1024, 2048, EVS_INLINE_MAX, 8192, 16384, 32768, 65536,
+	192, 256, 384, 512, 768, 1024, 1536, 2048, 3072, EVS_INLINE_MAX,
+	8192, 16384, 32768, 65536,
 };
 
 #define EVS_NR_CLASSES ARRAY_SIZE(evs_class_size)
 
 static_assert(EVS_WIRE_PAYLOAD_CAP == 65536);
 
+static_assert(EVS_NR_CLASSES == EVS_POOL_CLASSES);
+
+u32 evs_class_costs[EVS_POOL_CLASSES] __read_mostly;
 static struct evs_pool evs_pools[EVS_NR_CLASSES];
 static struct evs_pool evs_heads;	/* headers of the large classes */
 
@@ -53,6 +63,17 @@ static u32 evs_class_payload(unsigned int cls)
 	return evs_class_inline(cls) ? size - sizeof(struct evs_event) : size;
 }
 
+/* Its objects as the slab allocator lays them out (SLAB_HWCACHE_ALIGN). */
+static u32 evs_cost_of_class(unsigned int cls)
+{
+	u32 line = cache_line_size();
+	u32 size = evs_class_size[cls];
+
+	if (evs_class_inline(cls))
+		return ALIGN(size, line);
+	return size + ALIGN(sizeof(struct evs_event), line);
+}
+
 int __init evs_pool_init(void)
 {
 	char name[32];
@@ -62,8 +83,10 @@ int __init evs_pool_init(void)
 	    evs_pool_create(&evs_heads, "evs_event_head",
 			    sizeof(struct evs_event)))
 		goto err;
+	for (i = 0; i < EVS_NR_CLASSES; i++)
+		evs_class_costs[i] = evs_cost_of_class(i);
 	for (i = 0; i < EVS_NR_CLASSES; i++) {
-		/* Named by the payload they hold: evs_event_416, evs_payload_8192. */
+		/* Named by the payload they hold: evs_event_96, evs_payload_8192. */
 		snprintf(name, sizeof(name), "%s_%u",
 			 evs_class_inline(i) ? "evs_event" : "evs_payload",
 			 evs_class_payload(i));
@@ -165,38 +188,73 @@ static struct evs_event *evs_event_get(struct evs_net *en, unsigned int cls)
 }
 
 /*
+ * Takes a slot of the pool limit from @credits, the reader's reserve,
+ * refilled a chunk at a time: the namespace-wide counter is written
+ * once per chunk, not once per event.  Never past the limit, so that a
+ * reserve cannot make the pool look fuller than the limit allows.
+ */
+static bool evs_credit_take(struct evs_net *en, u32 *credits)
+{
+	int limit, cur, take;
+
+	if (likely(*credits))
+		goto take;
+	limit = READ_ONCE(en->cfg.pool_limit);
+	cur = atomic_read(&en->inflight);
+	do {
+		take = min(limit - cur, EVS_CREDIT_CHUNK);
+		if (take <= 0)
+			return false;
+	} while (!atomic_try_cmpxchg(&en->inflight, &cur, cur + take));
+	evs_note_high(en, cur + take);
+	*credits = take;
+take:
+	(*credits)--;
+	return true;
+}
+
+void evs_credits_return(struct evs_net *en, u32 *credits)
+{
+	if (!*credits)
+		return;
+	atomic_sub(*credits, &en->inflight);
+	*credits = 0;
+	/* Room a connection paused on the pool may have been denied. */
+	evs_maybe_resume(en, false);
+}
+
+/*
  * Called from the rx path in softirq: never sleeps.  An error means "not
  * now", and the caller pauses the connection instead of losing the
  * frame: -ENOBUFS when the pool limit is reached (consumers making room
  * wake it), -ENOMEM when memory is short (nothing will say when there is
- * more: it retries on a timer).
+ * more: it retries on a timer).  The event's slot of the pool limit
+ * comes from @credits (see evs_credit_take()); its memory is the
+ * caller's to add to inflight_mem, once per read.
  */
-struct evs_event *evs_event_alloc(struct evs_net *en, u32 len)
+struct evs_event *evs_event_alloc(struct evs_net *en, u32 len, u32 *credits)
 {
 	unsigned int cls = evs_class_of(len);
 	struct evs_event *ev;
-	int n, err = -ENOBUFS;
 
-	n = atomic_inc_return(&en->inflight);
-	if (n > READ_ONCE(en->cfg.pool_limit))
-		goto fail;
-	err = -ENOMEM;
+	if (!evs_credit_take(en, credits)) {
+		evs_stats_inc(en, EVS_STATS_A_POOL_FAILS);
+		return ERR_PTR(-ENOBUFS);
+	}
 	ev = evs_should_fail(EVS_FAULT_POOL) ? NULL : evs_event_get(en, cls);
-	if (!ev)
-		goto fail;
-	evs_note_high(en, n);
+	if (!ev) {
+		/* Back to the reserve, which the read gives back. */
+		(*credits)++;
+		evs_stats_inc(en, EVS_STATS_A_POOL_FAILS);
+		return ERR_PTR(-ENOMEM);
+	}
 	/* Memory is back: the next shortage starts with a short retry. */
 	if (unlikely(READ_ONCE(en->nomem_delay)))
 		WRITE_ONCE(en->nomem_delay, 0);
 	ev->cls = cls;
 	ev->charged = !!en->memcg;
 	ev->len = len;
-	atomic_long_add(evs_event_cost(ev), &en->inflight_mem);
 	return ev;
-fail:
-	atomic_dec(&en->inflight);
-	evs_stats_inc(en, EVS_STATS_A_POOL_FAILS);
-	return ERR_PTR(err);
 }
 
 void evs_events_landed(struct evs_net *en, unsigned int n, unsigned long bytes)
@@ -215,22 +273,6 @@ void evs_event_free(struct evs_event *ev)
 	}
 	evs_obj_put(&evs_pools[ev->cls], ev->data, charged);
 	evs_obj_put(&evs_heads, ev, charged);
-}
-
-/* Its objects as the slab allocator lays them out (SLAB_HWCACHE_ALIGN). */
-static u32 evs_cost_of_class(unsigned int cls)
-{
-	u32 line = cache_line_size();
-	u32 size = evs_class_size[cls];
-
-	if (evs_class_inline(cls))
-		return ALIGN(size, line);
-	return size + ALIGN(sizeof(struct evs_event), line);
-}
-
-u32 evs_event_cost(const struct evs_event *ev)
-{
-	return evs_cost_of_class(ev->cls);
 }
 
 u32 evs_class_cost(u32 len)

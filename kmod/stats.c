@@ -29,14 +29,15 @@ void evs_stats_exit(struct evs_net *en)
 	en->stats = NULL;
 }
 
-void evs_stats_latency(struct evs_net *en, u8 prio, u64 ns)
+/* @n events that each took @ns. */
+void evs_stats_latency(struct evs_net *en, u8 prio, u64 ns, unsigned int n)
 {
 	unsigned int b = ns < 2 ? 0 : min(ilog2(ns), EVS_LAT_BUCKETS - 1);
 	struct evs_pcpu_stats *s = get_cpu_ptr(en->stats);
 	unsigned long flags;
 
 	flags = u64_stats_update_begin_irqsave(&s->syncp);
-	u64_stats_inc(&s->lat[prio][b]);
+	u64_stats_add(&s->lat[prio][b], n);
 	u64_stats_update_end_irqrestore(&s->syncp, flags);
 	put_cpu_ptr(en->stats);
 }

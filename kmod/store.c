@@ -94,6 +94,7 @@ static struct evs_topic *evs_topic_get(struct evs_store *st, u16 id,
 	    kzalloc(sizeof(*t), gfp);
 	if (!t)
 		return NULL;
+	t->id = id;
 	/* Another consumer may have made it meanwhile: use theirs. */
 	old = xa_cmpxchg(&st->topics, id, NULL, t, gfp);
 	if (old || xa_is_err(old)) {
@@ -149,34 +150,40 @@ static bool evs_topic_grow(struct evs_store *st, struct evs_topic *t,
  * Removes the oldest event of the namespace, and the index of its topic
  * if that was the topic's last (onto @dead); store lock held.
  */
-static struct evs_event *evs_store_evict_one(struct evs_store *st,
-					     struct list_head *dead)
+/*
+ * @t caches the topic of the last event evicted: the oldest events of a
+ * namespace tend to come in runs of one topic.
+ */
+static void evs_store_evict_one(struct evs_store *st, struct evs_topic **t,
+				struct list_head *evicted,
+				struct list_head *dead)
 {
 	struct evs_event *ev;
-	struct evs_topic *t;
 
 	ev = list_first_entry(&st->fifo, struct evs_event, fifo);
-	list_del(&ev->fifo);
-	t = xa_load(&st->topics, ev->topic);
+	list_move_tail(&ev->fifo, evicted);
+	if (!*t || (*t)->id != ev->topic)
+		*t = xa_load(&st->topics, ev->topic);
 	/* The namespace's oldest is also its topic's oldest. */
-	WARN_ON_ONCE(ev->seq != t->first_seq);
-	t->slot[t->first_seq & (t->cap - 1)] = NULL;
-	t->first_seq++;
-	if (t->first_seq == t->next_seq)
-		evs_topic_drop_index(st, t, dead);
+	WARN_ON_ONCE(ev->seq != (*t)->first_seq);
+	(*t)->slot[(*t)->first_seq & ((*t)->cap - 1)] = NULL;
+	(*t)->first_seq++;
+	if ((*t)->first_seq == (*t)->next_seq) {
+		evs_topic_drop_index(st, *t, dead);
+		*t = NULL;
+	}
 	st->bytes -= evs_event_cost(ev);
 	st->events--;
-	return ev;
 }
 
-/* Evicts the oldest until @limit holds, onto @evicted; store lock held. */
 static u64 evs_store_evict_to(struct evs_store *st, u64 limit,
 			      struct list_head *evicted, struct list_head *dead)
 {
+	struct evs_topic *t = NULL;
 	u64 n = 0;
 
 	while (st->bytes > limit && !list_empty(&st->fifo)) {
-		list_add_tail(&evs_store_evict_one(st, dead)->fifo, evicted);
+		evs_store_evict_one(st, &t, evicted, dead);
 		n++;
 	}
 	return n;

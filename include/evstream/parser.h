@@ -51,6 +51,12 @@ struct evs_parser_ops {
 	bool (*end)(void *ctx, const struct evs_frame *f, void *buf);
 	/* Copy @len bytes at @off of the source into @dst. */
 	void (*copy)(void *dst, const void *src, size_t off, size_t len);
+	/*
+	 * The source is the bytes themselves (copy is a memcpy at @off): a
+	 * header that lies whole in it is decoded in place, not copied
+	 * into the parser first.
+	 */
+	bool flat;
 };
 
 enum evs_parse_status {
@@ -89,6 +95,13 @@ evs_parse(struct evs_parser *p, const struct evs_parser_ops *ops, void *ctx,
 		case EVS_PS_HEADER:
 			if (off == len)
 				goto more;
+			if (ops->flat && !p->have &&
+			    len - off >= EVS_WIRE_HDR_LEN) {
+				evs_frame_decode((const u8 *)src + off,
+						 &p->frame);
+				off += EVS_WIRE_HDR_LEN;
+				goto check;
+			}
 			n = EVS_WIRE_HDR_LEN - p->have;
 			if (n > len - off)
 				n = (u32)(len - off);
@@ -98,6 +111,7 @@ evs_parse(struct evs_parser *p, const struct evs_parser_ops *ops, void *ctx,
 			if (p->have < EVS_WIRE_HDR_LEN)
 				goto more;
 			evs_frame_decode(p->hdr, &p->frame);
+check:
 			p->err = evs_frame_check(&p->frame, p->max_payload);
 			if (p->err != EVS_FRAME_OK) {
 				p->state = EVS_PS_ERROR;

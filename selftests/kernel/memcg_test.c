@@ -23,7 +23,7 @@
 /* s: a test waits on up to three TMO deadlines */
 #define TEST_TMO (4 * TMO / 1000)
 #define CG_ROOT "/sys/fs/cgroup"
-#define PAYLOAD 1000		/* the 1952-byte class: 2 KiB an event */
+#define PAYLOAD 1000		/* the 1440-byte class: 1.5 KiB an event */
 
 /* Reads a whole cgroup file into @buf; 0 or -errno. */
 static int cg_read(const char *cg, const char *file, char *buf, size_t len)

@@ -292,6 +292,14 @@ static const struct evs_parser_ops sink_ops = {
 	.copy = sink_copy,
 };
 
+/* The same, for a source that is the bytes: headers decoded in place. */
+static const struct evs_parser_ops flat_ops = {
+	.begin = sink_begin,
+	.end = sink_end,
+	.copy = sink_copy,
+	.flat = true,
+};
+
 static void sink_free(struct sink *k)
 {
 	size_t i;
@@ -312,6 +320,7 @@ struct feeder {
 	size_t calls;
 	size_t pauses;
 	size_t bad_used;	/* calls that said MORE and left bytes */
+	bool flat;		/* parse with flat_ops */
 };
 
 static void feeder_init(struct feeder *d, u32 max)
@@ -338,7 +347,8 @@ static enum evs_parse_status call(struct feeder *d, const u8 *src,
 	memcpy(piece, src, len);
 	*used = SIZE_MAX;
 	d->k.feed_at = d->used;
-	st = evs_parse(&d->p, &sink_ops, &d->k, piece, len, used);
+	st = evs_parse(&d->p, d->flat ? &flat_ops : &sink_ops, &d->k, piece,
+		       len, used);
 	free(piece);
 	d->calls++;
 	if (*used > len || (st == EVS_PARSE_MORE && *used != len))
@@ -534,7 +544,7 @@ TEST(random_cuts)
 	EXPECT_EQ(0, leaks());
 }
 
-TEST(every_split_point)
+static void check_every_split_point(struct __test_metadata *_metadata, bool flat)
 {
 	struct stream s = {};
 	size_t a, b;
@@ -545,6 +555,7 @@ TEST(every_split_point)
 		struct feeder d;
 
 		feeder_init(&d, TEST_MAX);
+		d.flat = flat;
 		ASSERT_EQ(EVS_PARSE_MORE, feed(&d, s.buf, a));
 		EXPECT_EQ(frames_by(&s, a), d.k.n);
 		EXPECT_EQ(is_boundary(&s, a), evs_parser_idle(&d.p));
@@ -562,6 +573,7 @@ TEST(every_split_point)
 			bool ok;
 
 			feeder_init(&d, TEST_MAX);
+			d.flat = flat;
 			feed(&d, s.buf, a);
 			feed(&d, s.buf + a, b - a);
 			feed(&d, s.buf + b, s.len - b);
@@ -576,6 +588,17 @@ TEST(every_split_point)
 	}
 	stream_free(&s);
 	EXPECT_EQ(0, leaks());
+}
+
+TEST(every_split_point)
+{
+	check_every_split_point(_metadata, false);
+}
+
+/* Headers decoded in place where whole, copied where cut: the same frames. */
+TEST(every_split_point_flat)
+{
+	check_every_split_point(_metadata, true);
 }
 
 TEST(payload_at_hard_cap)
@@ -842,7 +865,8 @@ TEST(end_pause_stops_after_frame)
 	EXPECT_EQ(0, leaks());
 }
 
-TEST(random_cuts_and_pauses)
+static void check_random_cuts_and_pauses(struct __test_metadata *_metadata,
+					 bool flat)
 {
 	struct stream s = {};
 	int trial;
@@ -854,6 +878,7 @@ TEST(random_cuts_and_pauses)
 		bool ok;
 
 		feeder_init(&d, TEST_MAX);
+		d.flat = flat;
 		d.k.pause_seed = seed * 2 + 1;
 		EXPECT_EQ(EVS_PARSE_MORE, feed_random(&d, &s, seed));
 		EXPECT_TRUE(evs_parser_idle(&d.p));
@@ -865,6 +890,36 @@ TEST(random_cuts_and_pauses)
 			break;
 		}
 	}
+	stream_free(&s);
+	EXPECT_EQ(0, leaks());
+}
+
+TEST(random_cuts_and_pauses)
+{
+	check_random_cuts_and_pauses(_metadata, false);
+}
+
+TEST(random_cuts_and_pauses_flat)
+{
+	check_random_cuts_and_pauses(_metadata, true);
+}
+
+/* A header whole in the piece is never copied: only payloads are. */
+TEST(flat_copies_payloads_only)
+{
+	struct stream s = {};
+	struct feeder d;
+	size_t i, payload = 0;
+
+	stream_varied(&s, TEST_MAX, 50, 5);
+	for (i = 0; i < s.n; i++)
+		payload += s.f[i].length;
+	feeder_init(&d, TEST_MAX);
+	d.flat = true;
+	ASSERT_EQ(EVS_PARSE_MORE, feed(&d, s.buf, s.len));
+	EXPECT_EQ(payload, copy_bytes);
+	same_frames(_metadata, &d, &s, s.n);
+	sink_free(&d.k);
 	stream_free(&s);
 	EXPECT_EQ(0, leaks());
 }
