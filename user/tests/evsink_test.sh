@@ -3,8 +3,10 @@
 #
 # evsink on the host, driven by evload and a tiny client: acks with every
 # priority, 64 B, 4 KiB and 64 KiB payloads, routing, backpressure and
-# eviction, every kind of bad header (ERROR frame, then close), a frame
-# cut by the FIN, SIGUSR1, the --report line, --raw; and at each SIGTERM
+# eviction, a reader paused for the pool and resumed, acks only for
+# stored frames across I/O threads, every kind of bad header (ERROR
+# frame, then close), a frame cut by the FIN, SIGUSR1, the --report
+# line, --raw; and at each SIGTERM
 # or SIGINT a clean exit (status 0: evsink checks that every event went
 # back to its pool) with nothing from the sanitizers.  Run it with a
 # sanitized evsink.  Prints TAP-like lines; exits 1 on any failure.
@@ -307,6 +309,68 @@ if start one --threads 1 --pool-limit 1; then
 	expect one frames 1020
 	expect one stored 1020
 	expect one truncated 0
+fi
+
+# A connection holds the pool's one event, half received; another sends
+# one frame with no payload and its FIN, and must pause on that header
+# with nothing left to read but the FIN.  Once the first frame is done,
+# the resume must take the second, not call it cut.
+if start hold --threads 1 --pool-limit 1; then
+	mkfifo "$tmp/hold.go"
+	"$CLIENT" "$ADDR" hold 0 <"$tmp/hold.go" >"$tmp/hold.client" 2>&1 &
+	hold_client=$!
+	exec 3>"$tmp/hold.go"
+	check "hold: the half-sent frame holds the pool" wait_counter hold inflight 1
+	# Not holding the FIFO open: the first client waits for its end.
+	"$CLIENT" "$ADDR" zero 0 >"$tmp/zero.client" 2>&1 3>&- &
+	zero_client=$!
+	check "hold: the zero-length frame waits for it" wait_counter hold pauses 1
+	exec 3>&-
+	wait $hold_client
+	check "hold: the held frame is acked" [ "$(tr '\n' '|' <"$tmp/hold.client")" = "ack 1000|eof|" ]
+	wait $zero_client
+	check "hold: the waiting frame is acked after the resume" \
+		[ "$(tr '\n' '|' <"$tmp/zero.client")" = "ack 0|eof|" ]
+	stop hold
+	expect hold frames 2
+	expect hold stored 2
+	expect hold truncated 0
+	expect hold resumes 1
+fi
+
+# ---- an ack means stored, with several I/O threads ----
+
+# Eight clients on four threads each send 500 frames, wait for the ACK
+# of the last and stay connected: by then every frame must be in the
+# store, not waiting for more to fill a chunk.
+if start acked --threads 4; then
+	mkfifo "$tmp/acked.go"
+	clients=
+	for i in 1 2 3 4 5 6 7 8; do
+		: >"$tmp/acked.$i"
+		"$CLIENT" "$ADDR" idle 500 <"$tmp/acked.go" >"$tmp/acked.$i" 2>&1 &
+		clients="$clients $!"
+	done
+	exec 3>"$tmp/acked.go"
+	i=0
+	while [ "$(cat "$tmp"/acked.[1-8] | grep -c '^acked$')" -lt 8 ] &&
+	      [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check "acked: every client has the ACK of its last frame" \
+		[ "$(cat "$tmp"/acked.[1-8] | grep -c '^acked$')" -eq 8 ]
+	usr1 acked
+	expect acked stored 4000
+	exec 3>&-
+	for p in $clients; do
+		wait "$p"
+	done
+	check "acked: every client closed cleanly" \
+		[ "$(cat "$tmp"/acked.[1-8] | grep -c '^eof$')" -eq 8 ]
+	stop acked
+	expect acked frames 4000
+	expect acked conn_accepted 8
 fi
 
 # ---- --raw, --report ----
