@@ -282,16 +282,20 @@ static void conn_pause(struct evs_io *io, struct evs_conn *c)
 		io->retry = true;
 }
 
-/* A credit for one more event: this pass's stores free some first. */
+/*
+ * A credit for one more event: one held, else more from the shared
+ * count, else (the pool is at its limit) what this pass has parsed is
+ * stored now to free some.
+ */
 static bool credit_get(struct evs_io *io)
 {
 	unsigned int p;
 
-	if (io->used < io->held)
+	if (io->used < io->held || credit_take(io))
 		return true;
 	for (p = 0; p < EVS_PRIO_NR; p++)
 		store_prio(io, p);
-	return io->used < io->held || credit_take(io);
+	return io->used < io->held;
 }
 
 static void *sink_begin(void *ctx, const struct evs_frame *f, size_t off)
