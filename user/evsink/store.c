@@ -159,15 +159,22 @@ uint64_t evs_store_add(struct evs_store *st, struct evs_event **evs,
 	struct evs_event *evicted = NULL, *victim;
 	struct evs_topic *t = NULL;
 	uint64_t nevicted = 0;
-	unsigned int i;
+	unsigned int i, topic = 0;
 
 	pthread_mutex_lock(&st->lock);
 	for (i = 0; i < n; i++) {
 		struct evs_event *ev = evs[i];
 
-		/* Runs of one topic are the common case: one lookup a run. */
-		if (!i || ev->topic != evs[i - 1]->topic || !t)
+		/*
+		 * Runs of one topic are the common case: one lookup a run.
+		 * Its id is kept here, not read from the previous event: once
+		 * stored, that one may be evicted by another thread while
+		 * topic_get() or topic_grow() drops the lock.
+		 */
+		if (!t || ev->topic != topic) {
 			t = topic_get(st, ev->topic);
+			topic = ev->topic;
+		}
 		while (t && t->next_seq - t->first_seq == t->cap)
 			if (!topic_grow(st, t))
 				t = NULL;
