@@ -16,9 +16,10 @@
  * the end of the pass what is left is stored, realtime first, then
  * transactional, then batch, and the connection gets one cumulative ACK
  * if any of its frames asked for one.  Every frame accepted in a pass is
- * stored by its end, so an ack never covers a frame not stored.  There
- * is no hand-over between threads: no rings, no wake-ups, no references,
- * and the clock is read twice a pass, not per event.
+ * stored by its end, so an ack never covers a frame not stored.  Events
+ * are never handed to another thread, so there are no rings, no worker
+ * wake-ups and no connection references; the clock is read twice a
+ * pass, not per event.
  *
  * Sockets are edge-triggered.  The pool limit bounds the events in
  * flight (parsed, not yet stored) over all threads; a thread takes
