@@ -3,13 +3,13 @@
  * evsink: the evstream pipeline as a userspace server, the peer the
  * module is benchmarked against; with --raw, a sink that only reads and
  * discards, the limit of what TCP can deliver.  See evsink.h for the
- * layout and io.c, worker.c, pool.c and store.c for the stages.
+ * layout and io.c, pool.c and store.c for the stages.
  *
  * This file: options, setup, signals, statistics and shutdown.  The main
  * thread does no I/O: it waits for signals.  SIGUSR1 prints the counters;
- * SIGTERM or SIGINT stops the I/O threads, lets the workers store what
- * is on the rings, frees everything and prints the counters (or, with
- * --report, one line of JSON).
+ * SIGTERM or SIGINT stops the I/O threads (between passes, so everything
+ * accepted is stored), frees everything and prints the counters (or,
+ * with --report, one line of JSON).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,23 +49,24 @@ static void usage_text(FILE *f)
 		"Usage: evsink --listen ADDR:PORT [OPTIONS]\n"
 		"\n"
 		"The evstream pipeline in userspace, for benchmarks against the module:\n"
-		"epoll I/O threads parse frames with the module's parser, route them over\n"
-		"the module's SPSC rings to one worker thread per priority, which store\n"
-		"them in bounded per-topic logs; clients get cumulative ACKs and ERROR\n"
-		"frames as docs/protocol.md says.  With --raw, only read and discard.\n"
+		"each epoll I/O thread reads its connections, parses frames with the\n"
+		"module's parser, routes them by priority and stores them in bounded\n"
+		"per-topic logs, a chunk per lock round, all in the same read pass;\n"
+		"clients get cumulative ACKs once their frames are stored, and ERROR\n"
+		"frames, as docs/protocol.md says.  With --raw, only read and discard.\n"
 		"\n"
 		"  --listen ADDR:PORT   A.B.C.D:PORT or [IPV6]:PORT; port 0 picks a free\n"
 		"                       one (the line on stderr says which)\n"
 		"  --threads N          I/O threads, 1..%u (default: CPUs available)\n"
 		"  --raw                read and discard, no parsing, no acks\n"
 		"  --max-payload N      payload limit per frame, 0..65536 (4096)\n"
-		"  --pool-limit N       events in flight, 1..16777216 (65536)\n"
+		"  --pool-limit N       events in flight (parsed, not yet stored) over all\n"
+		"                       threads, counted as the credits they take for\n"
+		"                       them up to 128 at a time, 1..16777216 (65536)\n"
 		"  --pressure PCT       auto traffic goes to batch above this percent of\n"
 		"                       the pool limit, 1..100 (75)\n"
 		"  --store-limit BYTES  bytes the topic stores hold, K/M/G suffixes (64M)\n"
-		"  --ring-size N        slots per ring, a power of two, 64..65536 (4096)\n"
-		"  --batch N            events a worker takes from a ring per turn,\n"
-		"                       1..65536 (64)\n"
+
 		"  --route TOPIC:PRIO   auto traffic of TOPIC goes to PRIO (rt, tx, batch);\n"
 		"                       repeatable\n"
 		"  --stats-fd FD        write statistics to FD instead of stderr (text)\n"
@@ -161,7 +162,7 @@ static int parse_opts(int argc, char **argv, struct evs_sink *s)
 {
 	enum {
 		O_LISTEN = 256, O_THREADS, O_RAW, O_MAX_PAYLOAD, O_POOL_LIMIT,
-		O_PRESSURE, O_STORE_LIMIT, O_RING_SIZE, O_BATCH, O_ROUTE,
+		O_PRESSURE, O_STORE_LIMIT, O_ROUTE,
 		O_STATS_FD, O_REPORT,
 	};
 	static const struct option longopts[] = {
@@ -172,8 +173,6 @@ static int parse_opts(int argc, char **argv, struct evs_sink *s)
 		{ "pool-limit",	 required_argument, NULL, O_POOL_LIMIT },
 		{ "pressure",	 required_argument, NULL, O_PRESSURE },
 		{ "store-limit", required_argument, NULL, O_STORE_LIMIT },
-		{ "ring-size",	 required_argument, NULL, O_RING_SIZE },
-		{ "batch",	 required_argument, NULL, O_BATCH },
 		{ "route",	 required_argument, NULL, O_ROUTE },
 		{ "stats-fd",	 required_argument, NULL, O_STATS_FD },
 		{ "report",	 no_argument,	    NULL, O_REPORT },
@@ -192,8 +191,6 @@ static int parse_opts(int argc, char **argv, struct evs_sink *s)
 	cfg->max_payload = EVS_WIRE_PAYLOAD_DEFAULT;
 	cfg->pool_limit = 65536;
 	cfg->pressure = 75;
-	cfg->ring_size = 4096;
-	cfg->batch = 64;
 	cfg->store_limit = 64ULL << 20;
 	cfg->stats_fd = -1;
 	memset(s->route, EVS_NO_ROUTE, sizeof(s->route));
@@ -239,18 +236,6 @@ static int parse_opts(int argc, char **argv, struct evs_sink *s)
 					       "0..1T, K/M/G suffixes");
 			cfg->store_limit = v;
 			break;
-		case O_RING_SIZE:
-			if (!parse_u64(optarg, 64, 65536, &v) ||
-			    !evs_ring_size_ok((uint32_t)v))
-				return bad_opt("ring-size",
-					       "a power of two, 64..65536");
-			cfg->ring_size = (uint32_t)v;
-			break;
-		case O_BATCH:
-			if (!parse_u64(optarg, 1, 65536, &v))
-				return bad_opt("batch", "1..65536");
-			cfg->batch = (uint32_t)v;
-			break;
 		case O_ROUTE:
 			colon = strchr(optarg, ':');
 			if (colon)
@@ -295,7 +280,7 @@ static int parse_opts(int argc, char **argv, struct evs_sink *s)
 
 struct totals {
 	uint64_t ctr[EVS_NR_COUNTERS];
-	uint64_t errors, rx_bytes, reads, sleeps;
+	uint64_t errors, rx_bytes, reads, store_rounds;
 	uint64_t conns, inflight, inflight_high, paused;
 	uint64_t store_events, store_bytes, pool_bytes;
 	uint64_t lat[EVS_PRIO_NR][EVS_LAT_BUCKETS];
@@ -333,19 +318,18 @@ static void totals_read(struct evs_sink *s, struct totals *t)
 		CTR(t, EVS_STATS_A_TRUNCATED) += EVS_STAT_READ(st->truncated);
 		t->rx_bytes += EVS_STAT_READ(st->rx_bytes);
 		t->reads += EVS_STAT_READ(st->reads);
+		t->store_rounds += EVS_STAT_READ(st->stores);
 		if (EVS_STAT_READ(st->inflight_high) > t->inflight_high)
 			t->inflight_high = EVS_STAT_READ(st->inflight_high);
-	}
-	for (k = 0; k < EVS_PRIO_NR; k++) {
-		struct evs_worker_stats *st = &s->w[k].st;
-		uint64_t n = EVS_STAT_READ(st->stored);
-
-		CTR(t, EVS_STATS_A_STORED) += n;
-		CTR(t, EVS_STATS_A_DONE_RT + k) += n;
 		CTR(t, EVS_STATS_A_EVICTED) += EVS_STAT_READ(st->evicted);
-		t->sleeps += EVS_STAT_READ(st->sleeps);
-		for (b = 0; b < EVS_LAT_BUCKETS; b++)
-			t->lat[k][b] = EVS_STAT_READ(st->lat[b]);
+		for (k = 0; k < EVS_PRIO_NR; k++) {
+			uint64_t n = EVS_STAT_READ(st->stored[k]);
+
+			CTR(t, EVS_STATS_A_STORED) += n;
+			CTR(t, EVS_STATS_A_DONE_RT + k) += n;
+			for (b = 0; b < EVS_LAT_BUCKETS; b++)
+				t->lat[k][b] += EVS_STAT_READ(st->lat[k][b]);
+		}
 	}
 	t->conns = CTR(t, EVS_STATS_A_CONN_ACCEPTED) -
 		   CTR(t, EVS_STATS_A_CONN_CLOSED);
@@ -413,7 +397,7 @@ static void print_text(struct evs_sink *s, const struct totals *t, FILE *f)
 	fprintf(f, "%-16s %" PRIu64 "\n", "store_events", t->store_events);
 	fprintf(f, "%-16s %" PRIu64 "\n", "store_bytes", t->store_bytes);
 	fprintf(f, "%-16s %" PRIu64 "\n", "pool_bytes", t->pool_bytes);
-	fprintf(f, "%-16s %" PRIu64 "\n", "worker_sleeps", t->sleeps);
+	fprintf(f, "%-16s %" PRIu64 "\n", "store_rounds", t->store_rounds);
 	for (p = 0; p < EVS_PRIO_NR; p++) {
 		if (!lat_count(t->lat[p]))
 			continue;
@@ -448,7 +432,7 @@ static void print_json(struct evs_sink *s, const struct totals *t, FILE *f)
 	json_kv_u64(&j, "store_events", t->store_events);
 	json_kv_u64(&j, "store_bytes", t->store_bytes);
 	json_kv_u64(&j, "pool_bytes", t->pool_bytes);
-	json_kv_u64(&j, "worker_sleeps", t->sleeps);
+	json_kv_u64(&j, "store_rounds", t->store_rounds);
 	json_kv_u64(&j, "leaked", t->leaked);
 	json_key(&j, "latency_us");
 	json_object_start(&j);
@@ -509,7 +493,7 @@ err:
 	return -1;
 }
 
-/* Stops the I/O threads, then the workers (which store what is left). */
+/* Stops the I/O threads; each stops between passes. */
 static void threads_stop(struct evs_sink *s)
 {
 	unsigned int i;
@@ -521,12 +505,6 @@ static void threads_stop(struct evs_sink *s)
 	for (i = 0; i < s->nio; i++)
 		if (s->io[i].started)
 			pthread_join(s->io[i].thread, NULL);
-	for (i = 0; i < EVS_PRIO_NR; i++)
-		if (s->w[i].started)
-			evs_worker_stop(&s->w[i]);
-	for (i = 0; i < EVS_PRIO_NR; i++)
-		if (s->w[i].started)
-			pthread_join(s->w[i].thread, NULL);
 }
 
 static int threads_start(struct evs_sink *s)
@@ -535,17 +513,6 @@ static int threads_start(struct evs_sink *s)
 	unsigned int i;
 	int err;
 
-	for (i = 0; i < EVS_PRIO_NR && !s->cfg.raw; i++) {
-		struct evs_worker *w = &s->w[i];
-
-		err = pthread_create(&w->thread, NULL, evs_worker_main, w);
-		if (err)
-			goto err;
-		w->started = true;
-		snprintf(name, sizeof(name), "evs-%s",
-			 i == EVS_PRIO_RT ? "rt" : i == EVS_PRIO_TX ? "tx" : "batch");
-		pthread_setname_np(w->thread, name);
-	}
 	for (i = 0; i < s->nio; i++) {
 		err = pthread_create(&s->io[i].thread, NULL, evs_io_main,
 				     &s->io[i]);
@@ -570,12 +537,6 @@ static int setup(struct evs_sink *s)
 	atomic_init(&s->inflight, 0);
 	atomic_init(&s->next_conn_id, 0);
 	atomic_init(&s->next_io, 0);
-	for (i = 0; i < EVS_PRIO_NR; i++) {
-		s->w[i].s = s;
-		s->w[i].prio = (uint8_t)i;
-		atomic_init(&s->w[i].sleeping, 0);
-		atomic_init(&s->w[i].stop, false);
-	}
 	if (evs_pool_init() ||
 	    (!s->cfg.raw && evs_store_init(&s->store, s->cfg.store_limit))) {
 		fprintf(stderr, "evsink: out of memory\n");
@@ -617,10 +578,6 @@ static void cleanup(struct evs_sink *s, struct totals *t)
 		allocs += s->io[i].pc.allocs;
 		frees += s->io[i].pc.frees;
 	}
-	for (i = 0; i < EVS_PRIO_NR; i++) {
-		allocs += s->w[i].pc.allocs;
-		frees += s->w[i].pc.frees;
-	}
 	frees += main_pc.frees;
 	t->leaked = allocs - frees;
 	if (t->leaked || atomic_load(&s->inflight))
@@ -651,7 +608,7 @@ int main(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	raise_nofile();
-	/* Signals go to the main thread's sigwait(), never to a worker. */
+	/* Signals go to the main thread's sigwait(), never to an I/O thread. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);

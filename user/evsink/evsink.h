@@ -1,20 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * evsink: the evstream pipeline in userspace, as a benchmark peer of the
- * module.  Same wire protocol, same portable parser and ring, same
- * stages: I/O threads stand in for the softirq rx hook and the tx work,
- * one worker thread per priority for the three workqueues, a slab with
- * per-thread magazines for the kmem_caches, and the same bounded store.
+ * module.  Same wire protocol, same portable parser, same bounded store;
+ * built as a userspace server would be rather than as a copy of the
+ * module's stages: each I/O thread runs its connections to completion
+ * (read, parse, route, store, ack) with no hand-over to other threads, a
+ * slab with per-thread magazines stands in for the kmem_caches.
  *
  * Who may touch what:
  * - struct evs_io and every connection it owns: its I/O thread only,
  *   except the fields marked "shared" (other threads write them, with
  *   atomics).
- * - rings: io->ring[prio] has one producer (that I/O thread) and one
- *   consumer (the worker of that priority).
- * - a connection's pend window: the I/O thread fills slots and moves
- *   head and tail; workers only set pend[i].done (release).
  * - store: its mutex.
+ * - sink->inflight: atomics, taken and given back a grant at a time.
  * - counters: each thread writes its own (relaxed stores, so that the
  *   main thread may read them at any time for SIGUSR1).
  */
@@ -30,7 +28,6 @@
 #include <time.h>
 
 #include <evstream/parser.h>
-#include <evstream/ring.h>
 #include <evstream/stats_names.h>
 
 #include "../lib/evs_addr.h"
@@ -39,8 +36,6 @@
 #define EVS_BIT(n)		(1U << (n))
 #define EVS_NSEC		1000000000ULL
 
-/* Events of one connection accepted but not yet stored, as the module. */
-#define EVS_CONN_WINDOW		1024
 /* Payload size classes of the pool, as kmod/pool.c. */
 #define EVS_NR_CLASSES		4
 /* Bytes one read() may bring in: large, to keep syscalls few. */
@@ -113,26 +108,17 @@ static inline void evs_stat_add(uint64_t *ctr, uint64_t n)
 
 /* ---- events and the pool (pool.c) ---- */
 
-struct evs_conn;
-
 /*
  * One event: header and payload in one object, as in the module, so the
  * parser copies the payload straight into what the store keeps.
  */
 struct evs_event {
 	struct evs_event *fifo_next;	/* store: age order; free: list link */
-	struct evs_conn *conn;		/* sender, until processed */
-	uint64_t conn_id;
-	uint64_t t_ingest;		/* ns: header parsed */
-	uint64_t t_dequeue;		/* ns: off the ring */
-	uint64_t t_done;		/* ns: stored */
+	uint64_t t_ingest;		/* ns: its read pass began */
 	uint64_t seq;			/* store sequence in its topic */
 	uint32_t len;
-	uint32_t client_seq;
-	uint32_t pend_idx;		/* its slot in conn->pend */
 	uint16_t topic;
 	uint8_t prio;
-	uint8_t flags;			/* wire flags */
 	uint8_t cls;			/* pool size class */
 	uint8_t data[] __attribute__((aligned(8)));
 };
@@ -162,6 +148,9 @@ uint64_t evs_pool_bytes(void);
 
 /* ---- store (store.c) ---- */
 
+/* Events appended per store lock round, as the module's EVS_STORE_CHUNK. */
+#define EVS_STORE_CHUNK		32
+
 struct evs_topic {
 	uint64_t first_seq;		/* oldest still stored */
 	uint64_t next_seq;		/* the next one to store */
@@ -183,33 +172,20 @@ int evs_store_init(struct evs_store *st, uint64_t limit);
 /* Frees every stored event into @pc, and the topics. */
 void evs_store_exit(struct evs_store *st, struct evs_pcache *pc);
 /*
- * Appends @ev and takes ownership (it may be evicted before this
- * returns).  Evicted events are freed into @pc; returns how many.
+ * Appends @n events (at most EVS_STORE_CHUNK) in one lock round and
+ * takes ownership: any may be evicted before this returns.  Evicted
+ * events are freed into @pc; returns how many.
  */
-uint64_t evs_store_add(struct evs_store *st, struct evs_event *ev,
-		       struct evs_pcache *pc);
+uint64_t evs_store_add(struct evs_store *st, struct evs_event **evs,
+		       unsigned int n, struct evs_pcache *pc);
 void evs_store_gauges(struct evs_store *st, uint64_t *events,
 		      uint64_t *bytes);
 
 /* ---- connections and I/O threads (io.c) ---- */
 
-/* One accepted frame, in accept order, until stored and acked. */
-struct evs_pend {
-	uint32_t seq;
-	uint8_t flags;
-	uint8_t done;			/* set by a worker, release */
-};
-
-/* Why a connection stopped reading (bits of evs_conn.pause_why). */
-enum {
-	EVS_PAUSE_POOL,			/* in-flight limit or no memory */
-	EVS_PAUSE_RING,			/* the ring for the priority is full */
-	EVS_PAUSE_WINDOW,		/* EVS_CONN_WINDOW events in flight */
-};
-
 struct evs_conn {
 	struct evs_list node;		/* io->conns, then io->dead */
-	struct evs_list paused_node;	/* io->paused: POOL or RING */
+	struct evs_list paused_node;	/* io->paused: waits for the pool */
 	struct evs_list run_node;	/* io->runnable: more to read */
 	struct evs_io *io;
 	int fd;
@@ -218,11 +194,9 @@ struct evs_conn {
 	/* Reader. */
 	struct evs_parser parser;
 	struct evs_event *cur;		/* being filled */
-	struct evs_event *ready;	/* complete, waiting for ring room */
 	uint8_t *stash;			/* bytes read, not parsed (paused) */
 	uint32_t stash_off, stash_len;
-	uint32_t pend_tail;		/* next pend slot to fill */
-	unsigned int pause_why;
+	bool paused;			/* waits for the pool */
 	bool readable;			/* no EAGAIN since the last edge */
 	bool rdhup;			/* the peer's FIN was reported */
 	bool rd_eof;			/* read() returned 0 */
@@ -231,41 +205,38 @@ struct evs_conn {
 	bool error_sent;
 	bool closed;
 
-	/* Acks (also the I/O thread). */
-	uint32_t pend_head;		/* oldest not yet stored */
-	uint32_t stored_seq;		/* highest client seq stored */
-	bool stored_any;
-	bool ack_due;			/* an ACK_REQ frame was stored */
+	/*
+	 * Acks.  Every frame accepted in a read pass is stored by its end,
+	 * so what was accepted is what is stored when the ack goes out.
+	 */
+	uint32_t last_seq;		/* highest client seq accepted */
+	bool any;			/* ... there is one */
+	bool ack_req;			/* an ACK_REQ frame since the last ack */
 	uint16_t tx_len, tx_off;
 	uint8_t tx[96];			/* ACK and ERROR frames going out */
 	uint64_t events;
 	uint64_t bytes;
 
-	struct evs_pend *pend;		/* EVS_CONN_WINDOW slots */
-
-	/* Shared: workers kick the connection to its I/O thread. */
-	atomic_int ref __attribute__((aligned(64)));
-	atomic_bool kicked;		/* on io->kicks */
-	struct evs_conn *kick_next;
-	struct evs_conn *inbox_next;	/* acceptor to owner, once */
+	/* Shared: the acceptor hands the connection over, once. */
+	struct evs_conn *inbox_next;
 };
 
 struct evs_io_stats {
-	uint64_t frames, bytes, rx_bytes, reads;
+	uint64_t frames, bytes, rx_bytes, reads, stores;
 	uint64_t enq[EVS_PRIO_NR];
+	uint64_t stored[EVS_PRIO_NR];
+	uint64_t evicted;
 	uint64_t err[EVS_FRAME_ERR_NR];
 	uint64_t conn_accepted, conn_closed;
 	uint64_t pauses, resumes, acks, pool_fails, truncated;
 	uint64_t inflight_high;		/* the highest this thread saw */
+	uint64_t lat[EVS_PRIO_NR][EVS_LAT_BUCKETS];	/* parse to stored */
 };
 
 /* A lock-free list of connections (the kernel's llist_head). */
 struct evs_llist {
 	struct evs_conn *_Atomic first;
 };
-
-/* Bits of evs_io.wait: what its paused connections wait for. */
-#define EVS_WAIT_POOL		EVS_BIT(EVS_PRIO_NR)
 
 struct evs_sink;
 
@@ -277,21 +248,34 @@ struct evs_io {
 	int epfd;
 	int evfd;			/* wakes it from epoll_wait */
 	uint8_t *buf;			/* reads land here */
-	struct evs_ring *ring[EVS_PRIO_NR];
 	struct evs_list conns;		/* open */
-	struct evs_list dead;		/* closed, events still in flight */
+	struct evs_list dead;		/* closed, to free */
 	struct evs_list paused;
 	struct evs_list runnable;
-	unsigned int pushed;		/* prio bits pushed, not yet kicked */
 	bool retry;			/* room came back while pausing */
+	bool pressure;			/* this pass: auto traffic to batch */
+
+	/*
+	 * In flight: @held credits taken from sink->inflight, @used of them
+	 * by events not yet stored (those waiting in @pend and the
+	 * connections' @cur).
+	 */
+	uint32_t held, used;
+	/* This read pass: complete events waiting to be stored, by prio. */
+	struct evs_event *pend[EVS_PRIO_NR][EVS_STORE_CHUNK];
+	unsigned int npend[EVS_PRIO_NR];
+	uint64_t t_pass;		/* the pass's clock */
+	uint32_t nlat[EVS_PRIO_NR];	/* stored this pass, begun in it */
+	uint64_t carry_t;		/* one begun in an earlier pass */
+	int carry_prio;			/* -1: none */
+
 	struct evs_pcache pc;
 	struct evs_io_stats st;
 
 	/* Shared. */
-	struct evs_llist kicks __attribute__((aligned(64)));
-	struct evs_llist inbox;
-	atomic_uint wait;		/* EVS_BIT(prio), EVS_WAIT_POOL */
-	atomic_bool resume;		/* a worker made room it waits for */
+	struct evs_llist inbox __attribute__((aligned(64)));
+	atomic_bool wait_pool;		/* a connection waits for credits */
+	atomic_bool resume;		/* another thread gave credits back */
 	atomic_bool sleeping;		/* in (or going into) epoll_wait */
 	atomic_bool stop;
 };
@@ -301,39 +285,8 @@ void evs_io_free(struct evs_io *io);
 void *evs_io_main(void *arg);
 /* Wakes @io if it sleeps in epoll_wait; after publishing work for it. */
 void evs_io_wake(struct evs_io *io);
-/* Hands @conn (stored, now done) to its I/O thread for acks. */
-void evs_conn_kick(struct evs_conn *conn);
-void evs_conn_get(struct evs_conn *conn);
-void evs_conn_put(struct evs_conn *conn);
 /* Shutdown, single-threaded: closes and frees every connection of @io. */
 void evs_io_teardown(struct evs_io *io);
-
-/* ---- workers (worker.c) ---- */
-
-struct evs_worker_stats {
-	uint64_t stored, evicted, sleeps;
-	uint64_t lat[EVS_LAT_BUCKETS];	/* parse to stored, as the module */
-};
-
-struct evs_worker {
-	struct evs_sink *s;
-	uint8_t prio;
-	pthread_t thread;
-	bool started;
-	struct evs_pcache pc;
-	struct evs_worker_stats st;
-
-	/* Shared. */
-	atomic_int sleeping __attribute__((aligned(64)));	/* futex word */
-	atomic_bool stop;
-};
-
-void *evs_worker_main(void *arg);
-/* Producer side: wake the workers of the priorities in @mask. */
-void evs_workers_kick(struct evs_sink *s, unsigned int mask);
-void evs_worker_stop(struct evs_worker *w);
-/* Wakes the I/O threads waiting for the pool once it drained enough. */
-void evs_maybe_resume(struct evs_sink *s);
 
 /* ---- the whole sink (evsink.c) ---- */
 
@@ -344,8 +297,6 @@ struct evs_cfg {
 	uint32_t max_payload;
 	uint32_t pool_limit;
 	uint32_t pressure;		/* percent of pool_limit */
-	uint32_t ring_size;
-	uint32_t batch;
 	uint64_t store_limit;
 	int stats_fd;			/* -1: stderr (text), stdout (JSON) */
 	bool report;
@@ -356,10 +307,10 @@ struct evs_sink {
 	int lfd;			/* the listening socket */
 	unsigned int nio;
 	struct evs_io *io;
-	struct evs_worker w[EVS_PRIO_NR];
 	struct evs_store store;
 	uint8_t route[65536];		/* topic -> prio, or EVS_NO_ROUTE */
 
+	/* Credits taken by the I/O threads, at most cfg.pool_limit. */
 	atomic_int inflight __attribute__((aligned(64)));
 	atomic_ullong next_conn_id;
 	atomic_uint next_io;		/* round-robin of new connections */
@@ -371,16 +322,6 @@ static inline uint64_t evs_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * EVS_NSEC + (uint64_t)ts.tv_nsec;
-}
-
-/* A spin-wait hint; elsewhere than x86-64 a plain compiler barrier. */
-static inline void evs_cpu_relax(void)
-{
-#ifdef __x86_64__
-	__builtin_ia32_pause();
-#else
-	__asm__ __volatile__("" ::: "memory");
-#endif
 }
 
 #endif /* _EVSINK_H */

@@ -1,31 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * I/O threads: accept, read, parse, push to the rings, acks, errors,
- * backpressure and closing; the userspace counterpart of kmod/conn.c and
- * kmod/listen.c.
+ * I/O threads: accept, read, parse, route, store, ack, errors,
+ * backpressure and closing; the userspace counterpart of kmod/conn.c,
+ * kmod/listen.c and kmod/dispatch.c together.
  *
  * Each I/O thread has its own epoll and owns its connections for their
- * whole life, so everything about a connection but the pend window's
- * done marks is touched by one thread and needs no lock.  One listening
+ * whole life, so nothing about a connection needs a lock.  One listening
  * socket sits in every thread's epoll with EPOLLEXCLUSIVE; whoever
  * accepts hands the connection round-robin to a thread (SO_REUSEPORT
  * would spread by hash, which is lopsided with a handful of clients).
  *
- * Sockets are edge-triggered.  A connection that cannot take an event
- * (in-flight limit, full ring, full window) simply stops reading: the
+ * A read pass runs to completion on the thread that read: the frames of
+ * one turn of a connection (a few reads) are parsed into pool events,
+ * routed, and stored a chunk of one priority per store lock round; at
+ * the end of the pass what is left is stored, realtime first, then
+ * transactional, then batch, and the connection gets one cumulative ACK
+ * if any of its frames asked for one.  Every frame accepted in a pass is
+ * stored by its end, so an ack never covers a frame not stored.  Events
+ * are never handed to another thread, so there are no rings, no worker
+ * wake-ups and no connection references; the clock is read twice a
+ * pass, not per event.
+ *
+ * Sockets are edge-triggered.  The pool limit bounds the events in
+ * flight (parsed, not yet stored) over all threads; a thread takes
+ * credits from the shared count a grant at a time and gives back what
+ * it holds beyond its connections' unfinished events at the end of each
+ * pass.  A connection that finds no credit simply stops reading: the
  * bytes stay in the socket's receive queue, TCP closes the window and
  * the client slows down, exactly as when the module stops its
  * tcp_read_sock() actor; with edge-triggered epoll that needs no
  * epoll_ctl() to drop EPOLLIN, and resuming means reading again.  Bytes
  * already read but not parsed when the pause hit are kept in a small
- * per-connection stash.  Nothing accepted is ever dropped.
- *
- * Workers mark stored events done in the connection's pend window and
- * kick the connection to its I/O thread (a lock-free list and, only if
- * the thread sleeps in epoll_wait, its eventfd).  The I/O thread walks
- * the window from the oldest event while events are done and sends one
- * cumulative ACK for the run: acks only ever cover an unbroken run of
- * stored frames, as in the module.
+ * per-connection stash.  Nothing accepted is ever dropped.  Storing is
+ * the reader's own work, so a thread that falls behind simply reads less
+ * often: that is the backpressure.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,37 +53,17 @@
 #define READS_PER_TURN		4
 #define MAX_EVENTS		64
 /*
- * A window-paused connection reads again once half its window is free,
- * not at the first free slot: one resume then fills hundreds of slots.
+ * Credits a thread takes from the shared in-flight count at a time:
+ * enough for a full chunk of each priority and a few unfinished events,
+ * so that one atomic covers many events.
  */
-#define WINDOW_RESUME		(EVS_CONN_WINDOW / 2)
+#define CREDIT_GRANT		(4 * EVS_STORE_CHUNK)
 
 /* epoll data of the two fds that are not connections. */
 static char listen_tag, wake_tag;
 
 static void conn_tx(struct evs_io *io, struct evs_conn *c);
 static void conn_close(struct evs_io *io, struct evs_conn *c);
-
-/* ---- references and hand-overs ---- */
-
-static void conn_free(struct evs_conn *c)
-{
-	/* Unlinked and closed by now: only memory is left, any thread. */
-	free(c->pend);
-	free(c->stash);
-	free(c);
-}
-
-void evs_conn_get(struct evs_conn *c)
-{
-	atomic_fetch_add_explicit(&c->ref, 1, memory_order_relaxed);
-}
-
-void evs_conn_put(struct evs_conn *c)
-{
-	if (atomic_fetch_sub_explicit(&c->ref, 1, memory_order_acq_rel) == 1)
-		conn_free(c);
-}
 
 void evs_io_wake(struct evs_io *io)
 {
@@ -109,34 +97,146 @@ static bool push_list(struct evs_llist *head, struct evs_conn *c,
 	return !old;
 }
 
-void evs_conn_kick(struct evs_conn *c)
-{
-	/*
-	 * Already queued: the I/O thread has yet to clear the flag, and its
-	 * exchange will see our done marks (acq_rel on both sides).
-	 */
-	if (atomic_exchange_explicit(&c->kicked, true, memory_order_acq_rel))
-		return;
-	evs_conn_get(c);	/* the list's reference */
-	/* Whoever made the list non-empty wakes the thread. */
-	if (push_list(&c->io->kicks, c, &c->kick_next))
-		evs_io_wake(c->io);
-}
-
 static void io_runnable(struct evs_io *io, struct evs_conn *c)
 {
 	if (!evs_list_linked(&c->run_node))
 		evs_list_add_tail(&c->run_node, &io->runnable);
 }
 
-/* ---- the pool, in flight ---- */
+/* ---- credits: the pool limit over all threads ---- */
 
-/* An event that never reached a ring leaves the in-flight count. */
+/* Takes up to CREDIT_GRANT more credits; false when none are left. */
+static bool credit_take(struct evs_io *io)
+{
+	struct evs_sink *s = io->s;
+	int limit = (int)s->cfg.pool_limit;
+	int cur = atomic_load_explicit(&s->inflight, memory_order_relaxed);
+	int g;
+
+	do {
+		if (cur >= limit)
+			return false;
+		g = limit - cur < CREDIT_GRANT ? limit - cur : CREDIT_GRANT;
+	} while (!atomic_compare_exchange_weak_explicit(&s->inflight, &cur,
+							cur + g,
+							memory_order_relaxed,
+							memory_order_relaxed));
+	io->held += (uint32_t)g;
+	if ((uint64_t)(cur + g) > io->st.inflight_high)
+		EVS_STAT_SET(io->st.inflight_high, (uint64_t)(cur + g));
+	return true;
+}
+
+/*
+ * Wakes the I/O threads whose connections wait for credits once the
+ * count is back under three quarters of the limit, as the module does,
+ * so that paused readers do not flap at the edge.
+ */
+static void maybe_resume(struct evs_sink *s)
+{
+	uint64_t limit = s->cfg.pool_limit;
+	unsigned int i;
+
+	/* Pairs with the fence in conn_pause(). */
+	atomic_thread_fence(memory_order_seq_cst);
+	if ((uint64_t)atomic_load_explicit(&s->inflight,
+					   memory_order_relaxed) * 4 > limit * 3)
+		return;
+	for (i = 0; i < s->nio; i++) {
+		struct evs_io *io = &s->io[i];
+
+		if (atomic_load_explicit(&io->wait_pool, memory_order_relaxed) &&
+		    atomic_exchange(&io->wait_pool, false)) {
+			atomic_store(&io->resume, true);
+			evs_io_wake(io);
+		}
+	}
+}
+
+/* End of a pass: gives back what no unfinished event holds. */
+static void credit_settle(struct evs_io *io)
+{
+	uint32_t spare = io->held - io->used;
+
+	if (!spare)
+		return;
+	io->held = io->used;
+	atomic_fetch_sub_explicit(&io->s->inflight, (int)spare,
+				  memory_order_relaxed);
+	maybe_resume(io->s);
+}
+
+/* An event that was never accepted goes back; its credit stays held. */
 static void drop_event(struct evs_io *io, struct evs_event *ev)
 {
 	evs_pool_free(&io->pc, ev);
-	atomic_fetch_sub_explicit(&io->s->inflight, 1, memory_order_relaxed);
-	evs_maybe_resume(io->s);
+	io->used--;
+}
+
+/* ---- storing ---- */
+
+/* The module's histogram: bucket ilog2(ns), 0 below 2 ns, last is open. */
+static unsigned int lat_bucket(uint64_t ns)
+{
+	unsigned int b = ns < 2 ? 0 : 63 - (unsigned int)__builtin_clzll(ns);
+
+	return b < EVS_LAT_BUCKETS ? b : EVS_LAT_BUCKETS - 1;
+}
+
+/* Stores the events of priority @p waiting in this pass: one lock round. */
+static void store_prio(struct evs_io *io, unsigned int p)
+{
+	unsigned int n = io->npend[p];
+	uint64_t evicted;
+
+	if (!n)
+		return;
+	io->npend[p] = 0;
+	/* The store owns them from here; it may even evict them. */
+	evicted = evs_store_add(&io->s->store, io->pend[p], n, &io->pc);
+	io->used -= n;
+	EVS_STAT_ADD(io->st.stored[p], n);
+	EVS_STAT_INC(io->st.stores);
+	if (evicted)
+		EVS_STAT_ADD(io->st.evicted, evicted);
+}
+
+static void pass_begin(struct evs_io *io)
+{
+	struct evs_sink *s = io->s;
+
+	io->t_pass = evs_now_ns();
+	/* Auto traffic goes to batch above the mark: evs_route()'s test. */
+	io->pressure = (uint64_t)atomic_load_explicit(&s->inflight,
+						      memory_order_relaxed) * 100 >
+		       (uint64_t)s->cfg.pool_limit * s->cfg.pressure;
+}
+
+/*
+ * End of a pass: everything it accepted is stored, highest priority
+ * first; then the latency (one clock read for all: each event's is at
+ * most the pass's), the credits and the connection's ack.
+ */
+static void pass_end(struct evs_io *io, struct evs_conn *c)
+{
+	unsigned int p, b;
+	uint64_t now;
+
+	for (p = 0; p < EVS_PRIO_NR; p++)
+		store_prio(io, p);
+	now = evs_now_ns();
+	b = lat_bucket(now - io->t_pass);
+	for (p = 0; p < EVS_PRIO_NR; p++) {
+		if (io->nlat[p])
+			EVS_STAT_ADD(io->st.lat[p][b], io->nlat[p]);
+		io->nlat[p] = 0;
+	}
+	if (io->carry_prio >= 0) {
+		EVS_STAT_INC(io->st.lat[io->carry_prio][lat_bucket(now - io->carry_t)]);
+		io->carry_prio = -1;
+	}
+	credit_settle(io);
+	conn_tx(io, c);
 }
 
 /*
@@ -144,15 +244,13 @@ static void drop_event(struct evs_io *io, struct evs_event *ev)
  * but goes to batch while the pool is above the pressure mark: the
  * module's evs_route().
  */
-static uint8_t route(struct evs_sink *s, const struct evs_frame *f)
+static uint8_t route(const struct evs_io *io, const struct evs_frame *f)
 {
-	uint64_t mark;
+	const struct evs_sink *s = io->s;
 
 	if (f->priority != EVS_PRIO_AUTO)
 		return f->priority;
-	mark = (uint64_t)s->cfg.pool_limit * s->cfg.pressure;
-	if ((uint64_t)atomic_load_explicit(&s->inflight,
-					   memory_order_relaxed) * 100 > mark)
+	if (io->pressure)
 		return EVS_PRIO_BATCH;
 	return s->route[f->topic] != EVS_NO_ROUTE ? s->route[f->topic] :
 						    EVS_PRIO_TX;
@@ -161,103 +259,66 @@ static uint8_t route(struct evs_sink *s, const struct evs_frame *f)
 /* ---- rx: the reader ---- */
 
 /*
- * Stops reading @c.  A connection waiting for the pool or a ring goes on
- * the thread's paused list and says so in io->wait, where the workers
- * look after each batch; one waiting on its own window is resumed by
- * conn_tx() as its acks advance.
+ * Stops reading @c until credits come back; the thread says so in
+ * io->wait_pool, where whoever gives credits back looks.
  */
-static void conn_pause(struct evs_io *io, struct evs_conn *c, int why,
-		       struct evs_ring *ring, unsigned int prio)
+static void conn_pause(struct evs_io *io, struct evs_conn *c)
 {
 	struct evs_sink *s = io->s;
-	bool room;
 
-	if (!c->pause_why)
+	if (!c->paused)
 		EVS_STAT_INC(io->st.pauses);
-	c->pause_why |= EVS_BIT(why);
-	if (why == EVS_PAUSE_WINDOW)
-		return;
+	c->paused = true;
 	if (!evs_list_linked(&c->paused_node))
 		evs_list_add_tail(&c->paused_node, &io->paused);
-	atomic_fetch_or(&io->wait, ring ? EVS_BIT(prio) : EVS_WAIT_POOL);
+	atomic_store_explicit(&io->wait_pool, true, memory_order_relaxed);
 	/*
-	 * A worker may have made room between our failed attempt and the
-	 * flag, and seen no flag.  Both sides write, fence, then read the
-	 * other's side: one of us sees the other.
+	 * Credits may have come back between our failed attempt and the
+	 * flag, from a thread that saw no flag.  Both sides write, fence,
+	 * then read the other's side: one of us sees the other.
 	 */
 	atomic_thread_fence(memory_order_seq_cst);
-	if (ring)
-		room = evs_ring_has_room(ring, 1);
-	else
-		room = atomic_load_explicit(&s->inflight, memory_order_relaxed) <
-		       (int)s->cfg.pool_limit;
-	if (room)
+	if (atomic_load_explicit(&s->inflight, memory_order_relaxed) <
+	    (int)s->cfg.pool_limit)
 		io->retry = true;
 }
 
-/* Hands a complete event to its ring; false when it must wait. */
-static bool conn_push(struct evs_io *io, struct evs_conn *c,
-		      struct evs_event *ev)
+/*
+ * A credit for one more event: one held, else more from the shared
+ * count, else (the pool is at its limit) what this pass has parsed is
+ * stored now to free some.
+ */
+static bool credit_get(struct evs_io *io)
 {
-	/*
-	 * Once pushed, the event belongs to the consumer, which may store
-	 * and free it before this returns: nothing of it is read after.
-	 */
-	const unsigned int prio = ev->prio;
-	struct evs_ring *ring = io->ring[prio];
-	uint32_t idx = c->pend_tail;
-	struct evs_pend *pe = &c->pend[idx % EVS_CONN_WINDOW];
+	unsigned int p;
 
-	/* The slot is free (the window was checked in begin), unpublished. */
-	pe->seq = ev->client_seq;
-	pe->flags = ev->flags;
-	__atomic_store_n(&pe->done, 0, __ATOMIC_RELAXED);
-	ev->pend_idx = idx;
-	ev->conn = c;
-	/* The push's release publishes the event and its slot. */
-	if (!evs_ring_push(ring, ev)) {
-		conn_pause(io, c, EVS_PAUSE_RING, ring, prio);
-		return false;
-	}
-	c->pend_tail = idx + 1;
-	io->pushed |= EVS_BIT(prio);
-	EVS_STAT_INC(io->st.enq[prio]);
-	return true;
+	if (io->used < io->held || credit_take(io))
+		return true;
+	for (p = 0; p < EVS_PRIO_NR; p++)
+		store_prio(io, p);
+	return io->used < io->held;
 }
 
 static void *sink_begin(void *ctx, const struct evs_frame *f, size_t off)
 {
 	struct evs_conn *c = ctx;
 	struct evs_io *io = c->io;
-	struct evs_sink *s = io->s;
-	struct evs_event *ev = NULL;
-	int n;
+	struct evs_event *ev;
 
 	(void)off;	/* a buffer as soon as the header is in */
-	if (c->pend_tail - c->pend_head >= EVS_CONN_WINDOW) {
-		conn_pause(io, c, EVS_PAUSE_WINDOW, NULL, 0);
+	if (!credit_get(io)) {
+		conn_pause(io, c);
 		return NULL;
 	}
-	/* One shared count, as the module's per-namespace atomic. */
-	n = atomic_fetch_add_explicit(&s->inflight, 1,
-				      memory_order_relaxed) + 1;
-	if (n <= (int)s->cfg.pool_limit)
-		ev = evs_pool_alloc(&io->pc, f->length);
+	ev = evs_pool_alloc(&io->pc, f->length);
 	if (!ev) {
-		atomic_fetch_sub_explicit(&s->inflight, 1,
-					  memory_order_relaxed);
 		EVS_STAT_INC(io->st.pool_fails);
-		conn_pause(io, c, EVS_PAUSE_POOL, NULL, 0);
+		conn_pause(io, c);
 		return NULL;
 	}
-	if ((uint64_t)n > io->st.inflight_high)
-		EVS_STAT_SET(io->st.inflight_high, (uint64_t)n);
-	ev->t_ingest = evs_now_ns();
-	ev->conn_id = c->id;
-	ev->client_seq = f->seq;
+	io->used++;
+	ev->t_ingest = io->t_pass;
 	ev->topic = f->topic;
-	ev->flags = f->flags;
-	ev->conn = NULL;
 	c->cur = ev;
 	return ev->data;
 }
@@ -267,19 +328,32 @@ static bool sink_end(void *ctx, const struct evs_frame *f, void *buf)
 	struct evs_conn *c = ctx;
 	struct evs_io *io = c->io;
 	struct evs_event *ev = c->cur;
+	uint8_t p = route(io, f);
 
 	(void)buf;	/* ev->data */
 	c->cur = NULL;
 	c->events++;
 	c->bytes += f->length;
+	if (!c->any || (int32_t)(f->seq - c->last_seq) > 0)
+		c->last_seq = f->seq;
+	c->any = true;
+	if (f->flags & EVS_WIRE_F_ACK_REQ)
+		c->ack_req = true;
 	EVS_STAT_INC(io->st.frames);
 	EVS_STAT_ADD(io->st.bytes, f->length);
-	ev->prio = route(io->s, f);
-	if (conn_push(io, c, ev))
-		return true;
-	/* Accepted: it waits in @ready until the reader is resumed. */
-	c->ready = ev;
-	return false;
+	EVS_STAT_INC(io->st.enq[p]);
+	ev->prio = p;
+	/* Begun in an earlier pass: at most one, this connection's cur. */
+	if (ev->t_ingest == io->t_pass) {
+		io->nlat[p]++;
+	} else {
+		io->carry_t = ev->t_ingest;
+		io->carry_prio = p;
+	}
+	io->pend[p][io->npend[p]++] = ev;
+	if (io->npend[p] == EVS_STORE_CHUNK)
+		store_prio(io, p);
+	return true;
 }
 
 static void sink_copy(void *dst, const void *src, size_t off, size_t len)
@@ -319,11 +393,11 @@ static bool conn_feed(struct evs_io *io, struct evs_conn *c,
 	if (st == EVS_PARSE_ERROR) {
 		/*
 		 * No more reading: bytes after the bad header are never
-		 * parsed (conn_read() stops on @error).
+		 * parsed (conn_read() stops on @error).  The ERROR frame
+		 * goes out at the end of the pass, after the ack.
 		 */
 		c->error = true;
 		EVS_STAT_INC(io->st.err[c->parser.err]);
-		conn_tx(io, c);
 		return false;
 	}
 	if (!from_stash && used < len) {
@@ -342,7 +416,7 @@ static bool conn_feed(struct evs_io *io, struct evs_conn *c,
 	return false;
 }
 
-/* The peer sent everything it will: store what is left, ack, close. */
+/* The peer sent everything it will: the pass's end acks and closes. */
 static void conn_eof(struct evs_io *io, struct evs_conn *c)
 {
 	if (!evs_parser_idle(&c->parser)) {
@@ -354,22 +428,20 @@ static void conn_eof(struct evs_io *io, struct evs_conn *c)
 		}
 	}
 	c->eof = true;
-	conn_tx(io, c);
 }
 
-/* The reader: resumes a pause, then reads while the socket has bytes. */
+/*
+ * The reader, one pass: resumes a pause, reads while the socket has
+ * bytes (a few reads at most), then stores and acks everything.
+ */
 static void conn_read(struct evs_io *io, struct evs_conn *c)
 {
 	unsigned int turns = READS_PER_TURN;
 	ssize_t n;
 
-	if (c->closed || c->error || c->eof || c->pause_why)
+	if (c->closed || c->error || c->eof || c->paused)
 		return;
-	if (c->ready) {
-		if (!conn_push(io, c, c->ready))
-			goto out;
-		c->ready = NULL;
-	}
+	pass_begin(io);
 	if (c->stash) {
 		if (!conn_feed(io, c, c->stash + c->stash_off,
 			       c->stash_len - c->stash_off, true))
@@ -420,11 +492,7 @@ static void conn_read(struct evs_io *io, struct evs_conn *c)
 	if (c->rd_eof)
 		conn_eof(io, c);
 out:
-	/* Once per read pass, as the module queues its work once per read. */
-	if (io->pushed) {
-		evs_workers_kick(io->s, io->pushed);
-		io->pushed = 0;
-	}
+	pass_end(io, c);
 }
 
 /* --raw: read and discard, no parsing; close at EOF. */
@@ -503,60 +571,21 @@ static void conn_put_frame(struct evs_conn *c, uint8_t flags, uint32_t seq,
 }
 
 /*
- * Walks the pend window from the oldest event while they are stored:
- * the cumulative ack can only cover an unbroken run.
- */
-static void conn_advance(struct evs_conn *c)
-{
-	uint32_t head = c->pend_head;
-
-	while (head != c->pend_tail) {
-		struct evs_pend *pe = &c->pend[head % EVS_CONN_WINDOW];
-
-		/* Pairs with the release in the worker's done mark. */
-		if (!__atomic_load_n(&pe->done, __ATOMIC_ACQUIRE))
-			break;
-		if (!c->stored_any || (int32_t)(pe->seq - c->stored_seq) > 0)
-			c->stored_seq = pe->seq;
-		c->stored_any = true;
-		if (pe->flags & EVS_WIRE_F_ACK_REQ)
-			c->ack_due = true;
-		head++;
-	}
-	c->pend_head = head;
-}
-
-/*
- * After workers stored events, after EOF or an error, and when the
- * socket has room again: ack, lift a window pause, and close once
- * everything accepted is stored and acked.
+ * At the end of a pass (everything accepted is stored) and when the
+ * socket has room again: ack, then the ERROR frame or the close.
  */
 static void conn_tx(struct evs_io *io, struct evs_conn *c)
 {
-	uint32_t inflight;
-
 	if (c->closed || conn_flush(io, c))
 		return;
-	conn_advance(c);
-	inflight = c->pend_tail - c->pend_head;
-	if (c->ack_due) {
+	if (c->ack_req) {
 		/* Coalesced: one ACK for everything stored since the last. */
-		conn_put_frame(c, EVS_WIRE_F_ACK, c->stored_seq, NULL);
-		c->ack_due = false;
+		conn_put_frame(c, EVS_WIRE_F_ACK, c->last_seq, NULL);
+		c->ack_req = false;
 		EVS_STAT_INC(io->st.acks);
 		if (conn_flush(io, c))
 			return;
 	}
-	if ((c->pause_why & EVS_BIT(EVS_PAUSE_WINDOW)) &&
-	    inflight <= WINDOW_RESUME) {
-		c->pause_why &= ~EVS_BIT(EVS_PAUSE_WINDOW);
-		if (!c->pause_why) {
-			EVS_STAT_INC(io->st.resumes);
-			io_runnable(io, c);
-		}
-	}
-	if (inflight)
-		return;
 	if (c->error) {
 		if (!c->error_sent) {
 			conn_put_frame(c, EVS_WIRE_F_ERROR, c->parser.frame.seq,
@@ -572,9 +601,10 @@ static void conn_tx(struct evs_io *io, struct evs_conn *c)
 }
 
 /*
- * Closes the socket and drops what never reached a ring.  Events on the
- * rings stay accepted: they are stored, and the connection waits on the
- * dead list until the workers are done with it (io_reap()).
+ * Closes the socket and drops the event being filled.  Events already
+ * parsed wait in io->pend, not in the connection: they are stored at the
+ * end of the pass all the same.  The memory goes at io_reap(), after
+ * this loop's epoll events, which may still name the connection.
  */
 static void conn_close(struct evs_io *io, struct evs_conn *c)
 {
@@ -589,10 +619,6 @@ static void conn_close(struct evs_io *io, struct evs_conn *c)
 		drop_event(io, c->cur);
 		c->cur = NULL;
 	}
-	if (c->ready) {
-		drop_event(io, c->ready);
-		c->ready = NULL;
-	}
 	free(c->stash);
 	c->stash = NULL;
 	c->stash_off = 0;
@@ -602,20 +628,14 @@ static void conn_close(struct evs_io *io, struct evs_conn *c)
 	evs_list_add_tail(&c->node, &io->dead);
 }
 
-/* Closed connections whose events are all stored lose our reference. */
 static void io_reap(struct evs_io *io)
 {
-	struct evs_list *p, *next;
+	while (!evs_list_empty(&io->dead)) {
+		struct evs_conn *c = evs_container_of(io->dead.next,
+						      struct evs_conn, node);
 
-	for (p = io->dead.next; p != &io->dead; p = next) {
-		struct evs_conn *c = evs_container_of(p, struct evs_conn, node);
-
-		next = p->next;
-		conn_advance(c);
-		if (c->pend_head != c->pend_tail)
-			continue;
 		evs_list_del(&c->node);
-		evs_conn_put(c);
+		free(c);
 	}
 }
 
@@ -632,19 +652,11 @@ static struct evs_conn *conn_new(struct evs_sink *s, int fd)
 	memset(c, 0, size);
 	c->fd = fd;
 	c->id = atomic_fetch_add(&s->next_conn_id, 1) + 1;
-	atomic_init(&c->ref, 1);	/* the owning I/O thread's */
-	atomic_init(&c->kicked, false);
 	evs_list_init(&c->node);
 	evs_list_init(&c->paused_node);
 	evs_list_init(&c->run_node);
-	if (!s->cfg.raw) {
-		c->pend = calloc(EVS_CONN_WINDOW, sizeof(*c->pend));
-		if (!c->pend) {
-			free(c);
-			return NULL;
-		}
+	if (!s->cfg.raw)
 		evs_parser_init(&c->parser, s->cfg.max_payload);
-	}
 	/* Acks are small and a client may wait for each: no Nagle. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return c;
@@ -718,28 +730,7 @@ static void io_take_inbox(struct evs_io *io)
 
 /* ---- the loop ---- */
 
-static void io_take_kicks(struct evs_io *io)
-{
-	struct evs_conn *c, *next;
-
-	if (!atomic_load_explicit(&io->kicks.first, memory_order_relaxed))
-		return;
-	c = atomic_exchange_explicit(&io->kicks.first, NULL, memory_order_acquire);
-	for (; c; c = next) {
-		/* Read before the flag goes: a new kick rewrites the link. */
-		next = c->kick_next;
-		/*
-		 * Cleared before the done marks are read, with acq_rel: a
-		 * worker that marks more after this queues it again.
-		 */
-		atomic_exchange_explicit(&c->kicked, false,
-					 memory_order_acq_rel);
-		conn_tx(io, c);
-		evs_conn_put(c);
-	}
-}
-
-/* Connections waiting for the pool or a ring try again. */
+/* Connections waiting for credits try again. */
 static void io_resume(struct evs_io *io)
 {
 	struct evs_list list;
@@ -754,10 +745,7 @@ static void io_resume(struct evs_io *io)
 						      paused_node);
 
 		evs_list_del(&c->paused_node);
-		c->pause_why &= ~(EVS_BIT(EVS_PAUSE_POOL) |
-				  EVS_BIT(EVS_PAUSE_RING));
-		if (c->pause_why)
-			continue;	/* still its window: conn_tx() */
+		c->paused = false;
 		EVS_STAT_INC(io->st.resumes);
 		conn_read(io, c);
 	}
@@ -828,8 +816,7 @@ void *evs_io_main(void *arg)
 					      memory_order_relaxed);
 			/* Pairs with the fence in evs_io_wake(). */
 			atomic_thread_fence(memory_order_seq_cst);
-			if (atomic_load_explicit(&io->kicks.first, memory_order_relaxed) ||
-			    atomic_load_explicit(&io->inbox.first, memory_order_relaxed) ||
+			if (atomic_load_explicit(&io->inbox.first, memory_order_relaxed) ||
 			    atomic_load_explicit(&io->resume, memory_order_relaxed) ||
 			    atomic_load_explicit(&io->stop, memory_order_relaxed))
 				timeout = 0;
@@ -845,7 +832,6 @@ void *evs_io_main(void *arg)
 		for (i = 0; i < n; i++)
 			io_event(io, &ev[i]);
 		io_take_inbox(io);
-		io_take_kicks(io);
 		if (atomic_load_explicit(&io->resume, memory_order_relaxed) &&
 		    atomic_exchange(&io->resume, false))
 			io->retry = true;
@@ -864,22 +850,19 @@ void *evs_io_main(void *arg)
 int evs_io_init(struct evs_io *io, struct evs_sink *s, unsigned int idx)
 {
 	struct epoll_event e = { .events = EPOLLIN };
-	/* Both indexes on lines of their own: aligned, whole lines. */
-	size_t ring_bytes = (evs_ring_bytes(s->cfg.ring_size) + 63) & ~(size_t)63;
-	unsigned int p;
 
 	memset(io, 0, sizeof(*io));
 	io->s = s;
 	io->idx = idx;
 	io->epfd = -1;
 	io->evfd = -1;
+	io->carry_prio = -1;
 	evs_list_init(&io->conns);
 	evs_list_init(&io->dead);
 	evs_list_init(&io->paused);
 	evs_list_init(&io->runnable);
-	atomic_init(&io->kicks.first, NULL);
 	atomic_init(&io->inbox.first, NULL);
-	atomic_init(&io->wait, 0);
+	atomic_init(&io->wait_pool, false);
 	atomic_init(&io->resume, false);
 	atomic_init(&io->sleeping, false);
 	atomic_init(&io->stop, false);
@@ -889,14 +872,6 @@ int evs_io_init(struct evs_io *io, struct evs_sink *s, unsigned int idx)
 	io->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (!io->buf || io->epfd < 0 || io->evfd < 0)
 		return -1;
-	if (!s->cfg.raw) {
-		for (p = 0; p < EVS_PRIO_NR; p++) {
-			io->ring[p] = aligned_alloc(64, ring_bytes);
-			if (!io->ring[p])
-				return -1;
-			evs_ring_init(io->ring[p], s->cfg.ring_size);
-		}
-	}
 	e.data.ptr = &wake_tag;
 	if (epoll_ctl(io->epfd, EPOLL_CTL_ADD, io->evfd, &e))
 		return -1;
@@ -912,40 +887,24 @@ void evs_io_teardown(struct evs_io *io)
 {
 	struct evs_conn *c, *next;
 
-	/* Kicks still queued hold references. */
-	c = atomic_exchange(&io->kicks.first, NULL);
-	for (; c; c = next) {
-		next = c->kick_next;
-		atomic_store(&c->kicked, false);
-		evs_conn_put(c);
-	}
 	/* Handed over but never taken in: nothing of theirs was read. */
 	c = atomic_exchange(&io->inbox.first, NULL);
 	for (; c; c = next) {
 		next = c->inbox_next;
 		close(c->fd);
-		evs_conn_put(c);
+		free(c);
 	}
-	/*
-	 * Every ring is empty now (the workers drained them before they
-	 * stopped), so every event left is in a connection's hands.
-	 */
+	/* Between passes: every event is stored but the unfinished ones. */
 	while (!evs_list_empty(&io->conns))
 		conn_close(io, evs_container_of(io->conns.next,
 						struct evs_conn, node));
-	while (!evs_list_empty(&io->dead)) {
-		c = evs_container_of(io->dead.next, struct evs_conn, node);
-		evs_list_del(&c->node);
-		evs_conn_put(c);
-	}
+	io_reap(io);
+	atomic_fetch_sub(&io->s->inflight, (int)io->held);
+	io->held = 0;
 }
 
 void evs_io_free(struct evs_io *io)
 {
-	unsigned int p;
-
-	for (p = 0; p < EVS_PRIO_NR; p++)
-		free(io->ring[p]);
 	if (io->epfd >= 0)
 		close(io->epfd);
 	if (io->evfd >= 0)

@@ -10,9 +10,10 @@
  * empty, so that a thread working at a magazine's edge does not go to
  * the shared depot on every call.  Whole magazines move between a
  * thread and the depot under the class's mutex: one lock round trip per
- * magazine, not per event.  Here the I/O threads allocate and the
- * workers free (eviction), so full magazines flow from the workers
- * through the depot to the I/O threads.
+ * magazine, not per event.  Here an I/O thread allocates as it parses
+ * and frees what its stores evict, which may be older events of any
+ * thread: magazines only go through the depot when one thread evicts
+ * more than it parses.
  *
  * In sanitized builds a free object is poisoned for ASan (all but its
  * two link words), so a use after free inside the pool is still caught.

@@ -5,10 +5,11 @@
  * Each topic keeps its events in a circular array indexed by store
  * sequence number, so a reader could find any sequence number at once.
  * All topics share one byte limit; when it is exceeded the oldest events
- * go first (a FIFO across topics) and are counted.  The workers append
- * under one mutex, as the module's consumers do under one spinlock;
- * arrays grow by doubling with the allocation outside the lock, and
- * evicted events are freed after it is dropped.
+ * go first (a FIFO across topics) and are counted.  The I/O threads
+ * append a chunk of events per round of one mutex, as the module's
+ * consumers do under one spinlock; arrays grow by doubling with the
+ * allocation outside the lock, and evicted events are freed after it is
+ * dropped.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -33,7 +34,7 @@ int evs_store_init(struct evs_store *st, uint64_t limit)
 	/*
 	 * The module takes a spinlock here.  The critical section is a few
 	 * stores, so a sleeping mutex would pay a futex round trip whenever
-	 * two workers meet; an adaptive one spins briefly first, as a
+	 * two threads meet; an adaptive one spins briefly first, as a
 	 * spinlock would, but still sleeps if the holder was preempted.
 	 */
 	if (pthread_mutexattr_init(&attr))
@@ -94,7 +95,7 @@ static struct evs_topic *topic_get(struct evs_store *st, uint16_t id)
 		}
 	}
 	pthread_mutex_lock(&st->lock);
-	/* Another worker may have made it meanwhile: use theirs. */
+	/* Another thread may have made it meanwhile: use theirs. */
 	if (st->topics[id]) {
 		if (t) {
 			free(t->slot);
@@ -152,19 +153,38 @@ static struct evs_event *evict_one(struct evs_store *st)
 	return ev;
 }
 
-uint64_t evs_store_add(struct evs_store *st, struct evs_event *ev,
-		       struct evs_pcache *pc)
+uint64_t evs_store_add(struct evs_store *st, struct evs_event **evs,
+		       unsigned int n, struct evs_pcache *pc)
 {
 	struct evs_event *evicted = NULL, *victim;
-	struct evs_topic *t;
-	uint64_t n = 0;
+	struct evs_topic *t = NULL;
+	uint64_t nevicted = 0;
+	unsigned int i, topic = 0;
 
 	pthread_mutex_lock(&st->lock);
-	t = topic_get(st, ev->topic);
-	while (t && t->next_seq - t->first_seq == t->cap)
-		if (!topic_grow(st, t))
-			t = NULL;
-	if (t) {
+	for (i = 0; i < n; i++) {
+		struct evs_event *ev = evs[i];
+
+		/*
+		 * Runs of one topic are the common case: one lookup a run.
+		 * Its id is kept here, not read from the previous event: once
+		 * stored, that one may be evicted by another thread while
+		 * topic_get() or topic_grow() drops the lock.
+		 */
+		if (!t || ev->topic != topic) {
+			t = topic_get(st, ev->topic);
+			topic = ev->topic;
+		}
+		while (t && t->next_seq - t->first_seq == t->cap)
+			if (!topic_grow(st, t))
+				t = NULL;
+		if (!t) {
+			/* No memory for the index: stored and evicted at once. */
+			ev->fifo_next = evicted;
+			evicted = ev;
+			nevicted++;
+			continue;
+		}
 		ev->seq = t->next_seq++;
 		t->slot[ev->seq & (t->cap - 1)] = ev;
 		ev->fifo_next = NULL;
@@ -175,17 +195,12 @@ uint64_t evs_store_add(struct evs_store *st, struct evs_event *ev,
 		st->fifo_tail = ev;
 		st->bytes += evs_event_cost(ev);
 		st->events++;
-	} else {
-		/* No memory for the index: stored and evicted at once. */
-		ev->fifo_next = evicted;
-		evicted = ev;
-		n++;
 	}
 	while (st->bytes > st->limit && st->fifo_head) {
 		victim = evict_one(st);
 		victim->fifo_next = evicted;
 		evicted = victim;
-		n++;
+		nevicted++;
 	}
 	pthread_mutex_unlock(&st->lock);
 
@@ -194,7 +209,7 @@ uint64_t evs_store_add(struct evs_store *st, struct evs_event *ev,
 		evicted = victim->fifo_next;
 		evs_pool_free(pc, victim);
 	}
-	return n;
+	return nevicted;
 }
 
 void evs_store_gauges(struct evs_store *st, uint64_t *events, uint64_t *bytes)

@@ -16,11 +16,15 @@
  * ask for an ack), junk (a bad magic followed by bytes the server must
  * never read), truncated (GOOD good frames, then half a frame), zero
  * (GOOD good frames, then one with no payload and seq GOOD, the last
- * bytes before the FIN), or good (GOOD good frames only).  Exit status
+ * bytes before the FIN), good (GOOD good frames only), hold (GOOD good
+ * frames, then a header with seq 1000 and half its payload; the other
+ * half once stdin reaches EOF) or idle (GOOD good frames; once an ACK
+ * covers them all, "acked" and, at stdin's EOF, the FIN).  Exit status
  * 0 when the exchange ended in eof or reset, 1 otherwise (timeout,
  * malformed reply), 2 usage.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +42,7 @@ static int bad_args(void)
 {
 	fprintf(stderr, "usage: evsink_client ADDR:PORT MODE [GOOD]\n"
 		"MODE: magic, version, reserved, length, priority, junk,\n"
-		"      truncated, zero or good\n");
+		"      truncated, zero, good, hold or idle\n");
 	return 2;
 }
 
@@ -55,6 +59,17 @@ static int send_all(int fd, const uint8_t *p, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* Blocks until stdin reaches EOF (the test closes its end of a FIFO). */
+static void wait_stdin(void)
+{
+	char c[64];
+	ssize_t n;
+
+	do {
+		n = read(0, c, sizeof(c));
+	} while (n > 0 || (n < 0 && errno == EINTR));
 }
 
 int main(int argc, char **argv)
@@ -76,7 +91,8 @@ int main(int argc, char **argv)
 	socklen_t slen;
 	const char *mode;
 	unsigned long good = 3, i;
-	size_t len = 0;
+	size_t len = 0, held = 0;
+	bool idle;
 	int fd;
 
 	if (argc < 3 || argc > 4 || evs_addr_parse(argv[1], &addr))
@@ -84,7 +100,8 @@ int main(int argc, char **argv)
 	mode = argv[2];
 	if (argc == 4)
 		good = strtoul(argv[3], NULL, 10);
-	if (good > 1000)
+	/* The good frames, the last one and its junk fit in buf. */
+	if ((good + 1) * (EVS_WIRE_HDR_LEN + PAYLOAD) + 1000 > sizeof(buf))
 		return bad_args();
 
 	memset(payload, 0xa5, sizeof(payload));
@@ -103,18 +120,25 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "priority"))
 		f.priority = 3;
 	else if (strcmp(mode, "truncated") && strcmp(mode, "good") &&
-		 strcmp(mode, "zero"))
+		 strcmp(mode, "zero") && strcmp(mode, "hold") &&
+		 strcmp(mode, "idle"))
 		return bad_args();
+	idle = !strcmp(mode, "idle");
 
-	if (!strcmp(mode, "truncated")) {
+	if (!strcmp(mode, "truncated") || !strcmp(mode, "hold")) {
 		/* A header and half its payload: the FIN cuts it. */
 		len += evs_wire_put_frame(buf + len, EVS_WIRE_F_ACK_REQ, 3, 1,
 					  BAD_SEQ, payload, PAYLOAD);
 		len -= PAYLOAD / 2;
+		if (mode[0] == 'h') {
+			/* The other half, the last bytes of the frame. */
+			len += PAYLOAD / 2;
+			held = PAYLOAD / 2;
+		}
 	} else if (!strcmp(mode, "zero")) {
 		len += evs_wire_put_frame(buf + len, EVS_WIRE_F_ACK_REQ, 3, 2,
 					  (uint32_t)good, NULL, 0);
-	} else if (strcmp(mode, "good")) {
+	} else if (strcmp(mode, "good") && !idle) {
 		evs_frame_encode(buf + len, &f);
 		len += EVS_WIRE_HDR_LEN;
 		if (!strcmp(mode, "junk")) {
@@ -127,7 +151,19 @@ int main(int argc, char **argv)
 	fd = socket(addr.family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
 	    connect(fd, (struct sockaddr *)&ss, slen) ||
-	    send_all(fd, buf, len) || shutdown(fd, SHUT_WR)) {
+	    send_all(fd, buf, len - held)) {
+		perror("evsink_client");
+		return 1;
+	}
+	if (held) {
+		/* The server holds our unfinished frame until stdin ends. */
+		wait_stdin();
+		if (send_all(fd, buf + len - held, held)) {
+			perror("evsink_client");
+			return 1;
+		}
+	}
+	if (!idle && shutdown(fd, SHUT_WR)) {
 		perror("evsink_client");
 		return 1;
 	}
@@ -158,6 +194,17 @@ int main(int argc, char **argv)
 			off += used;
 			if (st == EVS_SRV_ACK) {
 				printf("ack %u\n", r.frame.seq);
+				if (idle && good && r.frame.seq == good - 1) {
+					/* All acked: then quiet until stdin ends. */
+					printf("acked\n");
+					fflush(stdout);
+					wait_stdin();
+					idle = false;
+					if (shutdown(fd, SHUT_WR)) {
+						perror("evsink_client");
+						return 1;
+					}
+				}
 			} else if (st == EVS_SRV_ERROR) {
 				printf("error %u %s\n", r.frame.seq, r.reason);
 			} else if (st == EVS_SRV_BAD) {

@@ -3,8 +3,10 @@
 #
 # evsink on the host, driven by evload and a tiny client: acks with every
 # priority, 64 B, 4 KiB and 64 KiB payloads, routing, backpressure and
-# eviction, every kind of bad header (ERROR frame, then close), a frame
-# cut by the FIN, SIGUSR1, the --report line, --raw; and at each SIGTERM
+# eviction, a reader paused for the pool and resumed, acks only for
+# stored frames across I/O threads, every kind of bad header (ERROR
+# frame, then close), a frame cut by the FIN, SIGUSR1, the --report
+# line, --raw; and at each SIGTERM
 # or SIGINT a clean exit (status 0: evsink checks that every event went
 # back to its pool) with nothing from the sanitizers.  Run it with a
 # sanitized evsink.  Prints TAP-like lines; exits 1 on any failure.
@@ -98,6 +100,30 @@ stop() {
 	fi
 }
 
+# usr1 NAME: SIGUSR1, then wait until NAME printed one more block.
+usr1() {
+	before=$(grep -c '^evsink .*: pipeline' "$tmp/$1.err")
+	eval "kill -USR1 \$pid_$1"
+	i=0
+	while [ "$(grep -c '^evsink .*: pipeline' "$tmp/$1.err")" -le "$before" ] &&
+	      [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+# wait_counter NAME KEY VALUE: SIGUSR1 until KEY is at least VALUE (30 s).
+wait_counter() {
+	i=0
+	while [ $i -lt 300 ]; do
+		usr1 "$1"
+		[ "$(counter "$1" "$2")" -ge "$3" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # counter NAME KEY: the value in the last statistics block of NAME.
 counter() {
 	awk -v k="$2" '$1 == k { v = $2 } END { print v }' "$tmp/$1.err"
@@ -166,7 +192,7 @@ usage() {
 usage "--help" 0 "" --help
 usage "no --listen" 2 "evsink: missing --listen ADDR:PORT"
 usage "bad --listen" 2 "evsink: invalid address 'localhost:1' (A.B.C.D:PORT or [IPV6]:PORT)" --listen localhost:1
-usage "--ring-size not a power of two" 2 "evsink: invalid --ring-size '100' (a power of two, 64..65536)" --listen 127.0.0.1:0 --ring-size 100
+usage "--pool-limit 0" 2 "evsink: invalid --pool-limit '0' (1..16777216)" --listen 127.0.0.1:0 --pool-limit 0
 usage "--max-payload over the cap" 2 "evsink: invalid --max-payload '65537' (0..65536)" --listen 127.0.0.1:0 --max-payload 65537
 usage "bad --route" 2 "evsink: invalid --route '7:urgent' (TOPIC:rt|tx|batch)" --listen 127.0.0.1:0 --route 7:urgent
 usage "bad --stats-fd" 2 "evsink: invalid --stats-fd '99' (an open file descriptor)" --listen 127.0.0.1:0 --stats-fd 99
@@ -203,12 +229,7 @@ if start main --threads 2 --route 7:rt; then
 	client "bytes after a bad header: ack, ERROR, close" junk "ack 2|error 1000 bad magic"
 	client "a frame cut by the FIN: ack, close" truncated "ack 2"
 
-	eval "kill -USR1 \$pid_main"
-	i=0
-	while [ "$(grep -c '^evsink .*: pipeline' "$tmp/main.err")" -lt 1 ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	usr1 main
 	check "SIGUSR1 prints the counters" grep -q '^frames  *221221$' "$tmp/main.err"
 
 	stop main
@@ -265,14 +286,12 @@ done
 
 # ---- backpressure and eviction ----
 
-if start tight --threads 2 --pool-limit 32 --ring-size 64 --batch 1 \
-	--store-limit 64K; then
-	load "tiny pool, rings and store: everything stored and acked" 0 \
+if start tight --threads 2 --pool-limit 32 --store-limit 64K; then
+	load "tiny pool and store: everything stored and acked" 0 \
 		--conns 8 --events 50000 --size 512 --prio mix --ack
 	stop tight
 	expect tight frames 50000
 	expect tight stored 50000
-	check "tight: reads paused" [ "$(counter tight pauses)" -gt 0 ]
 	check "tight: every pause resumed" [ "$(counter tight pauses)" = "$(counter tight resumes)" ]
 	check "tight: the store evicted" [ "$(counter tight evicted)" -gt 49000 ]
 	check "tight: in flight never above the pool limit" [ "$(counter tight inflight_high)" -le 32 ]
@@ -280,9 +299,6 @@ fi
 
 # ---- one event in flight at a time ----
 
-# With a pool of one, the reader pauses on nearly every header; the last
-# frame has no payload, so when it pauses there, nothing is left to read
-# but the FIN: the resume must still take the frame, not call it cut.
 if start one --threads 1 --pool-limit 1; then
 	i=0
 	while [ $i -lt 20 ]; do
@@ -293,7 +309,68 @@ if start one --threads 1 --pool-limit 1; then
 	expect one frames 1020
 	expect one stored 1020
 	expect one truncated 0
-	check "one: reads paused" [ "$(counter one pauses)" -gt 0 ]
+fi
+
+# A connection holds the pool's one event, half received; another sends
+# one frame with no payload and its FIN, and must pause on that header
+# with nothing left to read but the FIN.  Once the first frame is done,
+# the resume must take the second, not call it cut.
+if start hold --threads 1 --pool-limit 1; then
+	mkfifo "$tmp/hold.go"
+	"$CLIENT" "$ADDR" hold 0 <"$tmp/hold.go" >"$tmp/hold.client" 2>&1 &
+	hold_client=$!
+	exec 3>"$tmp/hold.go"
+	check "hold: the half-sent frame holds the pool" wait_counter hold inflight 1
+	# Not holding the FIFO open: the first client waits for its end.
+	"$CLIENT" "$ADDR" zero 0 >"$tmp/zero.client" 2>&1 3>&- &
+	zero_client=$!
+	check "hold: the zero-length frame waits for it" wait_counter hold pauses 1
+	exec 3>&-
+	wait $hold_client
+	check "hold: the held frame is acked" [ "$(tr '\n' '|' <"$tmp/hold.client")" = "ack 1000|eof|" ]
+	wait $zero_client
+	check "hold: the waiting frame is acked after the resume" \
+		[ "$(tr '\n' '|' <"$tmp/zero.client")" = "ack 0|eof|" ]
+	stop hold
+	expect hold frames 2
+	expect hold stored 2
+	expect hold truncated 0
+	expect hold resumes 1
+fi
+
+# ---- an ack means stored, with several I/O threads ----
+
+# Eight clients on four threads each send 500 frames, wait for the ACK
+# of the last and stay connected: by then every frame must be in the
+# store, not waiting for more to fill a chunk.
+if start acked --threads 4; then
+	mkfifo "$tmp/acked.go"
+	clients=
+	for i in 1 2 3 4 5 6 7 8; do
+		: >"$tmp/acked.$i"
+		"$CLIENT" "$ADDR" idle 500 <"$tmp/acked.go" >"$tmp/acked.$i" 2>&1 &
+		clients="$clients $!"
+	done
+	exec 3>"$tmp/acked.go"
+	i=0
+	while [ "$(cat "$tmp"/acked.[1-8] | grep -c '^acked$')" -lt 8 ] &&
+	      [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check "acked: every client has the ACK of its last frame" \
+		[ "$(cat "$tmp"/acked.[1-8] | grep -c '^acked$')" -eq 8 ]
+	usr1 acked
+	expect acked stored 4000
+	exec 3>&-
+	for p in $clients; do
+		wait "$p"
+	done
+	check "acked: every client closed cleanly" \
+		[ "$(cat "$tmp"/acked.[1-8] | grep -c '^eof$')" -eq 8 ]
+	stop acked
+	expect acked frames 4000
+	expect acked conn_accepted 8
 fi
 
 # ---- --raw, --report ----
