@@ -365,6 +365,7 @@ static const struct evs_parser_ops sink_ops = {
 	.begin = sink_begin,
 	.end = sink_end,
 	.copy = sink_copy,
+	.flat = true,	/* a read buffer: headers decoded in place */
 };
 
 /*
