@@ -441,6 +441,7 @@ struct evs_net {
 	atomic_t inflight;
 	atomic_t inflight_high;
 	atomic_long_t inflight_mem;	/* their evs_event_cost() */
+	bool pool_denied;		/* a reader found the pool full */
 	/*
 	 * ms of the last retry of readers short of memory, 0: none; set
 	 * under paused_lock.  Next to inflight, whose line every allocation

@@ -213,14 +213,24 @@ take:
 	return true;
 }
 
+/*
+ * A reader's unused slots may be what another reader was denied: with
+ * nothing in flight, no consumer would come to wake it.  Only then is
+ * anyone woken here, so that a reader paused for memory, which retries
+ * on a timer, is not woken by its own slots coming back.
+ */
 void evs_credits_return(struct evs_net *en, u32 *credits)
 {
 	if (!*credits)
 		return;
 	atomic_sub(*credits, &en->inflight);
 	*credits = 0;
-	/* Room a connection paused on the pool may have been denied. */
-	evs_maybe_resume(en, false);
+	/* Pairs with the barrier in evs_conn_pause(): see there. */
+	smp_mb__after_atomic();
+	if (READ_ONCE(en->pool_denied)) {
+		WRITE_ONCE(en->pool_denied, false);
+		evs_maybe_resume(en, false);
+	}
 }
 
 /*
@@ -238,6 +248,7 @@ struct evs_event *evs_event_alloc(struct evs_net *en, u32 len, u32 *credits)
 	struct evs_event *ev;
 
 	if (!evs_credit_take(en, credits)) {
+		WRITE_ONCE(en->pool_denied, true);
 		evs_stats_inc(en, EVS_STATS_A_POOL_FAILS);
 		return ERR_PTR(-ENOBUFS);
 	}
