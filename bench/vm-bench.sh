@@ -287,7 +287,7 @@ fi
 
 # Events per run by size, the same in both modes.  A run has a fixed
 # cost (evload's start, its connections, the server's first touches of
-# memory: about 15 million instructions) and the cost per event still
+# memory: some 17 million instructions) and the cost per event still
 # falls with the length of the run, so instructions per event hold for
 # these counts only; the quick matrix's det runs, a quarter as long, are
 # not comparable with the full one's.
