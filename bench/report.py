@@ -130,8 +130,8 @@ def det_section(w, boots):
       "and the softirqs run on them, the client's included), ± the spread "
       "(max - min) / median.  A/x: the median of the per-repeat ratios "
       "instr(x) / instr(A), events per instruction of A over x; above 1, "
-      "A needs fewer.  A/C and A/D compare A's run without acks; A/E "
-      "A's acked run.  Boots: the largest difference between the "
+      "A needs fewer.  C and D run without acks only, E with acks "
+      "only.  Boots: the largest difference between the "
       "per-boot medians of the row's figures (all of them in the next "
       "table).\n")
     hdr = "| size | conns | acks | " + " | ".join(
@@ -150,9 +150,6 @@ def det_section(w, boots):
         rcells = []
         for x in "BCDE":
             pairs = ratios(ipe, sc, x, True)
-            if not pairs and x in "CD" and sc[2] == "ack":
-                # C and D never ack: A acked against their plain run.
-                pairs = ratios_cross(ipe, sc, x)
             rcells.append(cell([v for _, v in pairs], 2))
             if pairs:
                 diffs["A/" + x] = boot_diff(pairs)
@@ -219,19 +216,6 @@ def det_section(w, boots):
               f"| {fmt(med([r['net_rx'] / r['events'] for r in rs]), 3)} |")
     w("")
     clock_check(w, runs)
-
-
-def ratios_cross(table, sc, x):
-    """A's acked run against x's plain run of the same repeat."""
-    out = []
-    plain = (sc[0], sc[1], "noack")
-    for (boot, rep, s), v in table.items():
-        if s != sc or "A" not in v:
-            continue
-        o = table.get((boot, rep, plain), {})
-        if x in o and v["A"]:
-            out.append((boot, o[x] / v["A"]))
-    return out
 
 
 def clock_check(w, runs):

@@ -35,7 +35,7 @@ det | par | both) ;;
 *) echo "run.sh: BENCH_MODE=$mode: det, par or both" >&2; exit 2 ;;
 esac
 
-tools="user/bin/evctl user/bin/evload user/bin/evsink $(command -v jq)"
+tools="user/bin/evctl user/bin/evload user/bin/evsink"
 # nats-server (Debian's links only libc) for servers D and E; without
 # it the guest skips them and says so.
 if nats=$(command -v nats-server); then
