@@ -156,7 +156,7 @@ def det_section(w, boots):
         known = {k: v for k, v in diffs.items() if v == v}
         if known:
             worst = max(known, key=known.get)
-            bad = [k for k, v in known.items() if v > REPRO]
+            bad = [k for k, v in known.items() if round(v, 1) > REPRO]
             b = f"{known[worst]:.1f}% ({worst})"
             if bad:
                 b = f"**{b}: {', '.join(bad)} do not reproduce within {REPRO:.0f}%**"
@@ -178,7 +178,7 @@ def det_section(w, boots):
             for f in figs:
                 v = diffs.get(f, float("nan"))
                 cs.append("-" if v != v else
-                          f"{v:.1f}%" + (" **!**" if v > REPRO else ""))
+                          f"{v:.1f}%" + (" **!**" if round(v, 1) > REPRO else ""))
             w(f"| {sc[0]} | {sc[1]} | {sc[2]} | " + " | ".join(cs) + " |")
         w("")
 
