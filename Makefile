@@ -79,7 +79,9 @@ help:
 	@echo "make deb      the Debian packages evstream-dkms and evstream-tools, into build/deb/"
 	@echo "make e2e-check  the packages installed in a scratch Debian root, booted with systemd in the VM"
 	@echo "make sign KEY=... CERT=...  sign kmod/evstream.ko with the kernel's sign-file"
-	@echo "make bench    the benchmark suite; results as in docs/perf.md"
+	@echo "make bench    the benchmark suite; results as in docs/perf.md:"
+	@echo "              BENCH_MODE=det|par|both (both), BENCH_QUICK=1, BENCH_REPS,"
+	@echo "              BENCH_BOOTS (det, 2), BENCH_LOCK=FILE (flock for par)"
 	@echo "make fuzz     host and VM fuzzers, FUZZ_TIME s each (now $(FUZZ_TIME))"
 	@echo "make stress   the stress suite at full size in the VM"
 	@echo "make check-debug  every kselftest on KASAN/lockdep/kmemleak kernels"
@@ -230,6 +232,9 @@ bench-module kmod/bench/evs_bench.ko: kernel-check FORCE
 bench: deps
 	@$(MAKE) bench-run
 
+# bench/run.sh reads its knobs from the environment (BENCH_MODE,
+# BENCH_QUICK, BENCH_REPS, BENCH_BOOTS, BENCH_LOCK, BENCH_APPEND, BENCH_OUT).
+export BENCH_MODE BENCH_QUICK BENCH_REPS BENCH_BOOTS BENCH_LOCK BENCH_APPEND BENCH_OUT
 bench-run: all bench-module
 	$(MAKE) -C bench/micro
 	@bench/run.sh $(KREL)

@@ -1,17 +1,28 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Turns the output of bench/vm-bench.sh (and the host micro-benchmarks)
-into the tables of docs/perf.md: medians with their spread over the
-repeats, the A/B and A/C ratios, and each goal of the performance issue
-with what was measured.
+into the tables of docs/perf.md.
 
-usage: report.py VM_OUTPUT [HOST_MICRO_OUTPUT] > report.md
+Deterministic mode (--det, one file per boot): instructions per event per
+server, the median of the per-repeat ratios A/B, A/C, A/D, A/E (events
+per instruction: instr(X) / instr(A)) with their spread, how far each
+figure moved between boots, and the stage breakdown.  Parallel mode
+(--par): events/s and CPU per event, ratios, the ack latency at half of
+A's peak, the in-kernel micro-benchmarks.  Every ratio reads "A's
+advantage": above 1, A does better.
+
+usage: report.py [--det BOOT.txt...] [--par PAR.txt] [--host HOST.txt]
+                 [--times TIMES.txt] > report.md
 """
+import argparse
 import re
 import statistics
-import sys
 
 USER_HZ = 100           # /proc/stat ticks per second in the guest
+REPRO = 3.0             # % across boots a deterministic figure may move
+SERVERS = "ABCDE"
+NAMES = {"A": "evstream.ko", "B": "evsink", "C": "evsink --raw",
+         "D": "nats-server", "E": "nats-server JetStream"}
 
 
 def med(xs):
@@ -19,123 +30,328 @@ def med(xs):
 
 
 def spread(xs):
-    """Relative spread of a run: (max - min) / median, in percent."""
+    """Relative spread: (max - min) / median, in percent."""
     m = med(xs)
     return 100.0 * (max(xs) - min(xs)) / m if xs and m else float("nan")
-
-
-def parse_vm(path):
-    runs = {}
-    micro = []
-    slabs = []
-    notes = []
-    fails = []
-    for line in open(path, errors="replace"):
-        f = line.split()
-        if not f:
-            continue
-        if f[0] == "run" and len(f) == 14:
-            (_, server, size, conns, ack, rate, events, eps, mbps,
-             p50, p99, p999, busy, client) = f
-            key = (server, int(size), int(conns), ack, int(rate))
-            events = int(events)
-            server_ticks = max(int(busy) - int(client), 0)
-            runs.setdefault(key, []).append({
-                "eps": float(eps), "mbps": float(mbps),
-                "p50": float(p50), "p99": float(p99), "p999": float(p999),
-                # ms of guest CPU per million events, the client's own
-                # CPU time taken out
-                "cpu": server_ticks * (1000.0 / USER_HZ) * 1e6 / events,
-                "cpu_all": int(busy) * (1000.0 / USER_HZ) * 1e6 / events,
-            })
-        elif f[0] == "micro":
-            micro.append(line.split(None, 1)[1].rstrip())
-        elif f[0] == "slab":
-            slabs.append(dict(name=f[1], objsize=int(f[3]),
-                              per=int(f[5]), pages=int(f[7])))
-        elif f[0] == "fail":
-            fails.append(line.rstrip())
-        elif line.startswith("# "):
-            notes.append(line[2:].rstrip())
-    return runs, micro, slabs, notes, fails
 
 
 def fmt(x, digits=0):
     if x != x:
         return "-"
-    if digits == 0:
-        return f"{x:,.0f}"
     return f"{x:,.{digits}f}"
 
 
-def cell(rs, key, digits=0):
-    xs = [r[key] for r in rs]
-    return f"{fmt(med(xs), digits)} ±{spread(xs):.0f}%"
+def cell(xs, digits=0):
+    if not xs:
+        return "-"
+    if len(xs) == 1:
+        return fmt(xs[0], digits)
+    return f"{fmt(med(xs), digits)} ±{spread(xs):.1f}%"
+
+
+def parse(path):
+    """Runs as dicts, and the other lines of one guest's output."""
+    d = dict(runs=[], micro=[], slabs=[], notes=[], fails=[])
+    for line in open(path, errors="replace"):
+        f = line.split()
+        if not f:
+            continue
+        if f[0] == "run":
+            r = dict(kv.split("=", 1) for kv in f[1:] if "=" in kv)
+            for k in list(r):
+                if k not in ("server", "ack", "mode"):
+                    r[k] = float(r[k])
+            d["runs"].append(r)
+        elif f[0] == "micro":
+            d["micro"].append(line.split(None, 1)[1].rstrip())
+        elif f[0] == "slab":
+            d["slabs"].append(dict(name=f[1], objsize=int(f[3]),
+                                   per=int(f[5]), pages=int(f[7])))
+        elif f[0] in ("fail", "not"):
+            d["fails"].append(line.rstrip())
+        elif line.startswith("# "):
+            d["notes"].append(line[2:].rstrip())
+    return d
+
+
+def scen(r):
+    return (int(r["size"]), int(r["conns"]), r["ack"])
+
+
+def partner(x, ack):
+    """Whether server x runs in scenarios with this ack setting."""
+    return {"C": ack == "noack", "D": ack == "noack",
+            "E": ack == "ack"}.get(x, True)
+
+
+def per_rep(runs, value):
+    """{(boot, rep, scenario): {server: value}} of the runs at full rate."""
+    out = {}
+    for r in runs:
+        if r["rate"]:
+            continue
+        k = (r["boot"], r["rep"], scen(r))
+        out.setdefault(k, {})[r["server"]] = value(r)
+    return out
+
+
+def ratios(table, sc, x, better_low):
+    """Per-repeat ratios of A against x in scenario sc, as (boot, ratio).
+    better_low: the value is a cost (instructions, CPU), so the ratio is
+    x / A; else a rate, A / x."""
+    out = []
+    for (boot, _, s), v in table.items():
+        if s != sc or "A" not in v or x not in v or not v["A"] or not v[x]:
+            continue
+        out.append((boot, v[x] / v["A"] if better_low else v["A"] / v[x]))
+    return out
+
+
+def boot_diff(pairs):
+    """Difference of the per-boot medians, % of their mean."""
+    by = {}
+    for b, v in pairs:
+        by.setdefault(b, []).append(v)
+    if len(by) < 2:
+        return float("nan")
+    ms = [med(v) for v in by.values()]
+    return 100.0 * (max(ms) - min(ms)) / statistics.mean(ms)
+
+
+def det_section(w, boots):
+    runs = [r for d in boots for r in d["runs"]]
+    ipe = per_rep(runs, lambda r: r["busy_ns"] / r["events"])
+    scens = sorted({k[2] for k in ipe})
+    nboots = len({r["boot"] for r in runs})
+    w("### Deterministic: instructions per event\n")
+    w(f"One vCPU under icount (1 ns of guest time = 1 instruction), "
+      f"{nboots} boot(s).  A server cell: the median over all repeats of "
+      "the guest's total busy time per event (every CPU-consuming task "
+      "and the softirqs run on them, the client's included), ± the spread "
+      "(max - min) / median.  A/x: the median of the per-repeat ratios "
+      "instr(x) / instr(A), events per instruction of A over x; above 1, "
+      "A needs fewer.  C and D run without acks only, E with acks "
+      "only.  Boots: the largest difference between the "
+      "per-boot medians of the row's figures (all of them in the next "
+      "table).\n")
+    hdr = "| size | conns | acks | " + " | ".join(
+        f"{s} instr/ev" for s in SERVERS) + " | A/B | A/C | A/D | A/E | boots |"
+    w(hdr)
+    w("|---:|---:|---|" + "---:|" * 9 + "---|")
+    repro = []
+    for sc in scens:
+        cells, diffs = [], {}
+        for s in SERVERS:
+            pairs = [(k[0], v[s]) for k, v in ipe.items()
+                     if k[2] == sc and s in v]
+            cells.append(cell([v for _, v in pairs]))
+            if pairs:
+                diffs[s] = boot_diff(pairs)
+        rcells = []
+        for x in "BCDE":
+            pairs = ratios(ipe, sc, x, True)
+            rcells.append(cell([v for _, v in pairs], 2))
+            if pairs:
+                diffs["A/" + x] = boot_diff(pairs)
+        known = {k: v for k, v in diffs.items() if v == v}
+        if known:
+            worst = max(known, key=known.get)
+            bad = [k for k, v in known.items() if round(v, 1) > REPRO]
+            b = f"{known[worst]:.1f}% ({worst})"
+            if bad:
+                b = f"**{b}: {', '.join(bad)} do not reproduce within {REPRO:.0f}%**"
+        else:
+            b = "one boot"
+        repro.append((sc, diffs))
+        w(f"| {sc[0]} | {sc[1]} | {sc[2]} | " + " | ".join(cells)
+          + " | " + " | ".join(rcells) + f" | {b} |")
+    w("")
+    if nboots > 1:
+        w("#### Difference between boots, per figure\n")
+        w(f"(max - min) / mean of the per-boot medians; over {REPRO:.0f}% is "
+          "flagged **!**.\n")
+        figs = list(SERVERS) + ["A/B", "A/C", "A/D", "A/E"]
+        w("| size | conns | acks | " + " | ".join(figs) + " |")
+        w("|---:|---:|---|" + "---:|" * len(figs))
+        for sc, diffs in repro:
+            cs = []
+            for f in figs:
+                v = diffs.get(f, float("nan"))
+                cs.append("-" if v != v else
+                          f"{v:.1f}%" + (" **!**" if round(v, 1) > REPRO else ""))
+            w(f"| {sc[0]} | {sc[1]} | {sc[2]} | " + " | ".join(cs) + " |")
+        w("")
+
+    w("#### Where the instructions go (deterministic, median per event)\n")
+    w("From `/proc/PID/task/TID/schedstat` (each thread's run time) taken "
+      "before and after each run.  Debian's kernels have no "
+      "`IRQ_TIME_ACCOUNTING`: a softirq is billed to whatever task it "
+      "interrupted or ran in, so the loopback's receive work (the "
+      "module's parsing, TCP for every server) mostly lands on the "
+      "sender, evload, and whatever runs after an interrupt on an idle "
+      "CPU is not counted at all.  *client* is the total minus every "
+      "thread that outlived the run: evload, the few short processes "
+      "the bench script forks (`sleep`, `awk`) and the bench shell's "
+      "work inside the window; *other* is the threads that outlived it "
+      "besides the server, kworkers and ksoftirqd (init, rcu).  NET_RX: "
+      "receive softirqs run per event.\n")
+    w("| size | conns | acks | server | total | client | server threads "
+      "| kworkers | ksoftirqd | other | NET_RX/ev |")
+    w("|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for sc in scens:
+        for s in SERVERS:
+            rs = [r for r in runs if not r["rate"] and scen(r) == sc
+                  and r["server"] == s]
+            if not rs:
+                continue
+
+            def m(f):
+                return fmt(med([f(r) / r["events"] for r in rs]))
+            rest = ("server_ns", "kworker_ns", "ksoftirqd_ns", "other_ns")
+            w(f"| {sc[0]} | {sc[1]} | {sc[2]} | {s} "
+              f"| {m(lambda r: r['busy_ns'])} "
+              f"| {m(lambda r: r['busy_ns'] - sum(r[k] for k in rest))} "
+              f"| {m(lambda r: r['server_ns'])} | {m(lambda r: r['kworker_ns'])} "
+              f"| {m(lambda r: r['ksoftirqd_ns'])} | {m(lambda r: r['other_ns'])} "
+              f"| {fmt(med([r['net_rx'] / r['events'] for r in rs]), 3)} |")
+    w("")
+    clock_check(w, runs)
+
+
+def clock_check(w, runs):
+    ns = sum(r["busy_ns"] for r in runs)
+    ticks = sum(r["busy_ticks"] for r in runs)
+    if ticks:
+        w(f"Cross-check of the busy time: `/proc/schedstat` says "
+          f"{ns / 1e9:.2f} s over these runs, `/proc/stat` "
+          f"{ticks / USER_HZ:.2f} s (in ticks; ratio "
+          f"{ns / 1e9 / (ticks / USER_HZ):.3f}).\n")
+
+
+def par_section(w, d):
+    runs = d["runs"]
+    eps = per_rep(runs, lambda r: r["eps"])
+    cpu = per_rep(runs, lambda r: r["busy_ns"] / r["events"] / 1e3)
+    scens = sorted({k[2] for k in eps})
+    w("### Parallel: events/s (2 vCPUs, multi-threaded TCG)\n")
+    w("Median of the repeats ± the spread (max - min) / median.  A/x: the "
+      "median of the per-repeat ratios of events/s, A over x.\n")
+    w("| size | conns | acks | " + " | ".join(SERVERS)
+      + " | A/B | A/C | A/D | A/E |")
+    w("|---:|---:|---|" + "---:|" * 9)
+    for sc in scens:
+        cs = [cell([v[s] for k, v in eps.items() if k[2] == sc and s in v])
+              for s in SERVERS]
+        rs = [cell([v for _, v in ratios(eps, sc, x, False)], 2)
+              for x in "BCDE"]
+        w(f"| {sc[0]} | {sc[1]} | {sc[2]} | " + " | ".join(cs + rs) + " |")
+    w("")
+    w("### Parallel: CPU per event (µs)\n")
+    w("The guest's total busy time (both vCPUs, every task and the "
+      "softirqs run on them, the client's included, from "
+      "`/proc/schedstat`) per event.  A/x: the median of the per-repeat "
+      "ratios cpu(x) / cpu(A); above 1, A costs less.  The guest's clock "
+      "runs on while the host has taken a vCPU's thread away, so this "
+      "includes that stolen time and grows with the host's load.\n")
+    w("| size | conns | acks | " + " | ".join(SERVERS)
+      + " | A/B | A/C | A/D | A/E |")
+    w("|---:|---:|---|" + "---:|" * 9)
+    for sc in scens:
+        cs = [cell([v[s] for k, v in cpu.items() if k[2] == sc and s in v], 1)
+              for s in SERVERS]
+        rs = [cell([v for _, v in ratios(cpu, sc, x, True)], 2)
+              for x in "BCDE"]
+        w(f"| {sc[0]} | {sc[1]} | {sc[2]} | " + " | ".join(cs + rs) + " |")
+    w("")
+    clock_check(w, runs)
+
+    paced = [r for r in runs if r["rate"]]
+    if paced:
+        w("### Ack latency at half of A's peak (µs), 512 B, 4 connections\n")
+        w("Median over the repeats of each run's percentile ± the spread.\n")
+        w("| server | rate | p50 | p99 | p999 |")
+        w("|---|---:|---:|---:|---:|")
+        for s in "AB":
+            rs = [r for r in paced if r["server"] == s]
+            if rs:
+                w(f"| {s} | {int(rs[0]['rate'])} "
+                  f"| {cell([r['p50'] for r in rs], 1)} "
+                  f"| {cell([r['p99'] for r in rs], 1)} "
+                  f"| {cell([r['p999'] for r in rs], 1)} |")
+        w(f"\np99 A/B, median of the per-repeat ratios: "
+          f"{fmt(p99_ratio(runs), 3)}\n")
+    return eps
+
+
+def p99_ratio(runs):
+    by = {}
+    for r in runs:
+        if r["rate"]:
+            by.setdefault(r["rep"], {})[r["server"]] = r["p99"]
+    return med([v["A"] / v["B"] for v in by.values()
+                if "A" in v and v.get("B")])
 
 
 def main():
-    runs, micro, slabs, notes, fails = parse_vm(sys.argv[1])
-    host = open(sys.argv[2]).read() if len(sys.argv) > 2 else ""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--det", nargs="+", default=[])
+    ap.add_argument("--par")
+    ap.add_argument("--host")
+    ap.add_argument("--times")
+    a = ap.parse_args()
+    boots = [parse(p) for p in a.det]
+    par = parse(a.par) if a.par else None
+    host = open(a.host).read() if a.host else ""
     out = []
     w = out.append
 
     w("### Machine\n")
-    for n in notes:
-        w(f"- {n}")
+    seen = set()
+    for d in boots + ([par] if par else []):
+        for n in d["notes"]:
+            if n not in seen:
+                seen.add(n)
+                w(f"- {n}")
+    if a.times:
+        for line in open(a.times):
+            w(f"- took: {line.lstrip('# ').rstrip()}")
     w("")
+    fails = [f for d in boots + ([par] if par else []) for f in d["fails"]]
     if fails:
         w("### Failed runs\n")
         for f in fails:
             w(f"- `{f}`")
         w("")
 
-    w("### End to end (in the VM): A evstream.ko, B evsink, C raw sink\n")
-    w("Median of the repeats, ± the spread (max - min) / median. "
-      "CPU is guest CPU time per million events with evload's own "
-      "time taken out.\n")
-    w("| size | conns | acks | A events/s | B events/s | C events/s "
-      "| A/B | A/C | A MB/s | C MB/s | A CPU ms/M | B CPU ms/M | A/B CPU |")
-    w("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    keys = sorted({(k[1], k[2], k[3]) for k in runs if k[4] == 0})
-    ratios = {}
-    for size, conns, ack in keys:
-        a = runs.get(("A", size, conns, ack, 0), [])
-        b = runs.get(("B", size, conns, ack, 0), [])
-        c = runs.get(("C", size, conns, "noack", 0), [])
-        ma, mb, mc = (med([r["eps"] for r in x]) for x in (a, b, c))
-        ca, cb = (med([r["cpu"] for r in x]) for x in (a, b))
-        ab = ma / mb if mb else float("nan")
-        ac = med([r["mbps"] for r in a]) / med([r["mbps"] for r in c]) \
-            if c else float("nan")
-        ratios[(size, conns, ack)] = dict(ab=ab, ac=ac,
-                                          cpu=ca / cb if cb else float("nan"))
-        w(f"| {size} | {conns} | {ack} | {cell(a, 'eps')} | {cell(b, 'eps')} "
-          f"| {cell(c, 'eps') if c else '-'} | {fmt(ab, 2)} | {fmt(ac, 2)} "
-          f"| {cell(a, 'mbps', 1)} | {cell(c, 'mbps', 1) if c else '-'} "
-          f"| {fmt(ca)} | {fmt(cb)} | {fmt(ratios[(size, conns, ack)]['cpu'], 2)} |")
-    w("")
-
-    w("### Ack latency (µs): median over repeats of each run's percentiles\n")
-    w("| size | conns | rate | server | p50 | p99 | p999 |")
-    w("|---:|---:|---:|---|---:|---:|---:|")
-    for k in sorted(k for k in runs if k[3] == "ack"):
-        rs = runs[k]
-        w(f"| {k[1]} | {k[2]} | {k[4] or 'max'} | {k[0]} | {cell(rs, 'p50', 1)} "
-          f"| {cell(rs, 'p99', 1)} | {cell(rs, 'p999', 1)} |")
-    w("")
-
-    w("### In-kernel micro-benchmarks (evs_bench.ko, in the VM)\n")
-    w("```")
-    for m in micro:
-        w(m)
-    w("```\n")
-
+    w("Servers: " + ", ".join(f"{s} {n}" for s, n in NAMES.items()) + ".\n")
+    det_ipe = {}
+    if boots:
+        det_section(w, boots)
+        det_ipe = per_rep([r for d in boots for r in d["runs"]],
+                          lambda r: r["busy_ns"] / r["events"])
+    par_eps = {}
+    if par:
+        par_eps = par_section(w, par)
+        w("### In-kernel micro-benchmarks (evs_bench.ko, in the VM)\n")
+        w("```")
+        for m in par["micro"]:
+            w(m)
+        w("```\n")
     if host.strip():
         w("### Host micro-benchmarks (real hardware)\n")
         w("```")
         w(host.rstrip())
         w("```\n")
 
+    slabs = (par or (boots[0] if boots else {"slabs": []}))["slabs"]
+    mem = memory(w, slabs)
+    goals(w, det_ipe, par_eps, par, mem, host)
+    print("\n".join(out))
+
+
+def memory(w, slabs):
+    if not slabs:
+        return {}
     w("### Kernel memory per event in flight\n")
     w("An event up to 4 KiB is one object of an `evs_event_N` cache (N: the "
       "payload it holds); a larger one is a header from `evs_event_head` "
@@ -146,7 +362,9 @@ def main():
     w("|---|---:|---:|---:|---:|---:|---:|")
     mem = {}
     per = {s["name"]: s["pages"] * 4096 / s["per"] for s in slabs}
-    head = per.get("evs_event_head", float("nan"))
+    # Where the header cache is merged into kmalloc's (6.1), it does not
+    # show in /proc/slabinfo: its objects are kmalloc-128's.
+    head = per.get("evs_event_head", 128.0)
     for s in slabs:
         if s["name"] == "evs_event_head":
             continue
@@ -157,51 +375,69 @@ def main():
             total += head
         mem[cls] = total / cls
         w(f"| {s['name']} | {s['objsize']} | {s['per']} | {per_obj:.0f} "
-          f"| {total:.0f} | {cls} | {total / cls:.2f} |")
+          f"| {fmt(total)} | {cls} | {fmt(total / cls, 2)} |")
     w("")
+    return mem
 
-    # The goals of the performance issue, each with its measurement.
+
+def goals(w, ipe, eps, par, mem, host):
+    """The goals of the performance issues, each with its measurement."""
+    nan = float("nan")
+
+    def det(sc, x):
+        pairs = ratios(ipe, sc, x, True)
+        return med([v for _, v in pairs]) if pairs else nan
+
     def micro_ratio(name):
-        for m in micro:
+        for m in (par["micro"] if par else []):
             if m.startswith(name):
                 return float(m.split()[-1])
-        return float("nan")
+        return nan
 
     def host_ratio(pattern):
         mm = re.search(pattern, host)
-        return float(mm.group(1)) if mm else float("nan")
+        return float(mm.group(1)) if mm else nan
 
-    half = [k for k in runs if k[4] > 0]
-    p99a = med([r["p99"] for k in half if k[0] == "A" for r in runs[k]])
-    p99b = med([r["p99"] for k in half if k[0] == "B" for r in runs[k]])
-    goals = [
-        ("A/B events/s, 64 B, 4 conns", ratios.get((64, 4, "noack"), {}).get("ab", float("nan")), ">=", 1.5),
-        ("A/B events/s, 512 B, 4 conns", ratios.get((512, 4, "noack"), {}).get("ab", float("nan")), ">=", 1.5),
-        ("A/B CPU per event, 64 B, 4 conns", ratios.get((64, 4, "noack"), {}).get("cpu", float("nan")), "<=", 0.6),
-        ("A/B CPU per event, 512 B, 4 conns", ratios.get((512, 4, "noack"), {}).get("cpu", float("nan")), "<=", 0.6),
-        ("A/C MB/s, 4 KiB, 4 conns", ratios.get((4096, 4, "noack"), {}).get("ac", float("nan")), ">=", 0.7),
-        ("pool/kmalloc, 64 B, 256 in flight", micro_ratio("256 in flight 64 B, pool/kmalloc"), "<=", 0.8),
-        ("pool/kmalloc, 512 B, 256 in flight", micro_ratio("256 in flight 512 B, pool/kmalloc"), "<=", 0.8),
-        ("pool/kmalloc, 4096 B, 256 in flight", micro_ratio("256 in flight 4096 B, pool/kmalloc"), "<=", 0.8),
-        ("ring vs mutex+spin queue (host), speedup", host_ratio(r"ratio evs_ring / mutex\+spin\s+([0-9.]+)x"), ">=", 10),
-        ("ring vs mutex+condvar queue (host), speedup", host_ratio(r"ratio evs_ring / mutex\+condvar\s+([0-9.]+)x"), ">=", 10),
-        ("parser vs memcpy, mixed frames (host)", host_ratio(r"uniform mix\).*?\n(?:.*\n){3}\s*ratio parser/memcpy\s+([0-9.]+)"), ">=", 0.5),
-        ("ack p99 A/B at half of A's peak, 4 conns", p99a / p99b if p99b else float("nan"), "<=", 0.5),
-    ]
-    # Every class, the 64 KiB one included, within 1.25x its payload.
+    g = []
+    for size in (64, 512):
+        g.append((f"det A/B instr, {size} B, 4 conns", det((size, 4, "noack"), "B"), ">=", 1.5))
+    g.append(("det A/B instr, 4096 B, 4 conns", det((4096, 4, "noack"), "B"), ">=", 1.0))
+    for size in (64, 512):
+        g.append((f"det A/D instr, {size} B, 4 conns", det((size, 4, "noack"), "D"), ">=", 1.0))
+    g.append(("det A/C instr, 512 B, 4 conns", det((512, 4, "noack"), "C"), ">=", 1 / 1.5))
+    if eps:
+        scens = sorted({k[2] for k in eps})
+        worst = min((med([v for _, v in ratios(eps, sc, "B", False)]), sc)
+                    for sc in scens)
+        g.append((f"par A/B events/s, worst scenario ({worst[1][0]} B, "
+                  f"{worst[1][1]} conns, {worst[1][2]})", worst[0], ">=", 1.0))
+        for size in sorted({sc[0] for sc in scens}):
+            for ack in ("noack", "ack"):
+                one = [v["A"] for k, v in eps.items() if k[2] == (size, 1, ack) and "A" in v]
+                four = [v["A"] for k, v in eps.items() if k[2] == (size, 4, ack) and "A" in v]
+                if one and four:
+                    g.append((f"par A events/s 4 conns / 1 conn, {size} B, {ack}",
+                              med(four) / med(one), ">", 1.0))
+    if par:
+        g.append(("par ack p99 A/B at half of A's peak", p99_ratio(par["runs"]), "<=", 0.5))
+        for size in (64, 512, 4096):
+            g.append((f"pool/kmalloc, {size} B, 256 in flight",
+                      micro_ratio(f"256 in flight {size} B, pool/kmalloc"), "<=", 0.8))
+    if host:
+        g.append(("ring vs mutex+spin queue (host), speedup", host_ratio(r"ratio evs_ring / mutex\+spin\s+([0-9.]+)x"), ">=", 10))
+        g.append(("ring vs mutex+condvar queue (host), speedup", host_ratio(r"ratio evs_ring / mutex\+condvar\s+([0-9.]+)x"), ">=", 10))
+        g.append(("parser vs memcpy, mixed frames (host)", host_ratio(r"uniform mix\).*?\n(?:.*\n){3}\s*ratio parser/memcpy\s+([0-9.]+)"), ">=", 0.5))
     for cls in sorted(mem):
-        goals.append((f"bytes per event / payload, class {cls} B",
-                      mem[cls], "<=", 1.25))
-    if not mem:
-        goals.append(("bytes per event / payload", float("nan"), "<=", 1.25))
+        g.append((f"bytes per event / payload, class {cls} B", mem[cls], "<=", 1.25))
     w("### Goals\n")
     w("| goal | measured | target | met |")
     w("|---|---:|---|---|")
-    for name, val, op, target in goals:
-        ok = val == val and (val >= target if op == ">=" else val <= target)
-        w(f"| {name} | {fmt(val, 2)} | {op} {target} | {'yes' if ok else 'no'} |")
+    for name, val, op, target in g:
+        ok = val == val and {">=": val >= target, ">": val > target,
+                             "<=": val <= target}[op]
+        w(f"| {name} | {fmt(val, 2)} | {op} {target:.2f} | "
+          f"{'yes' if ok else 'no' if val == val else '-'} |")
     w("")
-    print("\n".join(out))
 
 
 if __name__ == "__main__":
