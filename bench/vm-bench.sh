@@ -8,7 +8,8 @@
 #        latency at half of A's peak, and the in-kernel micro-benchmarks.
 # The servers, on the same loopback address and port, each fed by evload:
 #   A  evstream.ko        (ingest, route, store, ack)
-#   B  evsink             (the same pipeline in userspace)
+#   B  evsink             (the same protocol and store in userspace,
+#                          each read pass run to completion per I/O thread)
 #   C  evsink --raw       (read and discard: the raw limit; no acks)
 #   D  nats-server        (core NATS: parse and drop; no acks)
 #   E  nats-server -js    (a JetStream memory stream; acked runs only,
