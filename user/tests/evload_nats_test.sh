@@ -27,27 +27,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok - $1"; }
-not_ok() {
-	echo "not ok - $1"
-	shift
-	for l in "$@"; do echo "#  $l"; done
-	fails=$((fails + 1))
-}
+. "$(dirname "$0")/testlib.sh"
 
-# run NAME WANT_RC WANT_STDERR_LINE1 CMD...: rc and first line of stderr.
-run() {
-	name=$1 want_rc=$2 want_err=$3
-	shift 3
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	got_err=$(head -n 1 "$tmp/err")
-	if [ "$rc" -ne "$want_rc" ] || [ "$got_err" != "$want_err" ]; then
-		not_ok "$name" "rc $rc (want $want_rc), stderr: $(cat "$tmp/err")"
-	else
-		ok "$name"
-	fi
-}
 
 # check NAME JQ_EXPR FILE: the JSON in FILE satisfies JQ_EXPR.
 check() {

@@ -13,21 +13,7 @@ fails=0
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-# run NAME WANT_RC WANT_STDERR_LINE1 CMD...: rc and first line of stderr.
-run() {
-	name=$1 want_rc=$2 want_err=$3
-	shift 3
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	got_err=$(head -n 1 "$tmp/err")
-	if [ "$rc" -ne "$want_rc" ] || [ "$got_err" != "$want_err" ]; then
-		echo "not ok - $name"
-		echo "#  rc $rc (want $want_rc), stderr: $(cat "$tmp/err")"
-		fails=$((fails + 1))
-	else
-		echo "ok - $name"
-	fi
-}
+. "$(dirname "$0")/testlib.sh"
 
 A=127.0.0.1:9
 run "--help" 0 "" "$EVLOAD" --help

@@ -27,13 +27,7 @@ trap cleanup EXIT
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 
-ok() { echo "ok - $1"; }
-not_ok() {
-	echo "not ok - $1"
-	shift
-	for l in "$@"; do echo "#  $l"; done
-	fails=$((fails + 1))
-}
+. "$(dirname "$0")/testlib.sh"
 
 # check NAME COND_CMD...: ok when the command succeeds.
 check() {
