@@ -176,6 +176,7 @@ static inline u32 evs_event_cost(const struct evs_event *ev)
 {
 	return evs_class_costs[ev->cls];
 }
+
 /* What an event of @len payload bytes costs. */
 u32 evs_class_cost(u32 len);
 

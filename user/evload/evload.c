@@ -428,7 +428,8 @@ static int parse_opts(int argc, char **argv)
 		if (o.proto == P_NATS && o.ack)
 			return usage_err("--ack: core NATS has no acks (--proto jetstream acks every event)");
 		if (o.verify)
-			return usage_err("--verify reads the evstream module back: not with --proto %s", p);
+			return usage_err("--verify reads the evstream module back: not with --proto %s",
+					 p);
 		if (have_topic || have_prio)
 			return usage_err("--%s has no meaning with --proto %s",
 					 have_topic ? "topic" : "prio", p);

@@ -38,8 +38,7 @@
  * this one.  nats-server 2.9 needs no more without authentication.
  */
 static const char connect_line[] =
-	"CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":false,"
-	"\"lang\":\"c\",\"version\":\"evload\",\"name\":\"evload\"}\r\n";
+	"CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":false,\"lang\":\"c\",\"version\":\"evload\",\"name\":\"evload\"}\r\n";
 
 static uint64_t mono_ns(void)
 {
@@ -120,7 +119,8 @@ int nats_send_all(int fd, const char *buf, size_t len)
 void nats_rd_init(struct nats_rd *rd, int fd)
 {
 	rd->fd = fd;
-	rd->start = rd->end = 0;
+	rd->start = 0;
+	rd->end = 0;
 	rd->fills = 0;
 }
 
@@ -320,7 +320,7 @@ static bool json_true(const char *js, size_t len, const char *key)
 	char pat[64];
 
 	snprintf(pat, sizeof(pat), "\"%s\":true", key);
-	return memmem(js, len, pat, strlen(pat)) != NULL;
+	return !!memmem(js, len, pat, strlen(pat));
 }
 
 /* The "description" of an "error" object in @js, if there is one. */
