@@ -33,10 +33,12 @@
  * Steps of about 1.5x, so that an event filling its class wastes little
  * whatever its size: a 64-byte event in a 512-byte object would cost
  * eight times its payload in memory, and as much again in zeroing
- * (init_on_alloc) each time its slab grows.
+ * (init_on_alloc) each time its slab grows.  Below 512 the sizes are
+ * those whose slabs waste little: a 384-byte object fits ten to a page
+ * and leaves 256 bytes.
  */
 static const u32 evs_class_size[] = {
-	192, 256, 384, 512, 768, 1024, 1536, 2048, 3072, EVS_INLINE_MAX,
+	192, 256, 320, 448, 512, 768, 1024, 1536, 2048, 3072, EVS_INLINE_MAX,
 	8192, 16384, 32768, 65536,
 };
 

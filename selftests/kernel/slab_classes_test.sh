@@ -4,8 +4,8 @@
 # ring slot (8 bytes) included, or its payload plus 128 bytes where that
 # is more (the classes under 416 bytes, where the 96-byte header weighs)
 # (docs/security.md, "Memory budget"; docs/design.md, "Pools").  The
-# classes are the documented ones: 96, 160, 288, 416, 672, 928, 1440,
-# 1952, 2976 and 4096 bytes with the header in the object
+# classes are the documented ones: 96, 160, 224, 352, 416, 672, 928,
+# 1440, 1952, 2976 and 4096 bytes with the header in the object
 # (evs_event_N), 8, 16, 32 and 64 KiB in an object of their own
 # (evs_payload_N) with a header from evs_event_head.
 #
@@ -17,9 +17,9 @@
 # it.
 . "$(dirname "$0")/tap.sh"
 
-inline="96 160 288 416 672 928 1440 1952 2976 4096"
+inline="96 160 224 352 416 672 928 1440 1952 2976 4096"
 own="8192 16384 32768 65536"
-tap_plan 15
+tap_plan 16
 
 # per_object CACHE: slab bytes one object of CACHE takes.
 per_object()
