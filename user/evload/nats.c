@@ -35,10 +35,11 @@
  * verbose false: no +OK per PUB.  pedantic false: what the server checks
  * anyway.  headers false: nothing of ours needs them, and the server then
  * never sends HMSG.  Without "protocol":1 the server sends no INFO after
- * this one.  nats-server 2.9 needs no more without authentication.
+ * this one.  nats-server 2.9 needs no more without authentication; the
+ * name shows in its connection list.
  */
 static const char connect_line[] =
-	"CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":false,\"lang\":\"c\",\"version\":\"evload\",\"name\":\"evload\"}\r\n";
+	"CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":false,\"name\":\"evload\"}\r\n";
 
 static uint64_t mono_ns(void)
 {
