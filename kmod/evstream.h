@@ -169,8 +169,7 @@ void evs_event_free(struct evs_event *ev);
  */
 void evs_events_landed(struct evs_net *en, unsigned int n, unsigned long bytes);
 /* What an event costs in memory, by class: the store charges this. */
-#define EVS_POOL_CLASSES	15
-extern u32 evs_class_costs[EVS_POOL_CLASSES];
+extern u32 evs_class_costs[];
 
 static inline u32 evs_event_cost(const struct evs_event *ev)
 {

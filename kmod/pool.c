@@ -28,8 +28,8 @@
 /* The largest object that holds its header too. */
 #define EVS_INLINE_MAX	(4096 + sizeof(struct evs_event))
 
-/* Object sizes, smallest first; the last holds EVS_WIRE_PAYLOAD_CAP. */
 /*
+ * Object sizes, smallest first; the last holds EVS_WIRE_PAYLOAD_CAP.
  * Steps of about 1.5x, so that an event filling its class wastes little
  * whatever its size: a 64-byte event in a 512-byte object would cost
  * eight times its payload in memory, and as much again in zeroing
@@ -46,9 +46,7 @@ static const u32 evs_class_size[] = {
 
 static_assert(EVS_WIRE_PAYLOAD_CAP == 65536);
 
-static_assert(EVS_NR_CLASSES == EVS_POOL_CLASSES);
-
-u32 evs_class_costs[EVS_POOL_CLASSES] __read_mostly;
+u32 evs_class_costs[EVS_NR_CLASSES] __read_mostly;
 static struct evs_pool evs_pools[EVS_NR_CLASSES];
 static struct evs_pool evs_heads;	/* headers of the large classes */
 
@@ -85,9 +83,8 @@ int __init evs_pool_init(void)
 	    evs_pool_create(&evs_heads, "evs_event_head",
 			    sizeof(struct evs_event)))
 		goto err;
-	for (i = 0; i < EVS_NR_CLASSES; i++)
-		evs_class_costs[i] = evs_cost_of_class(i);
 	for (i = 0; i < EVS_NR_CLASSES; i++) {
+		evs_class_costs[i] = evs_cost_of_class(i);
 		/* Named by the payload they hold: evs_event_96, evs_payload_8192. */
 		snprintf(name, sizeof(name), "%s_%u",
 			 evs_class_inline(i) ? "evs_event" : "evs_payload",
@@ -290,5 +287,5 @@ void evs_event_free(struct evs_event *ev)
 
 u32 evs_class_cost(u32 len)
 {
-	return evs_cost_of_class(evs_class_of(len));
+	return evs_class_costs[evs_class_of(len)];
 }
